@@ -1,0 +1,159 @@
+//! Customer intake: the staff API for customers, field work, leads and staff orders.
+//!
+//! Routes (under `/api/v1/`, except what escalation and reporting own):
+//! `GET /api/v1/health/intake`, `GET /api/v1/me`, `GET|POST /api/v1/staff`,
+//! `POST /api/v1/staff/:id/tokens`, `DELETE /api/v1/tokens/:id`.
+//! Handlers parse the request, make one `crm:records` call and map the result.
+
+use crm_guest::identity::{self, NewStaff};
+use crm_guest::request::{credential, json, json_body};
+use crm_guest::types::Role;
+use crm_guest::{dispatch, ApiResult, Problem};
+use serde::{Deserialize, Serialize};
+use spin_sdk::http::{Params, Request, Response, Router};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    let mut router = Router::new();
+    router.get("/api/v1/health/intake", |_req: Request, _: Params| {
+        respond(crm_guest::health("intake"))
+    });
+    router.get("/api/v1/me", |req: Request, _: Params| respond(me(&req)));
+    router.get("/api/v1/staff", |req: Request, _: Params| {
+        respond(list_staff(&req))
+    });
+    router.post("/api/v1/staff", |req: Request, _: Params| {
+        respond(create_staff(&req))
+    });
+    router.post("/api/v1/staff/:id/tokens", |req: Request, p: Params| {
+        respond(issue_token(&req, &p))
+    });
+    router.delete("/api/v1/tokens/:id", |req: Request, p: Params| {
+        respond(revoke_token(&req, &p))
+    });
+    dispatch(&router, req)
+}
+
+fn respond(result: ApiResult) -> Response {
+    result.unwrap_or_else(Response::from)
+}
+
+/// A member of staff as the API shows it.
+#[derive(Serialize)]
+struct StaffView {
+    id: String,
+    name: String,
+    email: String,
+    role: &'static str,
+    active: bool,
+    created_at: String,
+}
+
+impl From<identity::Staff> for StaffView {
+    fn from(s: identity::Staff) -> Self {
+        Self {
+            id: s.id,
+            name: s.name,
+            email: s.email,
+            role: role_name(s.role),
+            active: s.active,
+            created_at: s.created_at,
+        }
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Rep => "rep",
+        Role::Agent => "agent",
+        Role::ServiceLead => "service_lead",
+        Role::SalesGm => "sales_gm",
+        Role::Admin => "admin",
+        Role::Ops => "ops",
+    }
+}
+
+fn parse_role(name: &str) -> Result<Role, Problem> {
+    Ok(match name {
+        "rep" => Role::Rep,
+        "agent" => Role::Agent,
+        "service_lead" => Role::ServiceLead,
+        "sales_gm" => Role::SalesGm,
+        "admin" => Role::Admin,
+        "ops" => Role::Ops,
+        other => {
+            return Err(Problem::invalid(
+                "role",
+                format!("unknown role `{other}`; expected one of rep, agent, service_lead, sales_gm, admin, ops"),
+            ))
+        }
+    })
+}
+
+fn me(req: &Request) -> ApiResult {
+    let staff = identity::whoami(&credential(req)?)?;
+    Ok(json(200, &StaffView::from(staff)))
+}
+
+fn list_staff(req: &Request) -> ApiResult {
+    let staff = identity::list_staff(&credential(req)?)?;
+    let items: Vec<StaffView> = staff.into_iter().map(StaffView::from).collect();
+    Ok(json(200, &serde_json::json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateStaff {
+    name: String,
+    email: String,
+    role: String,
+}
+
+fn create_staff(req: &Request) -> ApiResult {
+    let who = credential(req)?;
+    let body: CreateStaff = json_body(req)?;
+    let input = NewStaff {
+        name: body.name,
+        email: body.email,
+        role: parse_role(&body.role)?,
+    };
+    let staff = identity::create_staff(&who, &input)?;
+    let mut response = json(201, &StaffView::from(staff.clone()));
+    response.set_header("location", format!("/api/v1/staff/{}", staff.id));
+    Ok(response)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct IssueToken {
+    #[serde(default)]
+    label: String,
+}
+
+fn issue_token(req: &Request, params: &Params) -> ApiResult {
+    let who = credential(req)?;
+    let body: IssueToken = if req.body().is_empty() {
+        IssueToken::default()
+    } else {
+        json_body(req)?
+    };
+    let staff_id = params.get("id").unwrap_or_default();
+    let token = identity::issue_token(&who, staff_id, &body.label)?;
+    Ok(json(
+        201,
+        &serde_json::json!({
+            "id": token.id,
+            "staff_id": token.staff_id,
+            "token": token.secret,
+            "label": token.label,
+            "created_at": token.created_at,
+        }),
+    ))
+}
+
+fn revoke_token(req: &Request, params: &Params) -> ApiResult {
+    let who = credential(req)?;
+    identity::revoke_token(&who, params.get("id").unwrap_or_default())?;
+    Ok(Response::builder().status(204).body(Vec::new()).build())
+}

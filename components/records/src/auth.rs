@@ -1,0 +1,126 @@
+//! Who is calling: credentials checked against the stored token hashes and the bootstrap token.
+
+use crate::db::{self, Db};
+use crate::exports::crm::records::identity::Staff;
+use crate::exports::crm::records::types::{Credential, Error, Role};
+use crate::secrets;
+use spin_sdk::sqlite3::Value;
+
+/// The id reported for the bootstrap admin, who authenticates with the `admin_token` variable.
+pub const BOOTSTRAP_ADMIN_ID: &str = "stf_bootstrap";
+
+/// Bootstrap tokens shorter than this are ignored: a short secret would be guessable.
+const MIN_ADMIN_TOKEN_LEN: usize = 16;
+
+/// An authenticated caller.
+pub struct Actor {
+    pub staff: Staff,
+}
+
+impl Actor {
+    pub fn role(&self) -> crm_domain::role::Role {
+        domain_role(self.staff.role)
+    }
+
+    pub fn id(&self) -> &str {
+        &self.staff.id
+    }
+
+    /// Fails with `forbidden` unless `allowed` holds for the caller's role.
+    pub fn require(
+        &self,
+        allowed: fn(crm_domain::role::Role) -> bool,
+        what: &str,
+    ) -> Result<(), Error> {
+        if allowed(self.role()) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "role {} may not {what}",
+                self.role()
+            )))
+        }
+    }
+}
+
+pub fn authenticate(db: &Db, credential: &Credential) -> Result<Actor, Error> {
+    let Credential::StaffToken(secret) = credential else {
+        return Err(Error::Unauthenticated);
+    };
+    let presented = secrets::hash(secret);
+    if let Some(admin_hash) = bootstrap_token_hash() {
+        if secrets::same_hash(&presented, &admin_hash) {
+            return Ok(Actor {
+                staff: bootstrap_admin(),
+            });
+        }
+    }
+    let result = db.query(
+        "SELECT s.id, s.name, s.email, s.role, s.active, s.created_at
+           FROM staff_token t JOIN staff s ON s.id = t.staff_id
+          WHERE t.secret_hash = ? AND t.revoked_at IS NULL AND s.active = 1",
+        &[Value::Text(presented)],
+    )?;
+    match result.rows.first() {
+        Some(row) => Ok(Actor {
+            staff: crate::identity::staff_from_row(row)?,
+        }),
+        None => Err(Error::Unauthenticated),
+    }
+}
+
+fn bootstrap_token_hash() -> Option<String> {
+    match spin_sdk::variables::get("admin_token") {
+        Ok(token) if token.len() >= MIN_ADMIN_TOKEN_LEN => Some(secrets::hash(&token)),
+        Ok(_) => {
+            eprintln!("records: admin_token is shorter than {MIN_ADMIN_TOKEN_LEN} characters and is ignored");
+            None
+        }
+        Err(e) => {
+            eprintln!("records: admin_token is not available: {e}");
+            None
+        }
+    }
+}
+
+fn bootstrap_admin() -> Staff {
+    Staff {
+        id: BOOTSTRAP_ADMIN_ID.into(),
+        name: "Bootstrap administrator".into(),
+        email: "admin@localhost".into(),
+        role: Role::Admin,
+        active: true,
+        created_at: "1970-01-01T00:00:00Z".into(),
+    }
+}
+
+pub fn domain_role(role: Role) -> crm_domain::role::Role {
+    use crm_domain::role::Role as R;
+    match role {
+        Role::Rep => R::Rep,
+        Role::Agent => R::Agent,
+        Role::ServiceLead => R::ServiceLead,
+        Role::SalesGm => R::SalesGm,
+        Role::Admin => R::Admin,
+        Role::Ops => R::Ops,
+    }
+}
+
+pub fn wit_role(role: crm_domain::role::Role) -> Role {
+    use crm_domain::role::Role as R;
+    match role {
+        R::Rep => Role::Rep,
+        R::Agent => Role::Agent,
+        R::ServiceLead => Role::ServiceLead,
+        R::SalesGm => Role::SalesGm,
+        R::Admin => Role::Admin,
+        R::Ops => Role::Ops,
+    }
+}
+
+/// Reads a stored role, failing loudly if the row holds something the schema forbids.
+pub fn parse_stored_role(text: &str) -> Result<Role, Error> {
+    text.parse::<crm_domain::role::Role>()
+        .map(wit_role)
+        .map_err(|e| db::internal("read a staff role", e))
+}

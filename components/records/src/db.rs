@@ -1,0 +1,158 @@
+//! The SQLite connection, migrations and transactions.
+//!
+//! Spin's sqlite `execute` runs exactly one statement per call, and the HTTP components hold
+//! their own connections, so every multi-statement change is one records call that runs its own
+//! `BEGIN IMMEDIATE … COMMIT` here.
+
+use crate::exports::crm::records::types::{Error, FieldProblem};
+use spin_sdk::sqlite3::{Connection, QueryResult, Value};
+
+/// The schema, one file per version, applied in order. Append only: never edit or remove one.
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_identity",
+    include_str!("../migrations/0001_identity.sql"),
+)];
+
+/// An open connection with the schema brought up to date.
+pub struct Db {
+    conn: Connection,
+}
+
+impl Db {
+    /// Opens the `default` database and applies pending migrations.
+    pub fn open() -> Result<Self, Error> {
+        let conn = Connection::open_default().map_err(|e| internal("open the database", e))?;
+        let db = Self { conn };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    pub fn schema_version(&self) -> Result<u32, Error> {
+        let result = self.query("PRAGMA user_version", &[])?;
+        Ok(result
+            .rows
+            .first()
+            .and_then(|row| row.get::<u32>(0))
+            .unwrap_or(0))
+    }
+
+    /// Brings the schema up to date. Cheap when it already is (one pragma read). When it is
+    /// behind, the version is read again under `BEGIN IMMEDIATE`, so two instances racing on a
+    /// fresh database apply each migration exactly once.
+    fn migrate(&self) -> Result<(), Error> {
+        let target = MIGRATIONS.len() as u32;
+        if self.schema_version()? >= target {
+            return Ok(());
+        }
+        self.transaction(|db| {
+            let current = db.schema_version()? as usize;
+            for (name, sql) in MIGRATIONS.iter().skip(current) {
+                for statement in split_statements(sql) {
+                    db.conn
+                        .execute(&statement, &[])
+                        .map_err(|e| internal(&format!("apply migration {name}"), e))?;
+                }
+            }
+            // PRAGMA takes no parameters; the value is a constant of this build.
+            db.exec(&format!("PRAGMA user_version = {target}"), &[])?;
+            Ok(())
+        })
+    }
+
+    /// Runs `work` in a write transaction: committed if it returns `Ok`, rolled back otherwise.
+    pub fn transaction<T>(&self, work: impl FnOnce(&Db) -> Result<T, Error>) -> Result<T, Error> {
+        self.exec("BEGIN IMMEDIATE", &[])?;
+        match work(self) {
+            Ok(value) => {
+                self.exec("COMMIT", &[])?;
+                Ok(value)
+            }
+            Err(error) => {
+                // The rollback's own failure is secondary: the caller needs the first error.
+                if let Err(rollback) = self.conn.execute("ROLLBACK", &[]) {
+                    eprintln!("records: rollback failed: {rollback}");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, Error> {
+        self.conn
+            .execute(sql, params)
+            .map_err(|e| internal(first_words(sql), e))
+    }
+
+    pub fn exec(&self, sql: &str, params: &[Value]) -> Result<(), Error> {
+        self.query(sql, params).map(drop)
+    }
+}
+
+/// Splits a migration file into statements: a statement ends with `;` at the end of a line.
+/// Lines that are only `--` comments are dropped.
+pub fn split_statements(sql: &str) -> Vec<String> {
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    for line in sql.lines() {
+        if line.trim_start().starts_with("--") {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if line.trim_end().ends_with(';') {
+            statements.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.trim().is_empty() {
+        statements.push(current);
+    }
+    statements
+}
+
+/// Logs the cause of a store failure and returns the generic error the caller sees.
+pub fn internal(what: &str, cause: impl std::fmt::Display) -> Error {
+    eprintln!("records: {what}: {cause}");
+    Error::Internal(format!("the store failed to {what}"))
+}
+
+/// The verb of a SQL statement, to name the failing step in the log without logging data.
+fn first_words(sql: &str) -> &str {
+    let sql = sql.trim_start();
+    let end = sql
+        .char_indices()
+        .filter(|(_, c)| c.is_whitespace())
+        .nth(1)
+        .map_or(sql.len(), |(i, _)| i);
+    &sql[..end]
+}
+
+pub fn invalid(field: &str, message: impl Into<String>) -> Error {
+    Error::Invalid(FieldProblem {
+        field: field.into(),
+        message: message.into(),
+    })
+}
+
+impl From<crm_domain::FieldError> for Error {
+    fn from(e: crm_domain::FieldError) -> Self {
+        invalid(e.field, e.message)
+    }
+}
+
+/// Text of a column, or an internal error naming it if the row does not have it.
+pub fn text(
+    row: &spin_sdk::sqlite3::RowResult,
+    index: usize,
+    column: &str,
+) -> Result<String, Error> {
+    row.get::<&str>(index)
+        .map(str::to_owned)
+        .ok_or_else(|| internal("read a row", format!("column {column} is not text")))
+}
+
+pub fn now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    crm_domain::time::rfc3339_utc(secs)
+}

@@ -1,0 +1,28 @@
+//! Pure business rules of the CRM.
+//!
+//! This crate compiles natively and to `wasm32-wasip2`; the `records` component uses it, and its
+//! rules are unit-tested natively. **It must never import spin-sdk, wit-bindgen or wasmtime, and
+//! never do I/O**: no clocks, no randomness, no storage. Callers pass in what the rules need.
+
+pub mod role;
+pub mod staff;
+pub mod time;
+
+/// A rule was broken by one field of the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    /// The field's name as the API spells it.
+    pub field: &'static str,
+    /// What is wrong, in a sentence.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}

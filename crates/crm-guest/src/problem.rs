@@ -1,0 +1,88 @@
+//! RFC 9457 problem details: the one shape every error of the API takes.
+
+use crate::types::Error as RecordsError;
+use serde::Serialize;
+use spin_sdk::http::Response;
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// A problem to report to the caller. `field` names the input field at fault, when there is one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: u16, title: &str) -> Self {
+        Self {
+            kind: "about:blank".into(),
+            title: title.into(),
+            status,
+            detail: None,
+            field: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut problem = Self::new(422, "Invalid input").with_detail(message);
+        problem.field = Some(field.into());
+        problem
+    }
+
+    pub fn bad_request(field: Option<String>, message: impl Into<String>) -> Self {
+        let mut problem = Self::new(400, "Bad request").with_detail(message);
+        problem.field = field;
+        problem
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(404, "Not found").with_detail(detail)
+    }
+
+    pub fn to_response(&self) -> Response {
+        // Serialising a struct of strings and a number cannot fail; the fallback keeps this
+        // function total anyway.
+        let body = serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec());
+        let mut builder = Response::builder();
+        builder
+            .status(self.status)
+            .header("content-type", CONTENT_TYPE);
+        if self.status == 401 {
+            builder.header("www-authenticate", "Bearer");
+        }
+        builder.body(body).build()
+    }
+}
+
+impl From<Problem> for Response {
+    fn from(problem: Problem) -> Self {
+        problem.to_response()
+    }
+}
+
+impl From<RecordsError> for Problem {
+    fn from(error: RecordsError) -> Self {
+        match error {
+            RecordsError::Unauthenticated => {
+                Problem::new(401, "Unauthenticated").with_detail("a valid bearer token is required")
+            }
+            RecordsError::Forbidden(why) => Problem::new(403, "Forbidden").with_detail(why),
+            RecordsError::NotFound(what) => Problem::not_found(what),
+            RecordsError::Invalid(p) => Problem::invalid(p.field, p.message),
+            RecordsError::Conflict(why) => Problem::new(409, "Conflict").with_detail(why),
+            RecordsError::Internal(why) => Problem::new(500, "Internal error").with_detail(why),
+        }
+    }
+}

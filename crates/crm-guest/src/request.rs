@@ -1,0 +1,94 @@
+//! Reading requests and writing JSON responses.
+
+use crate::problem::Problem;
+use crate::types::Credential;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use spin_sdk::http::{Request, Response};
+
+/// The largest JSON body the staff API accepts; larger ones get 413.
+pub const MAX_JSON_BODY: usize = 1024 * 1024;
+
+/// The credential the request presents: a bearer token, or none.
+pub fn credential(req: &Request) -> Result<Credential, Problem> {
+    let Some(value) = req.header("authorization") else {
+        return Ok(Credential::Anonymous);
+    };
+    let value = value.as_str().ok_or_else(|| {
+        Problem::bad_request(
+            Some("authorization".into()),
+            "the Authorization header is not text",
+        )
+    })?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Credential::StaffToken(token.trim().to_owned()))
+        }
+        _ => Err(Problem::new(401, "Unauthenticated")
+            .with_detail("the Authorization header must be `Bearer <token>`")),
+    }
+}
+
+/// Parses the JSON body into `T`. Types should use `#[serde(deny_unknown_fields)]` so that a
+/// misspelt field is an error, not silently ignored.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
+    let body = req.body();
+    if body.len() > MAX_JSON_BODY {
+        return Err(Problem::new(413, "Payload too large")
+            .with_detail(format!("the body must be at most {MAX_JSON_BODY} bytes")));
+    }
+    let content_type = req
+        .header("content-type")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    if !content_type.starts_with("application/json") {
+        return Err(Problem::new(415, "Unsupported media type")
+            .with_detail("send the body as application/json"));
+    }
+    serde_json::from_slice(body).map_err(|e| json_problem(&e))
+}
+
+/// Names the field serde complained about, where its message says which.
+fn json_problem(error: &serde_json::Error) -> Problem {
+    let message = error.to_string();
+    let field = ["unknown field `", "missing field `", "duplicate field `"]
+        .iter()
+        .find_map(|marker| {
+            let start = message.find(marker)? + marker.len();
+            let len = message[start..].find('`')?;
+            Some(message[start..start + len].to_owned())
+        });
+    match error.classify() {
+        serde_json::error::Category::Data => Problem {
+            field: field.or(Some("body".into())),
+            ..Problem::invalid("body", message)
+        },
+        _ => Problem::bad_request(
+            Some("body".into()),
+            format!("the body is not valid JSON: {message}"),
+        ),
+    }
+}
+
+/// A JSON response with the given status.
+pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(body)
+            .build(),
+        Err(e) => Problem::new(500, "Internal error")
+            .with_detail(format!("the response could not be encoded: {e}"))
+            .to_response(),
+    }
+}
+
+/// The decoded `key=value` pairs of a query string, in order.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
