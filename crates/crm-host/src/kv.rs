@@ -1,0 +1,275 @@
+//! Key-value for guests (`fermyon:spin/key-value@2.0.0`).
+//!
+//! The `spin` backend uses Spin's own file layout — table `spin_key_value(store, key, value)` in
+//! `sqlite_key_value.db` — so `crm up` and `spin up` can take turns on the same state directory.
+//! The `redis` backend keeps values in Redis, as Spin's does.
+
+use anyhow::{Context, Result};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wasmtime::component::Resource;
+
+use crate::spin_api::fermyon::spin::key_value::{self, Error};
+use crate::sqlite::DbPool;
+use crate::state::RequestState;
+
+/// A key-value backend, shared by every request of every component granted the label.
+pub trait KvBackend: Send + Sync {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String>;
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), String>;
+    fn delete(&self, key: &str) -> Result<(), String>;
+    fn exists(&self, key: &str) -> Result<bool, String>;
+    fn keys(&self) -> Result<Vec<String>, String>;
+}
+
+/// A store in a SQLite file with Spin's table layout.
+pub struct SqliteKv {
+    store: String,
+    pool: Arc<DbPool>,
+}
+
+impl SqliteKv {
+    pub fn open(store: &str, pool: Arc<DbPool>) -> Result<Self> {
+        let conn = pool.checkout()?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS spin_key_value (
+                store TEXT NOT NULL,
+                key   TEXT NOT NULL,
+                value BLOB NOT NULL,
+                PRIMARY KEY (store, key)
+            )",
+        )
+        .with_context(|| {
+            format!(
+                "cannot create the key-value table in {}",
+                pool.path().display()
+            )
+        })?;
+        Ok(Self {
+            store: store.to_owned(),
+            pool: pool.clone(),
+        })
+    }
+
+    fn with_conn<T>(
+        &self,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, String> {
+        let conn = self.pool.checkout().map_err(|e| e.to_string())?;
+        work(&conn).map_err(|e| e.to_string())
+    }
+}
+
+impl KvBackend for SqliteKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        use rusqlite::OptionalExtension;
+        self.with_conn(|c| {
+            c.prepare_cached("SELECT value FROM spin_key_value WHERE store = ? AND key = ?")?
+                .query_row((&self.store, key), |row| row.get(0))
+                .optional()
+        })
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.with_conn(|c| {
+            c.prepare_cached(
+                "INSERT INTO spin_key_value (store, key, value) VALUES (?, ?, ?)
+                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute((&self.store, key, value))
+            .map(drop)
+        })
+    }
+
+    fn delete(&self, key: &str) -> Result<(), String> {
+        self.with_conn(|c| {
+            c.prepare_cached("DELETE FROM spin_key_value WHERE store = ? AND key = ?")?
+                .execute((&self.store, key))
+                .map(drop)
+        })
+    }
+
+    fn exists(&self, key: &str) -> Result<bool, String> {
+        self.get(key).map(|v| v.is_some())
+    }
+
+    fn keys(&self) -> Result<Vec<String>, String> {
+        self.with_conn(|c| {
+            c.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?")?
+                .query_map([&self.store], |row| row.get(0))?
+                .collect()
+        })
+    }
+}
+
+/// A store in Redis. Connections are pooled; a broken one is dropped, not reused.
+pub struct RedisKv {
+    client: redis::Client,
+    idle: Mutex<Vec<redis::Connection>>,
+}
+
+const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+impl RedisKv {
+    /// Connects and pings now, so that an unreachable server fails `crm up` at once.
+    pub fn connect(url: &str) -> Result<Self> {
+        let client =
+            redis::Client::open(url).with_context(|| format!("`{url}` is not a Redis URL"))?;
+        let mut conn = client
+            .get_connection_with_timeout(REDIS_CONNECT_TIMEOUT)
+            .with_context(|| format!("cannot connect to Redis at {url}"))?;
+        redis::cmd("PING")
+            .query::<String>(&mut conn)
+            .with_context(|| format!("Redis at {url} does not answer PING"))?;
+        Ok(Self {
+            client,
+            idle: Mutex::new(vec![conn]),
+        })
+    }
+
+    fn with_conn<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, String> {
+        let pooled = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match pooled {
+            Some(conn) => conn,
+            None => self
+                .client
+                .get_connection_with_timeout(REDIS_CONNECT_TIMEOUT)
+                .map_err(|e| e.to_string())?,
+        };
+        let result = cmd.query::<T>(&mut conn).map_err(|e| e.to_string());
+        if result.is_ok() {
+            self.idle
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(conn);
+        }
+        result
+    }
+}
+
+impl KvBackend for RedisKv {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, String> {
+        self.with_conn(redis::cmd("GET").arg(key))
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        self.with_conn(redis::cmd("SET").arg(key).arg(value))
+    }
+
+    fn delete(&self, key: &str) -> Result<(), String> {
+        self.with_conn::<i64>(redis::cmd("DEL").arg(key)).map(drop)
+    }
+
+    fn exists(&self, key: &str) -> Result<bool, String> {
+        self.with_conn(redis::cmd("EXISTS").arg(key))
+    }
+
+    fn keys(&self) -> Result<Vec<String>, String> {
+        self.with_conn(redis::cmd("KEYS").arg("*"))
+    }
+}
+
+/// A guest's open store.
+pub struct GuestStore {
+    backend: Arc<dyn KvBackend>,
+}
+
+impl key_value::Host for RequestState {}
+
+impl key_value::HostStore for RequestState {
+    fn open(&mut self, label: String) -> wasmtime::Result<Result<Resource<GuestStore>, Error>> {
+        // Only labels the manifest grants this component are reachable; whether another label
+        // exists is none of the guest's business, so both cases are `access-denied`.
+        match self.caps.kv.get(&label) {
+            Some(backend) => Ok(Ok(self.table.push(GuestStore {
+                backend: backend.clone(),
+            })?)),
+            None => Ok(Err(Error::AccessDenied)),
+        }
+    }
+
+    fn get(
+        &mut self,
+        store: Resource<GuestStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
+        Ok(self
+            .table
+            .get(&store)?
+            .backend
+            .get(&key)
+            .map_err(Error::Other))
+    }
+
+    fn set(
+        &mut self,
+        store: Resource<GuestStore>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), Error>> {
+        Ok(self
+            .table
+            .get(&store)?
+            .backend
+            .set(&key, &value)
+            .map_err(Error::Other))
+    }
+
+    fn delete(
+        &mut self,
+        store: Resource<GuestStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), Error>> {
+        Ok(self
+            .table
+            .get(&store)?
+            .backend
+            .delete(&key)
+            .map_err(Error::Other))
+    }
+
+    fn exists(
+        &mut self,
+        store: Resource<GuestStore>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, Error>> {
+        Ok(self
+            .table
+            .get(&store)?
+            .backend
+            .exists(&key)
+            .map_err(Error::Other))
+    }
+
+    fn get_keys(
+        &mut self,
+        store: Resource<GuestStore>,
+    ) -> wasmtime::Result<Result<Vec<String>, Error>> {
+        Ok(self.table.get(&store)?.backend.keys().map_err(Error::Other))
+    }
+
+    fn drop(&mut self, store: Resource<GuestStore>) -> wasmtime::Result<()> {
+        self.table.delete(store)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_with_different_labels_do_not_see_each_others_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = DbPool::open(&dir.path().join("kv.db")).unwrap();
+        let a = SqliteKv::open("a", pool.clone()).unwrap();
+        let b = SqliteKv::open("b", pool).unwrap();
+        a.set("k", b"1").unwrap();
+        a.set("k", b"2").unwrap();
+        assert_eq!(a.get("k").unwrap().as_deref(), Some(&b"2"[..]));
+        assert_eq!(b.get("k").unwrap(), None);
+        assert_eq!(a.keys().unwrap(), ["k"]);
+        a.delete("k").unwrap();
+        assert!(!a.exists("k").unwrap());
+    }
+}

@@ -1,0 +1,169 @@
+//! `--runtime-config-file` in Spin's format: where each key-value store and SQLite database
+//! lives. Labels not configured here get Spin's defaults in the state directory.
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::kv::{KvBackend, RedisKv, SqliteKv};
+use crate::sqlite::DbPool;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeConfig {
+    #[serde(default)]
+    key_value_store: BTreeMap<String, KvConfig>,
+    #[serde(default)]
+    sqlite_database: BTreeMap<String, SqliteConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+enum KvConfig {
+    #[serde(rename = "spin")]
+    Spin { path: Option<PathBuf> },
+    #[serde(rename = "redis")]
+    Redis { url: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+enum SqliteConfig {
+    #[serde(rename = "spin")]
+    Spin { path: Option<PathBuf> },
+}
+
+/// The opened stores and databases, by label.
+pub struct Stores {
+    pub kv: HashMap<String, Arc<dyn KvBackend>>,
+    pub sqlite: HashMap<String, Arc<DbPool>>,
+}
+
+impl RuntimeConfig {
+    pub fn load(path: Option<&Path>) -> Result<(Self, PathBuf)> {
+        let Some(path) = path else {
+            return Ok((Self::default(), PathBuf::from(".")));
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let config: Self = toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid runtime config", path.display()))?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok((config, base))
+    }
+
+    /// Opens every label the manifest uses. The `default` labels live in the state directory
+    /// with Spin's file names; any other label must be configured, as on Spin.
+    pub fn open_stores(
+        &self,
+        base: &Path,
+        state_dir: &Path,
+        kv_labels: &[String],
+        sqlite_labels: &[String],
+    ) -> Result<Stores> {
+        let mut kv: HashMap<String, Arc<dyn KvBackend>> = HashMap::new();
+        let mut kv_files: HashMap<PathBuf, Arc<DbPool>> = HashMap::new();
+        for label in kv_labels {
+            let backend: Arc<dyn KvBackend> =
+                match (self.key_value_store.get(label), label.as_str()) {
+                    (Some(KvConfig::Redis { url }), _) => Arc::new(
+                        RedisKv::connect(url)
+                            .with_context(|| format!("key-value store `{label}`"))?,
+                    ),
+                    (Some(KvConfig::Spin { path }), _) => {
+                        let file = path.as_ref().map_or_else(
+                            || state_dir.join("sqlite_key_value.db"),
+                            |p| base.join(p),
+                        );
+                        Arc::new(SqliteKv::open(label, pool_for(&mut kv_files, &file)?)?)
+                    }
+                    (None, "default") => Arc::new(SqliteKv::open(
+                        label,
+                        pool_for(&mut kv_files, &state_dir.join("sqlite_key_value.db"))?,
+                    )?),
+                    (None, _) => bail!(
+                        "key-value store `{label}` is used but not defined in the runtime config"
+                    ),
+                };
+            kv.insert(label.clone(), backend);
+        }
+        let mut sqlite = HashMap::new();
+        for label in sqlite_labels {
+            let file = match (self.sqlite_database.get(label), label.as_str()) {
+                (Some(SqliteConfig::Spin { path: Some(path) }), _) => base.join(path),
+                (Some(SqliteConfig::Spin { path: None }), _) | (None, "default") => {
+                    state_dir.join("sqlite_db.db")
+                }
+                (None, _) => {
+                    bail!("SQLite database `{label}` is used but not defined in the runtime config")
+                }
+            };
+            sqlite.insert(
+                label.clone(),
+                DbPool::open(&file).with_context(|| format!("SQLite database `{label}`"))?,
+            );
+        }
+        Ok(Stores { kv, sqlite })
+    }
+}
+
+fn pool_for(pools: &mut HashMap<PathBuf, Arc<DbPool>>, file: &Path) -> Result<Arc<DbPool>> {
+    if let Some(pool) = pools.get(file) {
+        return Ok(pool.clone());
+    }
+    let pool = DbPool::open(file)?;
+    pools.insert(file.to_owned(), pool.clone());
+    Ok(pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undefined_labels_are_an_error_and_default_lives_in_the_state_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = RuntimeConfig::default();
+        let err = config
+            .open_stores(dir.path(), dir.path(), &["cache".into()], &[])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("`cache`"), "{err}");
+        config
+            .open_stores(
+                dir.path(),
+                dir.path(),
+                &["default".into()],
+                &["default".into()],
+            )
+            .unwrap();
+        assert!(dir.path().join("sqlite_key_value.db").exists());
+        assert!(dir.path().join("sqlite_db.db").exists());
+    }
+
+    #[test]
+    fn an_unreachable_redis_fails_fast() {
+        let config: RuntimeConfig = toml::from_str(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:1\"\n",
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let err = config
+            .open_stores(dir.path(), dir.path(), &["default".into()], &[])
+            .err()
+            .unwrap();
+        assert!(
+            format!("{err:#}").contains("cannot connect to Redis"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn unknown_backend_types_are_rejected() {
+        assert!(
+            toml::from_str::<RuntimeConfig>("[key_value_store.x]\ntype = \"azure\"\n").is_err()
+        );
+    }
+}
