@@ -1,0 +1,140 @@
+//! The application itself: health through records, staff bootstrap, authorization, audit, and
+//! two components sharing one database through records.
+
+use crm_tests::{TestApp, ADMIN_TOKEN};
+use serde_json::json;
+
+#[test]
+fn every_component_reports_health_through_records() {
+    let app = TestApp::start_app();
+    for component in ["intake", "portal", "escalation", "reporting"] {
+        let reply = app.get(&format!("/api/v1/health/{component}"));
+        assert_eq!(reply.status, 200, "{component}: {}", reply.body);
+        let health = reply.json();
+        assert_eq!(health["component"], component);
+        assert_eq!(health["schema_version"], health["migrations_known"]);
+        assert!(health["schema_version"].as_u64().unwrap_or(0) >= 1, "{health}");
+    }
+}
+
+#[test]
+fn the_bootstrap_admin_creates_staff_who_then_authenticate_with_their_own_token() {
+    let app = TestApp::start_app();
+    let created = app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &json!({"name": " 李娜 ", "email": "Li.Na@Example.com", "role": "service_lead"}));
+    assert_eq!(created.status, 201, "{}", created.body);
+    let staff = created.json();
+    assert_eq!(staff["name"], "李娜");
+    assert_eq!(staff["email"], "li.na@example.com");
+    let id = staff["id"].as_str().expect("id").to_owned();
+    assert!(id.starts_with("stf_"));
+
+    let token = app.post_json(&format!("/api/v1/staff/{id}/tokens"), Some(ADMIN_TOKEN), &json!({"label": "phone"}));
+    assert_eq!(token.status, 201, "{}", token.body);
+    let secret = token.json()["token"].as_str().expect("token").to_owned();
+
+    let me = app.get_as("/api/v1/me", &secret).json();
+    assert_eq!((me["id"].as_str(), me["role"].as_str()), (Some(id.as_str()), Some("service_lead")));
+    // A service lead may list staff but not create them.
+    assert_eq!(app.get_as("/api/v1/staff", &secret).status, 200);
+    let forbidden = app.post_json("/api/v1/staff", Some(&secret), &json!({"name": "x", "email": "x@example.com", "role": "admin"}));
+    assert_eq!(forbidden.status, 403, "{}", forbidden.body);
+
+    // A revoked token no longer authenticates.
+    let token_id = token.json()["id"].as_str().expect("token id").to_owned();
+    assert_eq!(app.request("DELETE", &format!("/api/v1/tokens/{token_id}"), Some(&secret), None).status, 204);
+    assert_eq!(app.get_as("/api/v1/me", &secret).status, 401);
+}
+
+#[test]
+fn requests_without_valid_credentials_are_refused() {
+    let app = TestApp::start_app();
+    assert_eq!(app.get("/api/v1/me").status, 401);
+    assert_eq!(app.get_as("/api/v1/me", "not-a-token").status, 401);
+    let reply = app.post_json("/api/v1/staff", None, &json!({"name": "x", "email": "x@example.com", "role": "rep"}));
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.content_type, "application/problem+json");
+}
+
+#[test]
+fn bad_input_gets_a_4xx_problem_naming_the_field_and_writes_nothing() {
+    let app = TestApp::start_app();
+    let cases = [
+        (json!({"name": "x", "email": "not-an-email", "role": "rep"}), 422, "email"),
+        (json!({"name": "   ", "email": "a@example.com", "role": "rep"}), 422, "name"),
+        (json!({"name": "x", "email": "a@example.com", "role": "boss"}), 422, "role"),
+        (json!({"name": "x", "email": "a@example.com", "role": "rep", "salary": 1}), 422, "salary"),
+        (json!({"name": "x", "role": "rep"}), 422, "email"),
+    ];
+    for (body, status, field) in cases {
+        let reply = app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &body);
+        assert_eq!(reply.status, status, "{body}: {}", reply.body);
+        assert_eq!(reply.content_type, "application/problem+json");
+        assert_eq!(reply.json()["field"], field, "{body}: {}", reply.body);
+    }
+    let not_json = app.request("POST", "/api/v1/staff", Some(ADMIN_TOKEN), Some("{not json".into()));
+    assert_eq!(not_json.status, 400);
+    let too_big = app.request("POST", "/api/v1/staff", Some(ADMIN_TOKEN), Some(format!("\"{}\"", "x".repeat(1_100_000))));
+    assert_eq!(too_big.status, 413);
+    let staff = app.get_as("/api/v1/staff", ADMIN_TOKEN).json();
+    assert_eq!(staff["items"].as_array().map(Vec::len), Some(0), "nothing may be half-written: {staff}");
+}
+
+#[test]
+fn duplicate_staff_emails_conflict() {
+    let app = TestApp::start_app();
+    let body = json!({"name": "Wang", "email": "wang@example.com", "role": "rep"});
+    assert_eq!(app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &body).status, 201);
+    let again = app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &json!({"name": "W", "email": "WANG@example.com", "role": "agent"}));
+    assert_eq!(again.status, 409, "{}", again.body);
+}
+
+#[test]
+fn intake_and_reporting_share_one_database_through_records() {
+    let app = TestApp::start_app();
+    let created = app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &json!({"name": "Zhao", "email": "zhao@example.com", "role": "rep"})).json();
+    let id = created["id"].as_str().expect("id");
+    // Written by intake's instance of records, read by reporting's.
+    let log = app.get_as(&format!("/api/v1/audit?entity=staff&entity_id={id}"), ADMIN_TOKEN).json();
+    let entries = log["items"].as_array().expect("items");
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(entries[0]["action"], "staff.create");
+    assert_eq!(entries[0]["actor"], "stf_bootstrap");
+    assert_eq!(entries[0]["after"]["email"], "zhao@example.com");
+    assert!(entries[0]["before"].is_null());
+}
+
+#[test]
+fn the_audit_log_pages_with_a_cursor_and_never_holds_token_secrets() {
+    let app = TestApp::start_app();
+    for i in 0..3 {
+        let body = json!({"name": format!("S{i}"), "email": format!("s{i}@example.com"), "role": "agent"});
+        assert_eq!(app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &body).status, 201);
+    }
+    let first = app.get_as("/api/v1/audit?limit=2", ADMIN_TOKEN).json();
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(2));
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let second = app.get_as(&format!("/api/v1/audit?limit=2&cursor={cursor}"), ADMIN_TOKEN).json();
+    assert_eq!(second["items"].as_array().map(Vec::len), Some(1));
+    assert!(second["next_cursor"].is_null());
+    assert_eq!(app.get_as("/api/v1/audit?limit=0", ADMIN_TOKEN).json()["field"], "limit");
+
+    let staff_id = first["items"][0]["entity_id"].as_str().expect("id").to_owned();
+    let token = app.post_json(&format!("/api/v1/staff/{staff_id}/tokens"), Some(ADMIN_TOKEN), &json!({})).json();
+    let secret = token["token"].as_str().expect("secret");
+    let log = app.get_as("/api/v1/audit?entity=staff_token", ADMIN_TOKEN);
+    assert!(log.body.contains("token.issue") && !log.body.contains(secret), "{}", log.body);
+}
+
+#[test]
+fn data_persists_across_a_host_restart() {
+    let state = tempfile::tempdir().expect("temp dir");
+    let manifest = crm_tests::repo_root().join("spin.toml");
+    let env = [("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN)];
+    let first = TestApp::start(&manifest, state.path(), &env, &[]);
+    let body = json!({"name": "Qian", "email": "qian@example.com", "role": "sales_gm"});
+    assert_eq!(first.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &body).status, 201);
+    assert!(first.stop().success());
+    let second = TestApp::start(&manifest, state.path(), &env, &[]);
+    let staff = second.get_as("/api/v1/staff", ADMIN_TOKEN).json();
+    assert_eq!(staff["items"][0]["email"], "qian@example.com", "{staff}");
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests: every test starts `crm up` on `127.0.0.1:0` with its own state directory
+//! and talks to it over HTTP.
+
+mod app;
+mod host;

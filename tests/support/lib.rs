@@ -1,0 +1,224 @@
+//! Support for the end-to-end tests: builds `crm` and the wasm components once per test run,
+//! starts `crm up` on `127.0.0.1:0` with a state directory of the test's own, and speaks HTTP
+//! to it. A failure prints the command, its directory and everything `crm` printed.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// The bootstrap admin token every test app is started with.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
+
+pub fn repo_root() -> PathBuf {
+    let tests_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    tests_dir.parent().map(Path::to_path_buf).unwrap_or(tests_dir)
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target"))
+}
+
+/// Compiled components shared by all tests, so only the first start of each compiles.
+fn cache_dir() -> PathBuf {
+    target_dir().join("crm-test-cache")
+}
+
+pub fn probe_wasm() -> PathBuf {
+    target_dir().join("wasm32-wasip2/release/probe.wasm")
+}
+
+fn run(command: &mut Command) {
+    let output = command.output().unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed in {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        command.get_current_dir(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Builds the `crm` binary, the application's components and the probe, once.
+pub fn crm() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let root = repo_root();
+            run(Command::new(&cargo).args(["build", "-p", "crm-host", "--bin", "crm"]).current_dir(&root));
+            let crm = target_dir().join("debug/crm");
+            run(Command::new(&crm).args(["build", "--from", "spin.toml"]).current_dir(&root));
+            run(Command::new(&cargo)
+                .args(["build", "--target", "wasm32-wasip2", "--release", "-p", "probe"])
+                .current_dir(&root));
+            crm
+        })
+        .clone()
+}
+
+/// A running `crm up`; stopped (killed if need be) when dropped.
+pub struct TestApp {
+    pub url: String,
+    pub state_dir: PathBuf,
+    child: Child,
+    output: Arc<Mutex<String>>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// An HTTP response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub content_length: Option<String>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestApp {
+    /// The real application (`spin.toml` at the repo root) with a fresh state directory.
+    pub fn start_app() -> TestApp {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let mut app = Self::start(&repo_root().join("spin.toml"), temp.path(), &[("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN)], &[]);
+        app._temp = Some(temp);
+        app
+    }
+
+    /// `crm up` for `manifest`, keeping state in `state_dir`.
+    pub fn start(manifest: &Path, state_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> TestApp {
+        let crm = crm();
+        let mut command = Command::new(&crm);
+        command
+            .arg("up")
+            .arg("--from")
+            .arg(manifest)
+            .args(["--listen", "127.0.0.1:0", "--state-dir"])
+            .arg(state_dir)
+            .arg("--cache-dir")
+            .arg(cache_dir())
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let output = Arc::new(Mutex::new(String::new()));
+        let (url_tx, url_rx) = mpsc::channel();
+        collect(child.stdout.take(), output.clone(), Some(url_tx));
+        collect(child.stderr.take(), output.clone(), None);
+        // A generous limit: the first start of a test run compiles every component.
+        match url_rx.recv_timeout(Duration::from_secs(300)) {
+            Ok(url) => TestApp { url, state_dir: state_dir.to_owned(), child, output, _temp: None },
+            Err(_) => {
+                let _ = child.kill();
+                panic!("{command:?} did not start serving\n--- output\n{}", output.lock().map(|o| o.clone()).unwrap_or_default());
+            }
+        }
+    }
+
+    pub fn output(&self) -> String {
+        self.output.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, None, None)
+    }
+
+    pub fn get_as(&self, path: &str, token: &str) -> Reply {
+        self.request("GET", path, Some(token), None)
+    }
+
+    pub fn post_json(&self, path: &str, token: Option<&str>, body: &serde_json::Value) -> Reply {
+        self.request("POST", path, token, Some(body.to_string()))
+    }
+
+    pub fn request(&self, method: &str, path: &str, token: Option<&str>, json_body: Option<String>) -> Reply {
+        let mut request = ureq::request(method, &format!("{}{path}", self.url)).timeout(Duration::from_secs(60));
+        if let Some(token) = token {
+            request = request.set("authorization", &format!("Bearer {token}"));
+        }
+        let result = match json_body {
+            Some(body) => request.set("content-type", "application/json").send_string(&body),
+            None => request.call(),
+        };
+        let response = match result {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(e) => panic!("{method} {path} failed: {e}\n--- crm output\n{}", self.output()),
+        };
+        let status = response.status();
+        let content_type = response.header("content-type").unwrap_or_default().to_owned();
+        let content_length = response.header("content-length").map(str::to_owned);
+        let body = response.into_string().unwrap_or_else(|e| panic!("{method} {path}: unreadable body: {e}"));
+        Reply { status, content_type, content_length, body }
+    }
+
+    /// Stops with SIGTERM, as an operator would, and returns how the process exited.
+    pub fn stop(mut self) -> ExitStatus {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        for _ in 0..300 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!("crm did not stop within 30 s of SIGTERM\n--- output\n{}", self.output());
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn collect(stream: Option<impl Read + Send + 'static>, output: Arc<Mutex<String>>, url_tx: Option<mpsc::Sender<String>>) {
+    let Some(stream) = stream else { return };
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if let (Some(tx), Some(url)) = (&url_tx, line.strip_prefix("crm: serving ")) {
+                let _ = tx.send(url.trim().to_owned());
+            }
+            if let Ok(mut out) = output.lock() {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+    });
+}
+
+/// Writes a manifest into `dir` and returns its path.
+pub fn write_manifest(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("spin.toml");
+    std::fs::write(&path, text).expect("write manifest");
+    path
+}
+
+/// A plain HTTP server on loopback that answers every request with `200 body`; returns its port.
+pub fn serve_text(body: &'static str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let mut stream = stream;
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let _ = write!(stream, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+        }
+    });
+    port
+}
