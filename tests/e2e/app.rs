@@ -13,14 +13,21 @@ fn every_component_reports_health_through_records() {
         let health = reply.json();
         assert_eq!(health["component"], component);
         assert_eq!(health["schema_version"], health["migrations_known"]);
-        assert!(health["schema_version"].as_u64().unwrap_or(0) >= 1, "{health}");
+        assert!(
+            health["schema_version"].as_u64().unwrap_or(0) >= 1,
+            "{health}"
+        );
     }
 }
 
 #[test]
 fn the_bootstrap_admin_creates_staff_who_then_authenticate_with_their_own_token() {
     let app = TestApp::start_app();
-    let created = app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &json!({"name": " 李娜 ", "email": "Li.Na@Example.com", "role": "service_lead"}));
+    let created = app.post_json(
+        "/api/v1/staff",
+        Some(ADMIN_TOKEN),
+        &json!({"name": " 李娜 ", "email": "Li.Na@Example.com", "role": "service_lead"}),
+    );
     assert_eq!(created.status, 201, "{}", created.body);
     let staff = created.json();
     assert_eq!(staff["name"], "李娜");
@@ -28,20 +35,40 @@ fn the_bootstrap_admin_creates_staff_who_then_authenticate_with_their_own_token(
     let id = staff["id"].as_str().expect("id").to_owned();
     assert!(id.starts_with("stf_"));
 
-    let token = app.post_json(&format!("/api/v1/staff/{id}/tokens"), Some(ADMIN_TOKEN), &json!({"label": "phone"}));
+    let token = app.post_json(
+        &format!("/api/v1/staff/{id}/tokens"),
+        Some(ADMIN_TOKEN),
+        &json!({"label": "phone"}),
+    );
     assert_eq!(token.status, 201, "{}", token.body);
     let secret = token.json()["token"].as_str().expect("token").to_owned();
 
     let me = app.get_as("/api/v1/me", &secret).json();
-    assert_eq!((me["id"].as_str(), me["role"].as_str()), (Some(id.as_str()), Some("service_lead")));
+    assert_eq!(
+        (me["id"].as_str(), me["role"].as_str()),
+        (Some(id.as_str()), Some("service_lead"))
+    );
     // A service lead may list staff but not create them.
     assert_eq!(app.get_as("/api/v1/staff", &secret).status, 200);
-    let forbidden = app.post_json("/api/v1/staff", Some(&secret), &json!({"name": "x", "email": "x@example.com", "role": "admin"}));
+    let forbidden = app.post_json(
+        "/api/v1/staff",
+        Some(&secret),
+        &json!({"name": "x", "email": "x@example.com", "role": "admin"}),
+    );
     assert_eq!(forbidden.status, 403, "{}", forbidden.body);
 
     // A revoked token no longer authenticates.
     let token_id = token.json()["id"].as_str().expect("token id").to_owned();
-    assert_eq!(app.request("DELETE", &format!("/api/v1/tokens/{token_id}"), Some(&secret), None).status, 204);
+    assert_eq!(
+        app.request(
+            "DELETE",
+            &format!("/api/v1/tokens/{token_id}"),
+            Some(&secret),
+            None
+        )
+        .status,
+        204
+    );
     assert_eq!(app.get_as("/api/v1/me", &secret).status, 401);
 }
 
@@ -50,7 +77,11 @@ fn requests_without_valid_credentials_are_refused() {
     let app = TestApp::start_app();
     assert_eq!(app.get("/api/v1/me").status, 401);
     assert_eq!(app.get_as("/api/v1/me", "not-a-token").status, 401);
-    let reply = app.post_json("/api/v1/staff", None, &json!({"name": "x", "email": "x@example.com", "role": "rep"}));
+    let reply = app.post_json(
+        "/api/v1/staff",
+        None,
+        &json!({"name": "x", "email": "x@example.com", "role": "rep"}),
+    );
     assert_eq!(reply.status, 401);
     assert_eq!(reply.content_type, "application/problem+json");
 }
@@ -59,10 +90,26 @@ fn requests_without_valid_credentials_are_refused() {
 fn bad_input_gets_a_4xx_problem_naming_the_field_and_writes_nothing() {
     let app = TestApp::start_app();
     let cases = [
-        (json!({"name": "x", "email": "not-an-email", "role": "rep"}), 422, "email"),
-        (json!({"name": "   ", "email": "a@example.com", "role": "rep"}), 422, "name"),
-        (json!({"name": "x", "email": "a@example.com", "role": "boss"}), 422, "role"),
-        (json!({"name": "x", "email": "a@example.com", "role": "rep", "salary": 1}), 422, "salary"),
+        (
+            json!({"name": "x", "email": "not-an-email", "role": "rep"}),
+            422,
+            "email",
+        ),
+        (
+            json!({"name": "   ", "email": "a@example.com", "role": "rep"}),
+            422,
+            "name",
+        ),
+        (
+            json!({"name": "x", "email": "a@example.com", "role": "boss"}),
+            422,
+            "role",
+        ),
+        (
+            json!({"name": "x", "email": "a@example.com", "role": "rep", "salary": 1}),
+            422,
+            "salary",
+        ),
         (json!({"name": "x", "role": "rep"}), 422, "email"),
     ];
     for (body, status, field) in cases {
@@ -71,30 +118,63 @@ fn bad_input_gets_a_4xx_problem_naming_the_field_and_writes_nothing() {
         assert_eq!(reply.content_type, "application/problem+json");
         assert_eq!(reply.json()["field"], field, "{body}: {}", reply.body);
     }
-    let not_json = app.request("POST", "/api/v1/staff", Some(ADMIN_TOKEN), Some("{not json".into()));
+    let not_json = app.request(
+        "POST",
+        "/api/v1/staff",
+        Some(ADMIN_TOKEN),
+        Some("{not json".into()),
+    );
     assert_eq!(not_json.status, 400);
-    let too_big = app.request("POST", "/api/v1/staff", Some(ADMIN_TOKEN), Some(format!("\"{}\"", "x".repeat(1_100_000))));
+    let too_big = app.request(
+        "POST",
+        "/api/v1/staff",
+        Some(ADMIN_TOKEN),
+        Some(format!("\"{}\"", "x".repeat(1_100_000))),
+    );
     assert_eq!(too_big.status, 413);
     let staff = app.get_as("/api/v1/staff", ADMIN_TOKEN).json();
-    assert_eq!(staff["items"].as_array().map(Vec::len), Some(0), "nothing may be half-written: {staff}");
+    assert_eq!(
+        staff["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing may be half-written: {staff}"
+    );
 }
 
 #[test]
 fn duplicate_staff_emails_conflict() {
     let app = TestApp::start_app();
     let body = json!({"name": "Wang", "email": "wang@example.com", "role": "rep"});
-    assert_eq!(app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &body).status, 201);
-    let again = app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &json!({"name": "W", "email": "WANG@example.com", "role": "agent"}));
+    assert_eq!(
+        app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &body)
+            .status,
+        201
+    );
+    let again = app.post_json(
+        "/api/v1/staff",
+        Some(ADMIN_TOKEN),
+        &json!({"name": "W", "email": "WANG@example.com", "role": "agent"}),
+    );
     assert_eq!(again.status, 409, "{}", again.body);
 }
 
 #[test]
 fn intake_and_reporting_share_one_database_through_records() {
     let app = TestApp::start_app();
-    let created = app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &json!({"name": "Zhao", "email": "zhao@example.com", "role": "rep"})).json();
+    let created = app
+        .post_json(
+            "/api/v1/staff",
+            Some(ADMIN_TOKEN),
+            &json!({"name": "Zhao", "email": "zhao@example.com", "role": "rep"}),
+        )
+        .json();
     let id = created["id"].as_str().expect("id");
     // Written by intake's instance of records, read by reporting's.
-    let log = app.get_as(&format!("/api/v1/audit?entity=staff&entity_id={id}"), ADMIN_TOKEN).json();
+    let log = app
+        .get_as(
+            &format!("/api/v1/audit?entity=staff&entity_id={id}"),
+            ADMIN_TOKEN,
+        )
+        .json();
     let entries = log["items"].as_array().expect("items");
     assert_eq!(entries.len(), 1, "{log}");
     assert_eq!(entries[0]["action"], "staff.create");
@@ -107,22 +187,48 @@ fn intake_and_reporting_share_one_database_through_records() {
 fn the_audit_log_pages_with_a_cursor_and_never_holds_token_secrets() {
     let app = TestApp::start_app();
     for i in 0..3 {
-        let body = json!({"name": format!("S{i}"), "email": format!("s{i}@example.com"), "role": "agent"});
-        assert_eq!(app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &body).status, 201);
+        let body =
+            json!({"name": format!("S{i}"), "email": format!("s{i}@example.com"), "role": "agent"});
+        assert_eq!(
+            app.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &body)
+                .status,
+            201
+        );
     }
     let first = app.get_as("/api/v1/audit?limit=2", ADMIN_TOKEN).json();
     assert_eq!(first["items"].as_array().map(Vec::len), Some(2));
     let cursor = first["next_cursor"].as_str().expect("a second page");
-    let second = app.get_as(&format!("/api/v1/audit?limit=2&cursor={cursor}"), ADMIN_TOKEN).json();
+    let second = app
+        .get_as(
+            &format!("/api/v1/audit?limit=2&cursor={cursor}"),
+            ADMIN_TOKEN,
+        )
+        .json();
     assert_eq!(second["items"].as_array().map(Vec::len), Some(1));
     assert!(second["next_cursor"].is_null());
-    assert_eq!(app.get_as("/api/v1/audit?limit=0", ADMIN_TOKEN).json()["field"], "limit");
+    assert_eq!(
+        app.get_as("/api/v1/audit?limit=0", ADMIN_TOKEN).json()["field"],
+        "limit"
+    );
 
-    let staff_id = first["items"][0]["entity_id"].as_str().expect("id").to_owned();
-    let token = app.post_json(&format!("/api/v1/staff/{staff_id}/tokens"), Some(ADMIN_TOKEN), &json!({})).json();
+    let staff_id = first["items"][0]["entity_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let token = app
+        .post_json(
+            &format!("/api/v1/staff/{staff_id}/tokens"),
+            Some(ADMIN_TOKEN),
+            &json!({}),
+        )
+        .json();
     let secret = token["token"].as_str().expect("secret");
     let log = app.get_as("/api/v1/audit?entity=staff_token", ADMIN_TOKEN);
-    assert!(log.body.contains("token.issue") && !log.body.contains(secret), "{}", log.body);
+    assert!(
+        log.body.contains("token.issue") && !log.body.contains(secret),
+        "{}",
+        log.body
+    );
 }
 
 #[test]
@@ -132,7 +238,12 @@ fn data_persists_across_a_host_restart() {
     let env = [("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN)];
     let first = TestApp::start(&manifest, state.path(), &env, &[]);
     let body = json!({"name": "Qian", "email": "qian@example.com", "role": "sales_gm"});
-    assert_eq!(first.post_json("/api/v1/staff", Some(ADMIN_TOKEN), &body).status, 201);
+    assert_eq!(
+        first
+            .post_json("/api/v1/staff", Some(ADMIN_TOKEN), &body)
+            .status,
+        201
+    );
     assert!(first.stop().success());
     let second = TestApp::start(&manifest, state.path(), &env, &[]);
     let staff = second.get_as("/api/v1/staff", ADMIN_TOKEN).json();

@@ -15,11 +15,16 @@ pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
 
 pub fn repo_root() -> PathBuf {
     let tests_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    tests_dir.parent().map(Path::to_path_buf).unwrap_or(tests_dir)
+    tests_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or(tests_dir)
 }
 
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
 }
 
 /// Compiled components shared by all tests, so only the first start of each compiles.
@@ -32,7 +37,9 @@ pub fn probe_wasm() -> PathBuf {
 }
 
 fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
     assert!(
         output.status.success(),
         "{command:?} failed in {:?}\n--- stdout\n{}\n--- stderr\n{}",
@@ -49,11 +56,22 @@ pub fn crm() -> PathBuf {
         .get_or_init(|| {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let root = repo_root();
-            run(Command::new(&cargo).args(["build", "-p", "crm-host", "--bin", "crm"]).current_dir(&root));
-            let crm = target_dir().join("debug/crm");
-            run(Command::new(&crm).args(["build", "--from", "spin.toml"]).current_dir(&root));
             run(Command::new(&cargo)
-                .args(["build", "--target", "wasm32-wasip2", "--release", "-p", "probe"])
+                .args(["build", "-p", "crm-host", "--bin", "crm"])
+                .current_dir(&root));
+            let crm = target_dir().join("debug/crm");
+            run(Command::new(&crm)
+                .args(["build", "--from", "spin.toml"])
+                .current_dir(&root));
+            run(Command::new(&cargo)
+                .args([
+                    "build",
+                    "--target",
+                    "wasm32-wasip2",
+                    "--release",
+                    "-p",
+                    "probe",
+                ])
                 .current_dir(&root));
             crm
         })
@@ -88,13 +106,23 @@ impl TestApp {
     /// The real application (`spin.toml` at the repo root) with a fresh state directory.
     pub fn start_app() -> TestApp {
         let temp = tempfile::tempdir().expect("temp dir");
-        let mut app = Self::start(&repo_root().join("spin.toml"), temp.path(), &[("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN)], &[]);
+        let mut app = Self::start(
+            &repo_root().join("spin.toml"),
+            temp.path(),
+            &[("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN)],
+            &[],
+        );
         app._temp = Some(temp);
         app
     }
 
     /// `crm up` for `manifest`, keeping state in `state_dir`.
-    pub fn start(manifest: &Path, state_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> TestApp {
+    pub fn start(
+        manifest: &Path,
+        state_dir: &Path,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> TestApp {
         let crm = crm();
         let mut command = Command::new(&crm);
         command
@@ -109,17 +137,28 @@ impl TestApp {
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
         let output = Arc::new(Mutex::new(String::new()));
         let (url_tx, url_rx) = mpsc::channel();
         collect(child.stdout.take(), output.clone(), Some(url_tx));
         collect(child.stderr.take(), output.clone(), None);
         // A generous limit: the first start of a test run compiles every component.
         match url_rx.recv_timeout(Duration::from_secs(300)) {
-            Ok(url) => TestApp { url, state_dir: state_dir.to_owned(), child, output, _temp: None },
+            Ok(url) => TestApp {
+                url,
+                state_dir: state_dir.to_owned(),
+                child,
+                output,
+                _temp: None,
+            },
             Err(_) => {
                 let _ = child.kill();
-                panic!("{command:?} did not start serving\n--- output\n{}", output.lock().map(|o| o.clone()).unwrap_or_default());
+                panic!(
+                    "{command:?} did not start serving\n--- output\n{}",
+                    output.lock().map(|o| o.clone()).unwrap_or_default()
+                );
             }
         }
     }
@@ -140,29 +179,54 @@ impl TestApp {
         self.request("POST", path, token, Some(body.to_string()))
     }
 
-    pub fn request(&self, method: &str, path: &str, token: Option<&str>, json_body: Option<String>) -> Reply {
-        let mut request = ureq::request(method, &format!("{}{path}", self.url)).timeout(Duration::from_secs(60));
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json_body: Option<String>,
+    ) -> Reply {
+        let mut request =
+            ureq::request(method, &format!("{}{path}", self.url)).timeout(Duration::from_secs(60));
         if let Some(token) = token {
             request = request.set("authorization", &format!("Bearer {token}"));
         }
         let result = match json_body {
-            Some(body) => request.set("content-type", "application/json").send_string(&body),
+            Some(body) => request
+                .set("content-type", "application/json")
+                .send_string(&body),
             None => request.call(),
         };
         let response = match result {
             Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(e) => panic!("{method} {path} failed: {e}\n--- crm output\n{}", self.output()),
+            Err(e) => panic!(
+                "{method} {path} failed: {e}\n--- crm output\n{}",
+                self.output()
+            ),
         };
         let status = response.status();
-        let content_type = response.header("content-type").unwrap_or_default().to_owned();
+        let content_type = response
+            .header("content-type")
+            .unwrap_or_default()
+            .to_owned();
         let content_length = response.header("content-length").map(str::to_owned);
-        let body = response.into_string().unwrap_or_else(|e| panic!("{method} {path}: unreadable body: {e}"));
-        Reply { status, content_type, content_length, body }
+        let body = response
+            .into_string()
+            .unwrap_or_else(|e| panic!("{method} {path}: unreadable body: {e}"));
+        Reply {
+            status,
+            content_type,
+            content_length,
+            body,
+        }
     }
 
     /// Stops with SIGTERM, as an operator would, and returns how the process exited.
     pub fn stop(mut self) -> ExitStatus {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         for _ in 0..300 {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return status;
@@ -170,7 +234,10 @@ impl TestApp {
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = self.child.kill();
-        panic!("crm did not stop within 30 s of SIGTERM\n--- output\n{}", self.output());
+        panic!(
+            "crm did not stop within 30 s of SIGTERM\n--- output\n{}",
+            self.output()
+        );
     }
 }
 
@@ -183,7 +250,11 @@ impl Drop for TestApp {
     }
 }
 
-fn collect(stream: Option<impl Read + Send + 'static>, output: Arc<Mutex<String>>, url_tx: Option<mpsc::Sender<String>>) {
+fn collect(
+    stream: Option<impl Read + Send + 'static>,
+    output: Arc<Mutex<String>>,
+    url_tx: Option<mpsc::Sender<String>>,
+) {
     let Some(stream) = stream else { return };
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
@@ -217,7 +288,11 @@ pub fn serve_text(body: &'static str) -> u16 {
             while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
                 line.clear();
             }
-            let _ = write!(stream, "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
         }
     });
     port

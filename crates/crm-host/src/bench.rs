@@ -1,8 +1,207 @@
+//! `crm bench`: starts the host in-process on a loopback port and measures one route at several
+//! concurrencies, over keep-alive HTTP/1.1 connections (one per simulated client).
+//!
+//! The load generator runs on its own single-threaded runtime, so the server's worker threads
+//! are not shared with it; on a 2-core machine both still compete for the same cores, as they
+//! did in the reference measurements of Spin.
+
+use anyhow::{bail, Context, Result};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::server;
+use crate::up::{self, UpOptions};
+
+/// Requests sent before measuring, so compilation caches and connection pools are warm.
+const WARMUP_REQUESTS: usize = 500;
+
 pub async fn run(
-    _o: crate::up::UpOptions,
-    _r: &str,
-    _d: std::time::Duration,
-    _c: &[usize],
-) -> anyhow::Result<()> {
+    mut options: UpOptions,
+    route: &str,
+    duration: Duration,
+    concurrency: &[usize],
+) -> Result<()> {
+    let temp_state = match &options.state_dir {
+        Some(_) => None,
+        None => {
+            let dir = std::env::temp_dir().join(format!("crm-bench-{}", std::process::id()));
+            options.state_dir = Some(dir.clone());
+            Some(dir)
+        }
+    };
+    let (_app, host, _notices) = up::prepare(&options, false, true)?;
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve(host.clone(), listener, async {
+        let _ = stop_rx.await;
+    }));
+
+    println!(
+        "crm bench: GET {route} on http://{address}, {} s per level",
+        duration.as_secs()
+    );
+    println!("machine: {}", machine_description());
+    let route = route.to_owned();
+    let warm = run_load(address, route.clone(), 1, Duration::ZERO, WARMUP_REQUESTS).await?;
+    if warm.errors > 0 {
+        bail!(
+            "{} of the warm-up requests failed; is {route} a working route?",
+            warm.errors
+        );
+    }
+    host.take_instantiation_micros();
+
+    println!(
+        "{:>11} {:>10} {:>9} {:>9} {:>9} {:>14} {:>14} {:>7}",
+        "concurrency",
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "inst p50 µs",
+        "inst p99 µs",
+        "errors"
+    );
+    for &clients in concurrency {
+        let load = run_load(address, route.clone(), clients, duration, usize::MAX).await?;
+        let mut latencies = load.latencies_micros;
+        let mut instantiation = host.take_instantiation_micros();
+        let rate = latencies.len() as f64 / load.elapsed.as_secs_f64();
+        println!(
+            "{clients:>11} {:>10} {rate:>9.0} {:>9.2} {:>9.2} {:>14} {:>14} {:>7}",
+            latencies.len(),
+            percentile(&mut latencies, 50.0) as f64 / 1000.0,
+            percentile(&mut latencies, 99.0) as f64 / 1000.0,
+            percentile(&mut instantiation, 50.0),
+            percentile(&mut instantiation, 99.0),
+            load.errors,
+        );
+    }
+    let _ = stop_tx.send(());
+    server.await??;
+    if let Some(dir) = temp_state {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     Ok(())
+}
+
+struct Load {
+    latencies_micros: Vec<u32>,
+    errors: usize,
+    elapsed: Duration,
+}
+
+/// Runs `clients` connections, each sending requests back to back until `duration` has passed
+/// (or, with a zero duration, until `max_requests` per client).
+async fn run_load(
+    address: std::net::SocketAddr,
+    route: String,
+    clients: usize,
+    duration: Duration,
+    max_requests: usize,
+) -> Result<Load> {
+    // The generator gets a runtime (and thread) of its own.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async move {
+            let started = Instant::now();
+            let deadline = started + duration;
+            let mut tasks = Vec::new();
+            for _ in 0..clients {
+                let route = route.clone();
+                tasks.push(tokio::spawn(async move {
+                    client(address, &route, deadline, duration.is_zero(), max_requests).await
+                }));
+            }
+            let mut load = Load {
+                latencies_micros: Vec::new(),
+                errors: 0,
+                elapsed: Duration::ZERO,
+            };
+            for task in tasks {
+                let (latencies, errors) = task.await.context("a load task failed")??;
+                load.latencies_micros.extend(latencies);
+                load.errors += errors;
+            }
+            load.elapsed = started.elapsed();
+            Ok(load)
+        })
+    })
+    .join()
+    .map_err(|_| anyhow::anyhow!("the load generator panicked"))?
+}
+
+async fn client(
+    address: std::net::SocketAddr,
+    route: &str,
+    deadline: Instant,
+    count_only: bool,
+    max_requests: usize,
+) -> Result<(Vec<u32>, usize)> {
+    let stream = TcpStream::connect(address).await?;
+    stream.set_nodelay(true)?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    while latencies.len() + errors < max_requests && (count_only || Instant::now() < deadline) {
+        let request = http::Request::get(route)
+            .header(http::header::HOST, address.to_string())
+            .body(Empty::<Bytes>::new())?;
+        let sent = Instant::now();
+        let ok = match sender.send_request(request).await {
+            Ok(response) => {
+                let ok = response.status().is_success();
+                ok && response.into_body().collect().await.is_ok()
+            }
+            Err(_) => false,
+        };
+        if ok {
+            latencies.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
+        } else {
+            errors += 1;
+        }
+    }
+    Ok((latencies, errors))
+}
+
+fn percentile(values: &mut [u32], p: f64) -> u32 {
+    if values.is_empty() {
+        return 0;
+    }
+    values.sort_unstable();
+    let rank = ((p / 100.0) * (values.len() - 1) as f64).round() as usize;
+    values[rank.min(values.len() - 1)]
+}
+
+fn machine_description() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cores} cores, {cpu}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn percentiles_pick_by_rank() {
+        let mut values: Vec<u32> = (1..=100).collect();
+        assert_eq!(percentile(&mut values, 50.0), 51);
+        assert_eq!(percentile(&mut values, 99.0), 99);
+        assert_eq!(percentile(&mut [], 50.0), 0);
+    }
 }
