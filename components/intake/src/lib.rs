@@ -8,35 +8,27 @@
 use crm_guest::identity::{self, NewStaff};
 use crm_guest::request::{credential, json, json_body};
 use crm_guest::types::Role;
-use crm_guest::{dispatch, ApiResult, Problem};
+use crm_guest::{dispatch, ApiResult, Params, Problem, Route};
 use serde::{Deserialize, Serialize};
-use spin_sdk::http::{Params, Request, Response, Router};
+use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
+
+const ROUTES: &[Route] = &[
+    Route::get("/api/v1/health/intake", health),
+    Route::get("/api/v1/me", me),
+    Route::get("/api/v1/staff", list_staff),
+    Route::post("/api/v1/staff", create_staff),
+    Route::post("/api/v1/staff/:id/tokens", issue_token),
+    Route::delete("/api/v1/tokens/:id", revoke_token),
+];
 
 #[http_component]
 fn handle(req: Request) -> Response {
-    let mut router = Router::new();
-    router.get("/api/v1/health/intake", |_req: Request, _: Params| {
-        respond(crm_guest::health("intake"))
-    });
-    router.get("/api/v1/me", |req: Request, _: Params| respond(me(&req)));
-    router.get("/api/v1/staff", |req: Request, _: Params| {
-        respond(list_staff(&req))
-    });
-    router.post("/api/v1/staff", |req: Request, _: Params| {
-        respond(create_staff(&req))
-    });
-    router.post("/api/v1/staff/:id/tokens", |req: Request, p: Params| {
-        respond(issue_token(&req, &p))
-    });
-    router.delete("/api/v1/tokens/:id", |req: Request, p: Params| {
-        respond(revoke_token(&req, &p))
-    });
-    dispatch(&router, req)
+    dispatch(ROUTES, req)
 }
 
-fn respond(result: ApiResult) -> Response {
-    result.unwrap_or_else(Response::from)
+fn health(_req: &Request, _params: &Params) -> ApiResult {
+    crm_guest::health("intake")
 }
 
 /// A member of staff as the API shows it.
@@ -91,12 +83,12 @@ fn parse_role(name: &str) -> Result<Role, Problem> {
     })
 }
 
-fn me(req: &Request) -> ApiResult {
+fn me(req: &Request, _params: &Params) -> ApiResult {
     let staff = identity::whoami(&credential(req)?)?;
     Ok(json(200, &StaffView::from(staff)))
 }
 
-fn list_staff(req: &Request) -> ApiResult {
+fn list_staff(req: &Request, _params: &Params) -> ApiResult {
     let staff = identity::list_staff(&credential(req)?)?;
     let items: Vec<StaffView> = staff.into_iter().map(StaffView::from).collect();
     Ok(json(200, &serde_json::json!({ "items": items })))
@@ -110,7 +102,7 @@ struct CreateStaff {
     role: String,
 }
 
-fn create_staff(req: &Request) -> ApiResult {
+fn create_staff(req: &Request, _params: &Params) -> ApiResult {
     let who = credential(req)?;
     let body: CreateStaff = json_body(req)?;
     let input = NewStaff {
@@ -138,7 +130,7 @@ fn issue_token(req: &Request, params: &Params) -> ApiResult {
     } else {
         json_body(req)?
     };
-    let staff_id = params.get("id").unwrap_or_default();
+    let staff_id = params.get("id");
     let token = identity::issue_token(&who, staff_id, &body.label)?;
     Ok(json(
         201,
@@ -154,6 +146,6 @@ fn issue_token(req: &Request, params: &Params) -> ApiResult {
 
 fn revoke_token(req: &Request, params: &Params) -> ApiResult {
     let who = credential(req)?;
-    identity::revoke_token(&who, params.get("id").unwrap_or_default())?;
+    identity::revoke_token(&who, params.get("id"))?;
     Ok(Response::builder().status(204).body(Vec::new()).build())
 }

@@ -16,18 +16,27 @@ pub const MIGRATIONS: &[(&str, &str)] = &[(
 /// An open connection with the schema brought up to date.
 pub struct Db {
     conn: Connection,
+    schema_version: u32,
 }
 
 impl Db {
     /// Opens the `default` database and applies pending migrations.
     pub fn open() -> Result<Self, Error> {
         let conn = Connection::open_default().map_err(|e| internal("open the database", e))?;
-        let db = Self { conn };
-        db.migrate()?;
+        let mut db = Self {
+            conn,
+            schema_version: 0,
+        };
+        db.schema_version = db.migrate()?;
         Ok(db)
     }
 
-    pub fn schema_version(&self) -> Result<u32, Error> {
+    /// The schema version after `open` applied what was pending.
+    pub fn schema_version(&self) -> u32 {
+        self.schema_version
+    }
+
+    fn read_schema_version(&self) -> Result<u32, Error> {
         let result = self.query("PRAGMA user_version", &[])?;
         Ok(result
             .rows
@@ -36,17 +45,22 @@ impl Db {
             .unwrap_or(0))
     }
 
-    /// Brings the schema up to date. Cheap when it already is (one pragma read). When it is
-    /// behind, the version is read again under `BEGIN IMMEDIATE`, so two instances racing on a
-    /// fresh database apply each migration exactly once.
-    fn migrate(&self) -> Result<(), Error> {
+    /// Brings the schema up to date and returns its version. Cheap when it already is (one
+    /// pragma read). When it is behind, the version is read again under `BEGIN IMMEDIATE`, so
+    /// two instances racing on a fresh database apply each migration exactly once. A database
+    /// already newer than this build (a newer deployment migrated it) is left as it is.
+    fn migrate(&self) -> Result<u32, Error> {
         let target = MIGRATIONS.len() as u32;
-        if self.schema_version()? >= target {
-            return Ok(());
+        let found = self.read_schema_version()?;
+        if found >= target {
+            return Ok(found);
         }
         self.transaction(|db| {
-            let current = db.schema_version()? as usize;
-            for (name, sql) in MIGRATIONS.iter().skip(current) {
+            let current = db.read_schema_version()?;
+            if current >= target {
+                return Ok(current); // Another instance migrated while we waited for the lock.
+            }
+            for (name, sql) in MIGRATIONS.iter().skip(current as usize) {
                 for statement in split_statements(sql) {
                     db.conn
                         .execute(&statement, &[])
@@ -55,7 +69,7 @@ impl Db {
             }
             // PRAGMA takes no parameters; the value is a constant of this build.
             db.exec(&format!("PRAGMA user_version = {target}"), &[])?;
-            Ok(())
+            Ok(target)
         })
     }
 

@@ -3,24 +3,26 @@
 
 use crm_guest::audit::{self, AuditQuery};
 use crm_guest::request::{credential, json, query_pairs};
-use crm_guest::{dispatch, ApiResult, Problem};
-use spin_sdk::http::{Params, Request, Response, Router};
+use crm_guest::{dispatch, ApiResult, Params, Problem, Route};
+use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
+
+const ROUTES: &[Route] = &[
+    Route::get("/api/v1/health/reporting", health),
+    Route::get("/api/v1/audit", read_audit_log),
+];
 
 #[http_component]
 fn handle(req: Request) -> Response {
-    let mut router = Router::new();
-    router.get("/api/v1/health/reporting", |_req: Request, _: Params| {
-        crm_guest::health("reporting").unwrap_or_else(Response::from)
-    });
-    router.get("/api/v1/audit", |req: Request, _: Params| {
-        read_audit_log(&req).unwrap_or_else(Response::from)
-    });
-    dispatch(&router, req)
+    dispatch(ROUTES, req)
+}
+
+fn health(_req: &Request, _params: &Params) -> ApiResult {
+    crm_guest::health("reporting")
 }
 
 /// `GET /api/v1/audit?entity=&entity_id=&limit=&cursor=`: the audit log, newest first.
-fn read_audit_log(req: &Request) -> ApiResult {
+fn read_audit_log(req: &Request, _params: &Params) -> ApiResult {
     let who = credential(req)?;
     let mut query = AuditQuery {
         entity: None,

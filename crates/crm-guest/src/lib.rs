@@ -6,6 +6,7 @@
 
 pub mod problem;
 pub mod request;
+pub mod routes;
 
 /// Client bindings of the `crm:records` package, as imported by the HTTP components.
 pub mod bindings {
@@ -17,8 +18,9 @@ pub mod bindings {
 
 pub use bindings::crm::records::{audit, identity, system, types};
 pub use problem::Problem;
+pub use routes::{dispatch, Params, Route};
 
-use spin_sdk::http::{Request, Response, Router};
+use spin_sdk::http::Response;
 
 /// A handler's outcome: a response, or a problem to render as problem+json.
 pub type ApiResult = Result<Response, Problem>;
@@ -35,22 +37,4 @@ pub fn health(component: &str) -> ApiResult {
             "migrations_known": health.migrations_known,
         }),
     ))
-}
-
-/// Dispatches through `router` and makes sure that even the router's own 404 and 405 answers
-/// are problem+json like every other error.
-pub fn dispatch(router: &Router, req: Request) -> Response {
-    let path = req.path().to_owned();
-    let response = router.handle(req);
-    let is_problem = response
-        .header("content-type")
-        .and_then(|v| v.as_str())
-        .is_some_and(|v| v.starts_with(problem::CONTENT_TYPE));
-    match *response.status() {
-        404 if !is_problem => Problem::not_found(format!("no resource at {path}")).into(),
-        405 if !is_problem => Problem::new(405, "Method not allowed")
-            .with_detail(format!("{path} does not accept this method"))
-            .into(),
-        _ => response,
-    }
 }

@@ -27,7 +27,7 @@ pub fn build_engine() -> Result<(Engine, &'static str)> {
         // Resetting a slot with madvise costs a TLB shootdown on every core and page faults on
         // the next use; keeping the low pages resident and resetting only the dirty ones
         // (found with PAGEMAP_SCAN where the kernel has it) avoids both.
-        .linear_memory_keep_resident(16 << 20)
+        .linear_memory_keep_resident(4 << 20)
         .table_keep_resident(1 << 20)
         .async_stack_keep_resident(1 << 20)
         .pagemap_scan(Enabled::Auto)

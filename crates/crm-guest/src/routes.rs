@@ -1,0 +1,117 @@
+//! A static route table. Each request runs in a fresh instance, so a router that parses its
+//! patterns at startup (like spin-sdk's) pays for it on every request; a `const` table of
+//! named handlers costs nothing to build.
+
+use crate::problem::Problem;
+use crate::ApiResult;
+use spin_sdk::http::{Method, Request, Response};
+
+/// A handler: parse the request, make one records call, map the result.
+pub type Handler = fn(&Request, &Params) -> ApiResult;
+
+/// One route: a method, a pattern such as `/api/v1/staff/:id/tokens`, and its handler.
+pub struct Route {
+    method: Method,
+    pattern: &'static str,
+    handler: Handler,
+}
+
+impl Route {
+    pub const fn get(pattern: &'static str, handler: Handler) -> Self {
+        Self {
+            method: Method::Get,
+            pattern,
+            handler,
+        }
+    }
+
+    pub const fn post(pattern: &'static str, handler: Handler) -> Self {
+        Self {
+            method: Method::Post,
+            pattern,
+            handler,
+        }
+    }
+
+    pub const fn delete(pattern: &'static str, handler: Handler) -> Self {
+        Self {
+            method: Method::Delete,
+            pattern,
+            handler,
+        }
+    }
+}
+
+/// The `:name` segments a pattern captured.
+#[derive(Debug, Default)]
+pub struct Params {
+    captured: Vec<(&'static str, String)>,
+}
+
+impl Params {
+    /// The captured segment, or empty if the pattern has no such name.
+    pub fn get(&self, name: &str) -> &str {
+        self.captured
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// Dispatches `req` to the first route whose pattern and method match. A path that matches
+/// only with other methods gets 405; no match at all gets 404; both as problem+json.
+pub fn dispatch(routes: &[Route], req: Request) -> Response {
+    let method = req.method().clone();
+    let mut other_methods = false;
+    for route in routes {
+        let Some(params) = match_pattern(route.pattern, req.path()) else {
+            continue;
+        };
+        let same_method =
+            route.method == method || (method == Method::Head && route.method == Method::Get);
+        if same_method {
+            return (route.handler)(&req, &params).unwrap_or_else(Response::from);
+        }
+        other_methods = true;
+    }
+    let path = req.path();
+    if other_methods {
+        Problem::new(405, "Method not allowed")
+            .with_detail(format!("{path} does not accept {method}"))
+            .into()
+    } else {
+        Problem::not_found(format!("no resource at {path}")).into()
+    }
+}
+
+fn match_pattern(pattern: &'static str, path: &str) -> Option<Params> {
+    let mut params = Params::default();
+    let mut wanted = pattern.split('/');
+    let mut given = path.trim_end_matches('/').split('/');
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) if w.starts_with(':') && !g.is_empty() => {
+                params.captured.push((&w[1..], g.to_owned()))
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_segments_match_exactly_and_params_capture_one_segment() {
+        let params =
+            match_pattern("/api/v1/staff/:id/tokens", "/api/v1/staff/stf_1/tokens").unwrap();
+        assert_eq!(params.get("id"), "stf_1");
+        assert!(match_pattern("/api/v1/staff/:id/tokens", "/api/v1/staff//tokens").is_none());
+        assert!(match_pattern("/api/v1/staff", "/api/v1/staff/x").is_none());
+        assert!(match_pattern("/api/v1/staff", "/api/v1/staff/").is_some());
+        assert!(match_pattern("/api/v1/staff/:id", "/api/v1/staff").is_none());
+    }
+}
