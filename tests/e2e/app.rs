@@ -249,3 +249,88 @@ fn data_persists_across_a_host_restart() {
     let staff = second.get_as("/api/v1/staff", ADMIN_TOKEN).json();
     assert_eq!(staff["items"][0]["email"], "qian@example.com", "{staff}");
 }
+
+#[test]
+fn the_test_clock_moves_the_time_guests_see_and_is_off_by_default() {
+    let state = tempfile::tempdir().expect("temp dir");
+    let manifest = crm_tests::repo_root().join("spin.toml");
+    let app = TestApp::start(
+        &manifest,
+        state.path(),
+        &[("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN)],
+        &["--test-clock"],
+    );
+    let set = app.post_json(
+        "/.well-known/crm/test-clock",
+        None,
+        &json!({"unix_seconds": 1_900_000_000}),
+    );
+    assert_eq!(set.status, 200, "{}", set.body);
+    let staff = |email: &str| {
+        app.post_json(
+            "/api/v1/staff",
+            Some(ADMIN_TOKEN),
+            &json!({"name": "T", "email": email, "role": "rep"}),
+        )
+        .json()
+    };
+    let first = staff("t1@example.com");
+    assert!(
+        first["created_at"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("2030-03-17T17:4"),
+        "{first}"
+    );
+    app.post_json(
+        "/.well-known/crm/test-clock",
+        None,
+        &json!({"advance_seconds": 86_400}),
+    );
+    let second = staff("t2@example.com");
+    assert!(
+        second["created_at"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("2030-03-18T17:4"),
+        "{second}"
+    );
+
+    // Without the flag the path is an ordinary route (the portal's), and the clock is real.
+    let normal = TestApp::start_app();
+    let reply = normal.post_json(
+        "/.well-known/crm/test-clock",
+        None,
+        &json!({"unix_seconds": 0}),
+    );
+    assert_eq!(reply.status, 404);
+}
+
+#[test]
+fn concurrent_first_requests_on_a_fresh_database_migrate_exactly_once() {
+    let app = std::sync::Arc::new(TestApp::start_app());
+    let workers: Vec<_> = ["intake", "portal", "escalation", "reporting"]
+        .iter()
+        .cycle()
+        .take(12)
+        .map(|component| {
+            let app = app.clone();
+            let path = format!("/api/v1/health/{component}");
+            std::thread::spawn(move || app.get(&path))
+        })
+        .collect();
+    for worker in workers {
+        let reply = worker.join().expect("request thread");
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let health = reply.json();
+        assert_eq!(
+            health["schema_version"], health["migrations_known"],
+            "{health}"
+        );
+    }
+    assert!(
+        !app.output().contains("apply migration"),
+        "no migration may fail: {}",
+        app.output()
+    );
+}

@@ -404,3 +404,30 @@ fn an_unreachable_redis_stops_startup_with_a_clear_message() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot connect to Redis"), "{stderr}");
 }
+
+#[test]
+fn tick_calls_a_route_periodically() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = probe_manifest(dir.path(), 1);
+    let app = TestApp::start(
+        &manifest,
+        &dir.path().join("state"),
+        &[("SPIN_VARIABLE_SECRET_WORD", "s3cret")],
+        &["--tick", "/front/sqlite=1"],
+    );
+    // Each tick POSTs /front/sqlite, which increments a counter; wait (bounded) for two.
+    let mut seen = 0;
+    for _ in 0..300 {
+        seen = app.get("/front/sqlite").json()["n"].as_i64().unwrap_or(0);
+        if seen >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(seen >= 2, "the tick ran {seen} times\n{}", app.output());
+    assert!(
+        app.output().contains("crm: tick /front/sqlite -> 200"),
+        "{}",
+        app.output()
+    );
+}

@@ -7,8 +7,7 @@
 
 use crm_guest::identity::{self, NewStaff};
 use crm_guest::request::{credential, json, json_body};
-use crm_guest::types::Role;
-use crm_guest::{dispatch, ApiResult, Params, Problem, Route};
+use crm_guest::{dispatch, roles, ApiResult, Params, Route};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
@@ -48,39 +47,11 @@ impl From<identity::Staff> for StaffView {
             id: s.id,
             name: s.name,
             email: s.email,
-            role: role_name(s.role),
+            role: roles::name(s.role),
             active: s.active,
             created_at: s.created_at,
         }
     }
-}
-
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Rep => "rep",
-        Role::Agent => "agent",
-        Role::ServiceLead => "service_lead",
-        Role::SalesGm => "sales_gm",
-        Role::Admin => "admin",
-        Role::Ops => "ops",
-    }
-}
-
-fn parse_role(name: &str) -> Result<Role, Problem> {
-    Ok(match name {
-        "rep" => Role::Rep,
-        "agent" => Role::Agent,
-        "service_lead" => Role::ServiceLead,
-        "sales_gm" => Role::SalesGm,
-        "admin" => Role::Admin,
-        "ops" => Role::Ops,
-        other => {
-            return Err(Problem::invalid(
-                "role",
-                format!("unknown role `{other}`; expected one of rep, agent, service_lead, sales_gm, admin, ops"),
-            ))
-        }
-    })
 }
 
 fn me(req: &Request, _params: &Params) -> ApiResult {
@@ -108,7 +79,7 @@ fn create_staff(req: &Request, _params: &Params) -> ApiResult {
     let input = NewStaff {
         name: body.name,
         email: body.email,
-        role: parse_role(&body.role)?,
+        role: roles::parse("role", &body.role)?,
     };
     let staff = identity::create_staff(&who, &input)?;
     let mut response = json(201, &StaffView::from(staff.clone()));

@@ -6,6 +6,7 @@
 
 pub mod problem;
 pub mod request;
+pub mod roles;
 pub mod routes;
 
 /// Client bindings of the `crm:records` package, as imported by the HTTP components.

@@ -261,7 +261,9 @@ impl Host {
             .router
             .route(route)
             .with_context(|| format!("no route matches {route}"))?;
+        // wasi-http refuses a request without an authority, so the tick names the host itself.
         let req = Request::post(route)
+            .header(HOST, "localhost")
             .body(
                 Full::new(Bytes::new())
                     .map_err(|never| match never {})
