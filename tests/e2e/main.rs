@@ -2,4 +2,5 @@
 //! and talks to it over HTTP.
 
 mod app;
+mod customers;
 mod host;

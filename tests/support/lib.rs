@@ -93,7 +93,16 @@ pub struct Reply {
     pub status: u16,
     pub content_type: String,
     pub content_length: Option<String>,
+    pub etag: Option<String>,
+    pub location: Option<String>,
     pub body: String,
+}
+
+/// A member of staff created through the API, with a bearer token of their own.
+#[derive(Debug, Clone)]
+pub struct StaffLogin {
+    pub id: String,
+    pub token: String,
 }
 
 impl Reply {
@@ -179,6 +188,37 @@ impl TestApp {
         self.request("POST", path, token, Some(body.to_string()))
     }
 
+    pub fn patch_json(
+        &self,
+        path: &str,
+        token: &str,
+        if_match: Option<&str>,
+        body: &serde_json::Value,
+    ) -> Reply {
+        let headers: Vec<(&str, &str)> = if_match.map(|v| ("if-match", v)).into_iter().collect();
+        self.request_with("PATCH", path, Some(token), &headers, Some(body.to_string()))
+    }
+
+    /// Creates a member of staff with `role` as the bootstrap admin, and a token for them.
+    pub fn create_staff(&self, name: &str, role: &str) -> StaffLogin {
+        let email = format!("{}@example.com", name.to_lowercase().replace(' ', "."));
+        let created = self.post_json(
+            "/api/v1/staff",
+            Some(ADMIN_TOKEN),
+            &serde_json::json!({"name": name, "email": email, "role": role}),
+        );
+        assert_eq!(created.status, 201, "create staff: {}", created.body);
+        let id = created.json()["id"].as_str().expect("staff id").to_owned();
+        let issued = self.post_json(
+            &format!("/api/v1/staff/{id}/tokens"),
+            Some(ADMIN_TOKEN),
+            &serde_json::json!({"label": "test"}),
+        );
+        assert_eq!(issued.status, 201, "issue token: {}", issued.body);
+        let token = issued.json()["token"].as_str().expect("token").to_owned();
+        StaffLogin { id, token }
+    }
+
     pub fn request(
         &self,
         method: &str,
@@ -186,8 +226,22 @@ impl TestApp {
         token: Option<&str>,
         json_body: Option<String>,
     ) -> Reply {
+        self.request_with(method, path, token, &[], json_body)
+    }
+
+    pub fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        json_body: Option<String>,
+    ) -> Reply {
         let mut request =
             ureq::request(method, &format!("{}{path}", self.url)).timeout(Duration::from_secs(60));
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
         if let Some(token) = token {
             request = request.set("authorization", &format!("Bearer {token}"));
         }
@@ -210,6 +264,8 @@ impl TestApp {
             .unwrap_or_default()
             .to_owned();
         let content_length = response.header("content-length").map(str::to_owned);
+        let etag = response.header("etag").map(str::to_owned);
+        let location = response.header("location").map(str::to_owned);
         let body = response
             .into_string()
             .unwrap_or_else(|e| panic!("{method} {path}: unreadable body: {e}"));
@@ -217,6 +273,8 @@ impl TestApp {
             status,
             content_type,
             content_length,
+            etag,
+            location,
             body,
         }
     }

@@ -1,6 +1,6 @@
 //! Who is calling: credentials checked against the stored token hashes and the bootstrap token.
 
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::exports::crm::records::identity::Staff;
 use crate::exports::crm::records::types::{Credential, Error, Role};
 use crate::secrets;
@@ -19,7 +19,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn role(&self) -> crm_domain::role::Role {
-        domain_role(self.staff.role)
+        self.staff.role.into()
     }
 
     pub fn id(&self) -> &str {
@@ -92,35 +92,4 @@ fn bootstrap_admin() -> Staff {
         active: true,
         created_at: "1970-01-01T00:00:00Z".into(),
     }
-}
-
-pub fn domain_role(role: Role) -> crm_domain::role::Role {
-    use crm_domain::role::Role as R;
-    match role {
-        Role::Rep => R::Rep,
-        Role::Agent => R::Agent,
-        Role::ServiceLead => R::ServiceLead,
-        Role::SalesGm => R::SalesGm,
-        Role::Admin => R::Admin,
-        Role::Ops => R::Ops,
-    }
-}
-
-pub fn wit_role(role: crm_domain::role::Role) -> Role {
-    use crm_domain::role::Role as R;
-    match role {
-        R::Rep => Role::Rep,
-        R::Agent => Role::Agent,
-        R::ServiceLead => Role::ServiceLead,
-        R::SalesGm => Role::SalesGm,
-        R::Admin => Role::Admin,
-        R::Ops => Role::Ops,
-    }
-}
-
-/// Reads a stored role, failing loudly if the row holds something the schema forbids.
-pub fn parse_stored_role(text: &str) -> Result<Role, Error> {
-    text.parse::<crm_domain::role::Role>()
-        .map(wit_role)
-        .map_err(|e| db::internal("read a staff role", e))
 }

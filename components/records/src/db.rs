@@ -8,10 +8,16 @@ use crate::exports::crm::records::types::{Error, FieldProblem};
 use spin_sdk::sqlite3::{Connection, QueryResult, Value};
 
 /// The schema, one file per version, applied in order. Append only: never edit or remove one.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_identity",
-    include_str!("../migrations/0001_identity.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_identity",
+        include_str!("../migrations/0001_identity.sql"),
+    ),
+    (
+        "0002_customers",
+        include_str!("../migrations/0002_customers.sql"),
+    ),
+];
 
 /// An open connection with the schema brought up to date.
 pub struct Db {

@@ -1,10 +1,11 @@
 //! Staff and their bearer tokens.
 
 use crate::audit;
-use crate::auth::{self, Actor};
+use crate::auth::Actor;
 use crate::db::{self, Db};
 use crate::exports::crm::records::identity::{IssuedToken, NewStaff, Staff};
 use crate::exports::crm::records::types::Error;
+use crate::names;
 use crate::secrets;
 use crm_domain::role::Role;
 use crm_domain::staff::{parse_label, DisplayName, Email};
@@ -18,7 +19,7 @@ pub fn staff_from_row(row: &RowResult) -> Result<Staff, Error> {
         id: db::text(row, 0, "id")?,
         name: db::text(row, 1, "name")?,
         email: db::text(row, 2, "email")?,
-        role: auth::parse_stored_role(&db::text(row, 3, "role")?)?,
+        role: names::stored::<Role>(&db::text(row, 3, "role")?)?.into(),
         active: row.get::<bool>(4).unwrap_or(false),
         created_at: db::text(row, 5, "created_at")?,
     })
@@ -29,7 +30,7 @@ fn staff_json(staff: &Staff) -> serde_json::Value {
         "id": staff.id,
         "name": staff.name,
         "email": staff.email,
-        "role": auth::domain_role(staff.role).as_str(),
+        "role": Role::from(staff.role).as_str(),
         "active": staff.active,
         "created_at": staff.created_at,
     })
@@ -64,7 +65,7 @@ pub fn create_staff(db: &Db, actor: &Actor, input: NewStaff) -> Result<Staff, Er
                 Value::Text(staff.id.clone()),
                 Value::Text(staff.name.clone()),
                 Value::Text(staff.email.clone()),
-                Value::Text(auth::domain_role(staff.role).as_str().into()),
+                Value::Text(Role::from(staff.role).as_str().into()),
                 Value::Text(staff.created_at.clone()),
             ],
         )?;

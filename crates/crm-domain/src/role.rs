@@ -1,41 +1,18 @@
 //! Staff roles and what each may do.
 
-use std::fmt;
-use std::str::FromStr;
-
-/// The roles staff can hold. The spelling of [`Role::as_str`] is the one stored and shown in
-/// the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    Rep,
-    Agent,
-    ServiceLead,
-    SalesGm,
-    Admin,
-    Ops,
+crate::named_enum! {
+    /// The roles staff can hold.
+    pub enum Role as "role" {
+        Rep = "rep",
+        Agent = "agent",
+        ServiceLead = "service_lead",
+        SalesGm = "sales_gm",
+        Admin = "admin",
+        Ops = "ops",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Rep,
-        Role::Agent,
-        Role::ServiceLead,
-        Role::SalesGm,
-        Role::Admin,
-        Role::Ops,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Rep => "rep",
-            Role::Agent => "agent",
-            Role::ServiceLead => "service_lead",
-            Role::SalesGm => "sales_gm",
-            Role::Admin => "admin",
-            Role::Ops => "ops",
-        }
-    }
-
     /// Whether this role manages staff and tokens.
     pub fn administers_staff(self) -> bool {
         self == Role::Admin
@@ -45,27 +22,17 @@ impl Role {
     pub fn oversees(self) -> bool {
         matches!(self, Role::Admin | Role::ServiceLead | Role::SalesGm)
     }
-}
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+    /// Whether this role may see and edit customers. The record belongs to the company, so
+    /// every role that talks to customers may; ops runs the deployment and sees no customer data.
+    pub fn works_with_customers(self) -> bool {
+        self != Role::Ops
     }
-}
 
-/// The text was not the name of a role.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role `{0}`; expected one of rep, agent, service_lead, sales_gm, admin, ops")]
-pub struct UnknownRole(pub String);
-
-impl FromStr for Role {
-    type Err = UnknownRole;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
+    /// Whether this role manages field work: reassigning customers in bulk, assigning and
+    /// overseeing tasks, verifying visits.
+    pub fn manages_field_work(self) -> bool {
+        self.oversees()
     }
 }
 
@@ -75,7 +42,7 @@ mod tests {
 
     #[test]
     fn every_role_round_trips_through_its_name() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
     }
@@ -92,5 +59,13 @@ mod tests {
         assert!(!Role::SalesGm.administers_staff());
         assert!(Role::SalesGm.oversees() && Role::ServiceLead.oversees());
         assert!(!Role::Rep.oversees() && !Role::Ops.oversees() && !Role::Agent.oversees());
+    }
+
+    #[test]
+    fn everyone_but_ops_works_with_customers_and_only_managers_manage_field_work() {
+        for &role in Role::ALL {
+            assert_eq!(role.works_with_customers(), role != Role::Ops, "{role}");
+            assert_eq!(role.manages_field_work(), role.oversees(), "{role}");
+        }
     }
 }

@@ -4,9 +4,9 @@
 //! errors to `application/problem+json`, and helpers to read credentials and JSON bodies. It must
 //! never touch SQL or key-value: that is `records`' job, reached only through `crm:records`.
 
+pub mod names;
 pub mod problem;
 pub mod request;
-pub mod roles;
 pub mod routes;
 
 /// Client bindings of the `crm:records` package, as imported by the HTTP components.
@@ -17,7 +17,7 @@ pub mod bindings {
     });
 }
 
-pub use bindings::crm::records::{audit, identity, system, types};
+pub use bindings::crm::records::{audit, customers, identity, system, types};
 pub use problem::Problem;
 pub use routes::{dispatch, Params, Route};
 

@@ -17,6 +17,9 @@ pub struct Problem {
     pub detail: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Further members specific to the problem, e.g. the `candidates` of a likely duplicate.
+    #[serde(flatten)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -27,7 +30,13 @@ impl Problem {
             status,
             detail: None,
             field: None,
+            extensions: serde_json::Map::new(),
         }
+    }
+
+    pub fn with_extension(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.extensions.insert(name.into(), value);
+        self
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {

@@ -2,7 +2,7 @@
 
 use crate::problem::Problem;
 use crate::types::Credential;
-use serde::de::DeserializeOwned;
+use serde::de::{Deserialize, DeserializeOwned};
 use serde::Serialize;
 use spin_sdk::http::{Request, Response};
 
@@ -50,16 +50,21 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
     serde_json::from_slice(body).map_err(|e| json_problem(&e))
 }
 
-/// Names the field serde complained about, where its message says which.
-fn json_problem(error: &serde_json::Error) -> Problem {
-    let message = error.to_string();
-    let field = ["unknown field `", "missing field `", "duplicate field `"]
+/// The field a serde message complains about, where it says which.
+fn field_in(message: &str) -> Option<String> {
+    ["unknown field `", "missing field `", "duplicate field `"]
         .iter()
         .find_map(|marker| {
             let start = message.find(marker)? + marker.len();
             let len = message[start..].find('`')?;
             Some(message[start..start + len].to_owned())
-        });
+        })
+}
+
+/// Names the field serde complained about, where its message says which.
+fn json_problem(error: &serde_json::Error) -> Problem {
+    let message = error.to_string();
+    let field = field_in(&message);
     match error.classify() {
         serde_json::error::Category::Data => Problem {
             field: field.or(Some("body".into())),
@@ -91,4 +96,42 @@ pub fn query_pairs(query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect()
+}
+
+/// Parses the query string into `T`. Types should use `#[serde(deny_unknown_fields)]` so that
+/// a misspelt parameter is an error, not silently ignored.
+pub fn query<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
+    serde_urlencoded::from_str(req.query()).map_err(|e| {
+        let message = e.to_string();
+        let field = field_in(&message).unwrap_or_else(|| "query".into());
+        Problem::bad_request(Some(field), format!("bad query string: {message}"))
+    })
+}
+
+/// For `#[serde(default, deserialize_with = "nullable")]` on an `Option<Option<T>>` field: an
+/// absent field stays `None` (no change), `null` becomes `Some(None)` (clear the field).
+pub fn nullable<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// The version named by an `If-Match: "N"` header, if the request has one.
+pub fn if_match_version(req: &Request) -> Result<Option<u32>, Problem> {
+    let Some(value) = req.header("if-match") else {
+        return Ok(None);
+    };
+    value
+        .as_str()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse::<u32>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            Problem::bad_request(
+                Some("if-match".into()),
+                "If-Match must be an ETag this API returned, e.g. \"3\"",
+            )
+        })
 }

@@ -33,6 +33,14 @@ impl Route {
         }
     }
 
+    pub const fn patch(pattern: &'static str, handler: Handler) -> Self {
+        Self {
+            method: Method::Patch,
+            pattern,
+            handler,
+        }
+    }
+
     pub const fn delete(pattern: &'static str, handler: Handler) -> Self {
         Self {
             method: Method::Delete,

@@ -1,0 +1,948 @@
+//! Customers, contacts, addresses, and the dedup keys under which they are found again.
+
+use crate::audit;
+use crate::auth::Actor;
+use crate::db::{self, Db};
+use crate::exports::crm::records::customers::{
+    Address, AddressInput, Contact, ContactInput, Creation, Customer, CustomerPage, CustomerPatch,
+    CustomerQuery, CustomerSummary, Duplicate, NewCustomer,
+};
+use crate::exports::crm::records::types::Error;
+use crate::names::stored;
+use crate::secrets;
+use crm_domain::customer::{
+    parse_required_text, parse_tags, parse_text, CustomerKind, Phone, Tier,
+};
+use crm_domain::dedup;
+use crm_domain::role::Role;
+use crm_domain::staff::{DisplayName, Email};
+use crm_domain::FieldError;
+use spin_sdk::sqlite3::{RowResult, Value};
+use std::collections::BTreeMap;
+
+const CUSTOMER_COLUMNS: &str = "id, kind, name, phone, email, tier, region, channel_partner, \
+                                owner_id, tags_json, created_at, updated_at, version";
+
+/// Same columns as `CUSTOMER_COLUMNS`, qualified for queries that join.
+const CUSTOMER_COLUMNS_C: &str = "c.id, c.kind, c.name, c.phone, c.email, c.tier, c.region, \
+                                  c.channel_partner, c.owner_id, c.tags_json, c.created_at, \
+                                  c.updated_at, c.version";
+
+/// At most this many likely duplicates are reported for one entry.
+const MAX_DUPLICATES: usize = 10;
+
+/// A customer's own row, without contacts and addresses.
+struct CustomerRow {
+    id: String,
+    kind: CustomerKind,
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    tier: Tier,
+    region: String,
+    channel_partner: Option<String>,
+    owner_id: Option<String>,
+    tags: Vec<String>,
+    created_at: String,
+    updated_at: String,
+    version: u32,
+}
+
+/// Maps a row of `CUSTOMER_COLUMNS`: the one place that knows their order.
+fn customer_row(row: &RowResult) -> Result<CustomerRow, Error> {
+    let optional = |i: usize| row.get::<&str>(i).map(str::to_owned);
+    let tags_json = db::text(row, 9, "tags_json")?;
+    Ok(CustomerRow {
+        id: db::text(row, 0, "id")?,
+        kind: stored(&db::text(row, 1, "kind")?)?,
+        name: db::text(row, 2, "name")?,
+        phone: optional(3),
+        email: optional(4),
+        tier: stored(&db::text(row, 5, "tier")?)?,
+        region: db::text(row, 6, "region")?,
+        channel_partner: optional(7),
+        owner_id: optional(8),
+        tags: serde_json::from_str(&tags_json).map_err(|e| db::internal("read tags", e))?,
+        created_at: db::text(row, 10, "created_at")?,
+        updated_at: db::text(row, 11, "updated_at")?,
+        version: row.get::<u32>(12).unwrap_or(1),
+    })
+}
+
+impl CustomerRow {
+    fn summary(&self) -> CustomerSummary {
+        CustomerSummary {
+            id: self.id.clone(),
+            kind: self.kind.into(),
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            tier: self.tier.into(),
+            region: self.region.clone(),
+            owner_id: self.owner_id.clone(),
+            created_at: self.created_at.clone(),
+        }
+    }
+
+    fn with(self, contacts: Vec<Contact>, addresses: Vec<Address>) -> Customer {
+        Customer {
+            id: self.id,
+            kind: self.kind.into(),
+            name: self.name,
+            phone: self.phone,
+            email: self.email,
+            tier: self.tier.into(),
+            region: self.region,
+            channel_partner: self.channel_partner,
+            owner_id: self.owner_id,
+            tags: self.tags,
+            contacts,
+            addresses,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        }
+    }
+}
+
+/// The customer as the audit log records it.
+fn customer_json(c: &Customer) -> serde_json::Value {
+    serde_json::json!({
+        "id": c.id,
+        "kind": CustomerKind::from(c.kind).as_str(),
+        "name": c.name,
+        "phone": c.phone,
+        "email": c.email,
+        "tier": Tier::from(c.tier).as_str(),
+        "region": c.region,
+        "channel_partner": c.channel_partner,
+        "owner_id": c.owner_id,
+        "tags": c.tags,
+        "contacts": c.contacts.iter().map(contact_json).collect::<Vec<_>>(),
+        "addresses": c.addresses.iter().map(address_json).collect::<Vec<_>>(),
+        "version": c.version,
+    })
+}
+
+fn contact_json(c: &Contact) -> serde_json::Value {
+    serde_json::json!({
+        "id": c.id, "name": c.name, "title": c.title, "phone": c.phone, "email": c.email,
+        "primary": c.primary,
+    })
+}
+
+fn address_json(a: &Address) -> serde_json::Value {
+    serde_json::json!({
+        "id": a.id, "label": a.label, "street": a.street, "city": a.city,
+        "province": a.province, "postcode": a.postcode, "country": a.country,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+/// Reports a field error of the `index`-th element of the list `list`, e.g. `contacts[1].phone`.
+fn nested(list: &str, index: usize) -> impl Fn(FieldError) -> Error + '_ {
+    move |e| db::invalid(&format!("{list}[{index}].{}", e.field), e.message)
+}
+
+/// A contact that passed validation.
+struct ValidContact {
+    name: String,
+    title: String,
+    phone: Option<Phone>,
+    email: Option<Email>,
+    primary: bool,
+}
+
+fn valid_contact(input: &ContactInput) -> Result<ValidContact, FieldError> {
+    Ok(ValidContact {
+        name: DisplayName::parse("name", &input.name)?.as_str().to_owned(),
+        title: parse_text("title", &input.title, 100)?,
+        phone: optional_phone("phone", input.phone.as_deref())?,
+        email: optional_email("email", input.email.as_deref())?,
+        primary: input.primary,
+    })
+}
+
+fn valid_address(input: &AddressInput) -> Result<AddressInput, FieldError> {
+    Ok(AddressInput {
+        label: parse_text("label", &input.label, 50)?,
+        street: parse_required_text("street", &input.street, 200)?,
+        city: parse_text("city", &input.city, 100)?,
+        province: parse_text("province", &input.province, 100)?,
+        postcode: parse_text("postcode", &input.postcode, 20)?,
+        country: parse_text("country", &input.country, 100)?,
+    })
+}
+
+/// An empty or absent phone is no phone.
+fn optional_phone(field: &'static str, raw: Option<&str>) -> Result<Option<Phone>, FieldError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => Phone::parse(field, raw).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn optional_email(field: &'static str, raw: Option<&str>) -> Result<Option<Email>, FieldError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => Email::parse(field, raw).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn optional_text(
+    field: &'static str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    Ok(raw
+        .map(|raw| parse_text(field, raw, max))
+        .transpose()?
+        .filter(|s| !s.is_empty()))
+}
+
+fn customer_name(raw: &str) -> Result<String, FieldError> {
+    parse_required_text("name", raw, 200)
+}
+
+/// The assigned rep must be an active member of staff who works with customers.
+fn check_owner(db: &Db, owner_id: &str) -> Result<(), Error> {
+    let found = db.query(
+        "SELECT role, active FROM staff WHERE id = ?",
+        &[Value::Text(owner_id.to_owned())],
+    )?;
+    let Some(row) = found.rows.first() else {
+        return Err(db::invalid(
+            "owner_id",
+            format!("no member of staff {owner_id}"),
+        ));
+    };
+    let role: Role = stored(&db::text(row, 0, "role")?)?;
+    if !row.get::<bool>(1).unwrap_or(false) {
+        return Err(db::invalid(
+            "owner_id",
+            format!("{owner_id} is deactivated"),
+        ));
+    }
+    if !role.works_with_customers() {
+        return Err(db::invalid(
+            "owner_id",
+            format!("{owner_id} has role {role}, which does not work with customers"),
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dedup keys
+
+/// The (kind, key) pairs a customer is found under: its name, and the phones and e-mails of it
+/// and its contacts.
+fn keys_of(customer: &Customer) -> Vec<(&'static str, String)> {
+    let mut keys = vec![("name", dedup::name_key(&customer.name))];
+    let phones = customer
+        .phone
+        .iter()
+        .chain(customer.contacts.iter().filter_map(|c| c.phone.as_ref()));
+    keys.extend(
+        phones
+            .filter_map(|p| dedup::phone_key(p))
+            .map(|k| ("phone", k)),
+    );
+    let emails = customer
+        .email
+        .iter()
+        .chain(customer.contacts.iter().filter_map(|c| c.email.as_ref()));
+    keys.extend(emails.map(|e| ("email", dedup::email_key(e))));
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn replace_keys(db: &Db, customer: &Customer) -> Result<(), Error> {
+    db.exec(
+        "DELETE FROM customer_key WHERE customer_id = ?",
+        &[Value::Text(customer.id.clone())],
+    )?;
+    for (kind, key) in keys_of(customer) {
+        db.exec(
+            "INSERT OR IGNORE INTO customer_key (kind, key, customer_id) VALUES (?, ?, ?)",
+            &[
+                Value::Text(kind.into()),
+                Value::Text(key),
+                Value::Text(customer.id.clone()),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Live customers found under any of `keys`, with what matched.
+fn likely_duplicates(
+    db: &Db,
+    keys: &[(&'static str, String)],
+    except: Option<&str>,
+) -> Result<Vec<Duplicate>, Error> {
+    let mut matched: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (kind, key) in keys {
+        let found = db.query(
+            "SELECT customer_id FROM customer_key WHERE kind = ? AND key = ?",
+            &[Value::Text((*kind).into()), Value::Text(key.clone())],
+        )?;
+        for row in &found.rows {
+            let id = db::text(row, 0, "customer_id")?;
+            if except != Some(id.as_str()) {
+                let on = matched.entry(id).or_default();
+                if !on.iter().any(|k| k == kind) {
+                    on.push((*kind).into());
+                }
+            }
+        }
+    }
+    let mut duplicates = Vec::new();
+    for (id, matched_on) in matched {
+        if let Some(row) = find_row(db, &id)? {
+            duplicates.push(Duplicate {
+                customer: row.summary(),
+                matched_on,
+            });
+        }
+    }
+    // Most matching fields first, then the oldest record, which is most likely the real one.
+    duplicates.sort_by(|a, b| {
+        b.matched_on
+            .len()
+            .cmp(&a.matched_on.len())
+            .then_with(|| a.customer.created_at.cmp(&b.customer.created_at))
+    });
+    duplicates.truncate(MAX_DUPLICATES);
+    Ok(duplicates)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// The live (not merged) customer row with this id, if any.
+fn find_row(db: &Db, id: &str) -> Result<Option<CustomerRow>, Error> {
+    let found = db.query(
+        &format!("SELECT {CUSTOMER_COLUMNS} FROM customer WHERE id = ? AND merged_into IS NULL"),
+        &[Value::Text(id.to_owned())],
+    )?;
+    found.rows.first().map(customer_row).transpose()
+}
+
+fn contacts_of(db: &Db, customer_id: &str) -> Result<Vec<Contact>, Error> {
+    let found = db.query(
+        "SELECT id, name, title, phone, email, is_primary FROM contact
+          WHERE customer_id = ? ORDER BY is_primary DESC, position",
+        &[Value::Text(customer_id.to_owned())],
+    )?;
+    found
+        .rows
+        .iter()
+        .map(|row| {
+            Ok(Contact {
+                id: db::text(row, 0, "id")?,
+                name: db::text(row, 1, "name")?,
+                title: db::text(row, 2, "title")?,
+                phone: row.get::<&str>(3).map(str::to_owned),
+                email: row.get::<&str>(4).map(str::to_owned),
+                primary: row.get::<bool>(5).unwrap_or(false),
+            })
+        })
+        .collect()
+}
+
+fn addresses_of(db: &Db, customer_id: &str) -> Result<Vec<Address>, Error> {
+    let found = db.query(
+        "SELECT id, label, street, city, province, postcode, country FROM address
+          WHERE customer_id = ? ORDER BY position",
+        &[Value::Text(customer_id.to_owned())],
+    )?;
+    found
+        .rows
+        .iter()
+        .map(|row| {
+            Ok(Address {
+                id: db::text(row, 0, "id")?,
+                label: db::text(row, 1, "label")?,
+                street: db::text(row, 2, "street")?,
+                city: db::text(row, 3, "city")?,
+                province: db::text(row, 4, "province")?,
+                postcode: db::text(row, 5, "postcode")?,
+                country: db::text(row, 6, "country")?,
+            })
+        })
+        .collect()
+}
+
+/// The whole customer, or `not-found`.
+pub fn load(db: &Db, id: &str) -> Result<Customer, Error> {
+    let Some(row) = find_row(db, id)? else {
+        return Err(Error::NotFound(format!("no customer {id}")));
+    };
+    let contacts = contacts_of(db, id)?;
+    let addresses = addresses_of(db, id)?;
+    Ok(row.with(contacts, addresses))
+}
+
+pub fn get_customer(db: &Db, actor: &Actor, id: &str) -> Result<Customer, Error> {
+    actor.require(Role::works_with_customers, "see customers")?;
+    load(db, id)
+}
+
+pub fn list_customers(db: &Db, actor: &Actor, query: CustomerQuery) -> Result<CustomerPage, Error> {
+    actor.require(Role::works_with_customers, "see customers")?;
+    if !(1..=200).contains(&query.limit) {
+        return Err(db::invalid("limit", "must be between 1 and 200"));
+    }
+    let (after_created, after_id) = match &query.cursor {
+        None => (Value::Null, Value::Null),
+        Some(cursor) => {
+            let (at, id) = cursor
+                .split_once('|')
+                .ok_or_else(|| db::invalid("cursor", "is not a cursor this API returned"))?;
+            (Value::Text(at.into()), Value::Text(id.into()))
+        }
+    };
+    let search = query
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let text_or_null = |v: Option<String>| v.map_or(Value::Null, Value::Text);
+    let name_search = search.map(dedup::name_key).filter(|k| !k.is_empty());
+    let phone_search = search.and_then(dedup::phone_key);
+    let email_search = search.filter(|s| s.contains('@')).map(dedup::email_key);
+    if search.is_some() && name_search.is_none() && phone_search.is_none() && email_search.is_none()
+    {
+        return Ok(CustomerPage {
+            items: Vec::new(),
+            next_cursor: None,
+        });
+    }
+    // Optional filters are written as `?n IS NULL OR …` so the statement is one cached text.
+    let found = db.query(
+        &format!(
+            "SELECT {CUSTOMER_COLUMNS_C} FROM customer c
+              WHERE c.merged_into IS NULL
+                AND (?1 IS NULL OR c.owner_id = ?1)
+                AND (?2 IS NULL OR c.region = ?2)
+                AND (?3 IS NULL OR c.tier = ?3)
+                AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(c.tags_json) t
+                                            WHERE lower(t.value) = lower(?4)))
+                AND (?5 IS NULL AND ?6 IS NULL AND ?7 IS NULL OR c.id IN (
+                        SELECT customer_id FROM customer_key
+                         WHERE (kind = 'name' AND key LIKE '%' || ?5 || '%')
+                            OR (kind = 'phone' AND key = ?6)
+                            OR (kind = 'email' AND key = ?7)))
+                AND (?8 IS NULL OR (c.created_at, c.id) < (?8, ?9))
+              ORDER BY c.created_at DESC, c.id DESC
+              LIMIT ?10"
+        ),
+        &[
+            text_or_null(query.owner_id),
+            text_or_null(query.region),
+            text_or_null(query.tier.map(|t| Tier::from(t).as_str().to_owned())),
+            text_or_null(query.tag),
+            text_or_null(name_search),
+            text_or_null(phone_search),
+            text_or_null(email_search),
+            after_created,
+            after_id,
+            Value::Integer(i64::from(query.limit) + 1),
+        ],
+    )?;
+    let mut items = found
+        .rows
+        .iter()
+        .map(|row| customer_row(row).map(|c| c.summary()))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let next_cursor = if items.len() > query.limit as usize {
+        items.truncate(query.limit as usize);
+        items.last().map(|c| format!("{}|{}", c.created_at, c.id))
+    } else {
+        None
+    };
+    Ok(CustomerPage { items, next_cursor })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changing
+
+pub fn create_customer(
+    db: &Db,
+    actor: &Actor,
+    input: NewCustomer,
+    allow_duplicate: bool,
+) -> Result<Creation, Error> {
+    actor.require(Role::works_with_customers, "create customers")?;
+    let contacts = input
+        .contacts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| valid_contact(c).map_err(nested("contacts", i)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    if contacts.iter().filter(|c| c.primary).count() > 1 {
+        return Err(db::invalid(
+            "contacts",
+            "at most one contact can be primary",
+        ));
+    }
+    let addresses = input
+        .addresses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| valid_address(a).map_err(nested("addresses", i)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let owner_id = match input.owner_id.as_deref().map(str::trim) {
+        Some(owner) if !owner.is_empty() => Some(owner.to_owned()),
+        // A rep entering a customer looks after it until someone reassigns it.
+        _ if actor.role() == Role::Rep => Some(actor.id().to_owned()),
+        _ => None,
+    };
+    let now = db::now();
+    let id = secrets::new_id("cus")?;
+    let first_primary = !contacts.iter().any(|c| c.primary);
+    let contacts = contacts
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            Ok(Contact {
+                id: secrets::new_id("con")?,
+                name: c.name,
+                title: c.title,
+                phone: c.phone.map(|p| p.as_str().to_owned()),
+                email: c.email.map(|e| e.as_str().to_owned()),
+                primary: c.primary || (first_primary && i == 0),
+            })
+        })
+        .collect::<Result<Vec<Contact>, Error>>()?;
+    // Stored and shown with the primary contact first, as `contacts_of` reads them back.
+    let mut contacts = contacts;
+    contacts.sort_by_key(|c| !c.primary);
+    let addresses = addresses
+        .into_iter()
+        .map(|a| {
+            Ok(Address {
+                id: secrets::new_id("adr")?,
+                label: a.label,
+                street: a.street,
+                city: a.city,
+                province: a.province,
+                postcode: a.postcode,
+                country: a.country,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let customer = Customer {
+        id,
+        kind: input.kind,
+        name: customer_name(&input.name)?,
+        phone: optional_phone("phone", input.phone.as_deref())?.map(|p| p.as_str().to_owned()),
+        email: optional_email("email", input.email.as_deref())?.map(|e| e.as_str().to_owned()),
+        tier: input.tier,
+        region: parse_text("region", &input.region, 100)?,
+        channel_partner: optional_text("channel_partner", input.channel_partner.as_deref(), 100)?,
+        owner_id,
+        tags: parse_tags("tags", &input.tags)?,
+        contacts,
+        addresses,
+        created_at: now.clone(),
+        updated_at: now,
+        version: 1,
+    };
+    db.transaction(|db| {
+        if let Some(owner) = &customer.owner_id {
+            check_owner(db, owner)?;
+        }
+        if !allow_duplicate {
+            let duplicates = likely_duplicates(db, &keys_of(&customer), None)?;
+            if !duplicates.is_empty() {
+                return Ok(Creation::LikelyDuplicates(duplicates));
+            }
+        }
+        insert_customer(db, &customer)?;
+        for (position, contact) in customer.contacts.iter().enumerate() {
+            insert_contact(
+                db,
+                &customer.id,
+                contact,
+                position as i64,
+                &customer.created_at,
+            )?;
+        }
+        for (position, address) in customer.addresses.iter().enumerate() {
+            insert_address(
+                db,
+                &customer.id,
+                address,
+                position as i64,
+                &customer.created_at,
+            )?;
+        }
+        replace_keys(db, &customer)?;
+        audit::record(
+            db,
+            actor,
+            "customer.create",
+            "customer",
+            &customer.id,
+            None,
+            Some(customer_json(&customer)),
+        )?;
+        Ok(Creation::Created(customer.clone()))
+    })
+}
+
+fn insert_customer(db: &Db, c: &Customer) -> Result<(), Error> {
+    let optional = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    db.exec(
+        &format!("INSERT INTO customer ({CUSTOMER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        &[
+            Value::Text(c.id.clone()),
+            Value::Text(CustomerKind::from(c.kind).as_str().into()),
+            Value::Text(c.name.clone()),
+            optional(&c.phone),
+            optional(&c.email),
+            Value::Text(Tier::from(c.tier).as_str().into()),
+            Value::Text(c.region.clone()),
+            optional(&c.channel_partner),
+            optional(&c.owner_id),
+            Value::Text(tags_json(&c.tags)),
+            Value::Text(c.created_at.clone()),
+            Value::Text(c.updated_at.clone()),
+            Value::Integer(i64::from(c.version)),
+        ],
+    )
+}
+
+fn tags_json(tags: &[String]) -> String {
+    serde_json::Value::from(tags.to_vec()).to_string()
+}
+
+/// Writes the customer's own row over the stored one.
+fn update_row(db: &Db, c: &Customer) -> Result<(), Error> {
+    let optional = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    db.exec(
+        "UPDATE customer SET kind = ?, name = ?, phone = ?, email = ?, tier = ?, region = ?,
+                channel_partner = ?, owner_id = ?, tags_json = ?, updated_at = ?, version = ?
+          WHERE id = ?",
+        &[
+            Value::Text(CustomerKind::from(c.kind).as_str().into()),
+            Value::Text(c.name.clone()),
+            optional(&c.phone),
+            optional(&c.email),
+            Value::Text(Tier::from(c.tier).as_str().into()),
+            Value::Text(c.region.clone()),
+            optional(&c.channel_partner),
+            optional(&c.owner_id),
+            Value::Text(tags_json(&c.tags)),
+            Value::Text(c.updated_at.clone()),
+            Value::Integer(i64::from(c.version)),
+            Value::Text(c.id.clone()),
+        ],
+    )
+}
+
+fn insert_contact(
+    db: &Db,
+    customer_id: &str,
+    c: &Contact,
+    position: i64,
+    now: &str,
+) -> Result<(), Error> {
+    let optional = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    db.exec(
+        "INSERT INTO contact (id, customer_id, name, title, phone, email, is_primary, position, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            Value::Text(c.id.clone()),
+            Value::Text(customer_id.to_owned()),
+            Value::Text(c.name.clone()),
+            Value::Text(c.title.clone()),
+            optional(&c.phone),
+            optional(&c.email),
+            Value::Integer(i64::from(c.primary)),
+            Value::Integer(position),
+            Value::Text(now.to_owned()),
+        ],
+    )
+}
+
+fn insert_address(
+    db: &Db,
+    customer_id: &str,
+    a: &Address,
+    position: i64,
+    now: &str,
+) -> Result<(), Error> {
+    db.exec(
+        "INSERT INTO address (id, customer_id, label, street, city, province, postcode, country, position, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            Value::Text(a.id.clone()),
+            Value::Text(customer_id.to_owned()),
+            Value::Text(a.label.clone()),
+            Value::Text(a.street.clone()),
+            Value::Text(a.city.clone()),
+            Value::Text(a.province.clone()),
+            Value::Text(a.postcode.clone()),
+            Value::Text(a.country.clone()),
+            Value::Integer(position),
+            Value::Text(now.to_owned()),
+        ],
+    )
+}
+
+/// Applies a patch to `customer`, validating each field it replaces.
+fn apply_patch(db: &Db, customer: &mut Customer, patch: CustomerPatch) -> Result<(), Error> {
+    if let Some(kind) = patch.kind {
+        customer.kind = kind;
+    }
+    if let Some(name) = patch.name {
+        customer.name = customer_name(&name)?;
+    }
+    if let Some(phone) = patch.phone {
+        customer.phone = optional_phone("phone", phone.as_deref())?.map(|p| p.as_str().to_owned());
+    }
+    if let Some(email) = patch.email {
+        customer.email = optional_email("email", email.as_deref())?.map(|e| e.as_str().to_owned());
+    }
+    if let Some(tier) = patch.tier {
+        customer.tier = tier;
+    }
+    if let Some(region) = patch.region {
+        customer.region = parse_text("region", &region, 100)?;
+    }
+    if let Some(partner) = patch.channel_partner {
+        customer.channel_partner = optional_text("channel_partner", partner.as_deref(), 100)?;
+    }
+    if let Some(owner) = patch.owner_id {
+        let owner = owner.map(|o| o.trim().to_owned()).filter(|o| !o.is_empty());
+        if let Some(owner) = &owner {
+            check_owner(db, owner)?;
+        }
+        customer.owner_id = owner;
+    }
+    if let Some(tags) = patch.tags {
+        customer.tags = parse_tags("tags", &tags)?;
+    }
+    Ok(())
+}
+
+/// Loads a customer for a change, checking the version the caller last saw.
+fn load_for_change(db: &Db, id: &str, expected_version: Option<u32>) -> Result<Customer, Error> {
+    let customer = load(db, id)?;
+    match expected_version {
+        Some(expected) if expected != customer.version => Err(Error::Conflict(format!(
+            "customer {id} is at version {}, not {expected}: someone changed it meanwhile; \
+             read it again and reapply the change",
+            customer.version
+        ))),
+        _ => Ok(customer),
+    }
+}
+
+/// Stamps a change: the next version and the time of the change.
+fn touch(customer: &mut Customer) {
+    customer.version += 1;
+    customer.updated_at = db::now();
+}
+
+pub fn update_customer(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    patch: CustomerPatch,
+    expected_version: Option<u32>,
+) -> Result<Customer, Error> {
+    actor.require(Role::works_with_customers, "change customers")?;
+    db.transaction(|db| {
+        let before = load_for_change(db, id, expected_version)?;
+        let mut after = before.clone();
+        apply_patch(db, &mut after, patch)?;
+        if customer_json(&after) == customer_json(&before) {
+            return Ok(before); // Nothing changed: no new version, no audit entry.
+        }
+        touch(&mut after);
+        update_row(db, &after)?;
+        replace_keys(db, &after)?;
+        audit::record(
+            db,
+            actor,
+            "customer.update",
+            "customer",
+            id,
+            Some(customer_json(&before)),
+            Some(customer_json(&after)),
+        )?;
+        Ok(after)
+    })
+}
+
+pub fn add_contact(
+    db: &Db,
+    actor: &Actor,
+    customer_id: &str,
+    input: ContactInput,
+) -> Result<Contact, Error> {
+    actor.require(Role::works_with_customers, "change customers")?;
+    let valid = valid_contact(&input).map_err(Error::from)?;
+    let contact_id = secrets::new_id("con")?;
+    db.transaction(|db| {
+        let before = load(db, customer_id)?;
+        let contact = Contact {
+            id: contact_id.clone(),
+            name: valid.name.clone(),
+            title: valid.title.clone(),
+            phone: valid.phone.as_ref().map(|p| p.as_str().to_owned()),
+            email: valid.email.as_ref().map(|e| e.as_str().to_owned()),
+            primary: valid.primary || before.contacts.is_empty(),
+        };
+        if contact.primary {
+            db.exec(
+                "UPDATE contact SET is_primary = 0 WHERE customer_id = ?",
+                &[Value::Text(customer_id.to_owned())],
+            )?;
+        }
+        let mut after = before.clone();
+        touch(&mut after);
+        insert_contact(
+            db,
+            customer_id,
+            &contact,
+            next_position(db, "contact", customer_id)?,
+            &after.updated_at,
+        )?;
+        update_row(db, &after)?;
+        let after = load(db, customer_id)?;
+        replace_keys(db, &after)?;
+        audit::record(
+            db,
+            actor,
+            "customer.add_contact",
+            "customer",
+            customer_id,
+            Some(customer_json(&before)),
+            Some(customer_json(&after)),
+        )?;
+        Ok(contact)
+    })
+}
+
+pub fn add_address(
+    db: &Db,
+    actor: &Actor,
+    customer_id: &str,
+    input: AddressInput,
+) -> Result<Address, Error> {
+    actor.require(Role::works_with_customers, "change customers")?;
+    let valid = valid_address(&input).map_err(Error::from)?;
+    let address = Address {
+        id: secrets::new_id("adr")?,
+        label: valid.label,
+        street: valid.street,
+        city: valid.city,
+        province: valid.province,
+        postcode: valid.postcode,
+        country: valid.country,
+    };
+    db.transaction(|db| {
+        let before = load(db, customer_id)?;
+        let mut after = before.clone();
+        touch(&mut after);
+        insert_address(
+            db,
+            customer_id,
+            &address,
+            next_position(db, "address", customer_id)?,
+            &after.updated_at,
+        )?;
+        update_row(db, &after)?;
+        after.addresses.push(address.clone());
+        audit::record(
+            db,
+            actor,
+            "customer.add_address",
+            "customer",
+            customer_id,
+            Some(customer_json(&before)),
+            Some(customer_json(&after)),
+        )?;
+        Ok(address.clone())
+    })
+}
+
+/// The position after the last contact or address of a customer. `table` is one of two
+/// constants, never input.
+fn next_position(db: &Db, table: &'static str, customer_id: &str) -> Result<i64, Error> {
+    let found = db.query(
+        &format!("SELECT COALESCE(MAX(position) + 1, 0) FROM {table} WHERE customer_id = ?"),
+        &[Value::Text(customer_id.to_owned())],
+    )?;
+    Ok(found
+        .rows
+        .first()
+        .and_then(|r| r.get::<i64>(0))
+        .unwrap_or(0))
+}
+
+pub fn reassign_customers(
+    db: &Db,
+    actor: &Actor,
+    from_owner: &str,
+    to_owner: &str,
+    customer_ids: Option<Vec<String>>,
+) -> Result<u32, Error> {
+    actor.require(Role::manages_field_work, "reassign customers")?;
+    if from_owner.trim().is_empty() {
+        return Err(db::invalid("from_owner", "must name a member of staff"));
+    }
+    db.transaction(|db| {
+        check_owner(db, to_owner).map_err(|e| match e {
+            Error::Invalid(p) => db::invalid("to_owner", p.message),
+            other => other,
+        })?;
+        let owned = db.query(
+            "SELECT id FROM customer WHERE owner_id = ? AND merged_into IS NULL ORDER BY created_at, id",
+            &[Value::Text(from_owner.to_owned())],
+        )?;
+        let mut ids = owned
+            .rows
+            .iter()
+            .map(|row| db::text(row, 0, "id"))
+            .collect::<Result<Vec<_>, Error>>()?;
+        if let Some(only) = &customer_ids {
+            if let Some(stray) = only.iter().find(|id| !ids.contains(id)) {
+                return Err(db::invalid(
+                    "customer_ids",
+                    format!("{stray} is not a customer assigned to {from_owner}"),
+                ));
+            }
+            ids.retain(|id| only.contains(id));
+        }
+        let now = db::now();
+        for id in &ids {
+            db.exec(
+                "UPDATE customer SET owner_id = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                &[
+                    Value::Text(to_owner.to_owned()),
+                    Value::Text(now.clone()),
+                    Value::Text(id.clone()),
+                ],
+            )?;
+            audit::record(
+                db,
+                actor,
+                "customer.reassign",
+                "customer",
+                id,
+                Some(serde_json::json!({ "owner_id": from_owner })),
+                Some(serde_json::json!({ "owner_id": to_owner })),
+            )?;
+        }
+        Ok(ids.len() as u32)
+    })
+}

@@ -1,0 +1,41 @@
+//! The WIT enums of `crm:records` and their stored spelling, which is `crm-domain`'s.
+
+use crate::db;
+use crate::exports::crm::records::customers::{CustomerKind as WitCustomerKind, Tier as WitTier};
+use crate::exports::crm::records::types::{Error, Role as WitRole};
+use crm_domain::customer::{CustomerKind, Tier};
+use crm_domain::names::UnknownName;
+use crm_domain::role::Role;
+use std::str::FromStr;
+
+crm_domain::bridge_enum!(
+    WitRole,
+    Role {
+        Rep,
+        Agent,
+        ServiceLead,
+        SalesGm,
+        Admin,
+        Ops
+    }
+);
+crm_domain::bridge_enum!(
+    WitTier,
+    Tier {
+        Standard,
+        Silver,
+        Gold,
+        Platinum
+    }
+);
+crm_domain::bridge_enum!(WitCustomerKind, CustomerKind { Company, Person });
+
+/// Reads a stored name of the closed set `D`, failing loudly if the row holds something the
+/// schema forbids.
+pub fn stored<D>(text: &str) -> Result<D, Error>
+where
+    D: FromStr<Err = UnknownName>,
+{
+    text.parse::<D>()
+        .map_err(|e| db::internal("read a stored name", e))
+}

@@ -1,0 +1,76 @@
+//! Closed sets of names (roles, tiers, kinds): one spelling, stored and shown in the API.
+//!
+//! `named_enum!` declares such an enum with `as_str`, `ALL`, `Display` and `FromStr`;
+//! `bridge_enum!` converts between it and the same-named cases of a WIT enum, so that the
+//! components never spell the names themselves.
+
+/// The text was not one of the names of a closed set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{given}`; expected one of {expected}")]
+pub struct UnknownName {
+    /// What the set is, e.g. `role`.
+    pub what: &'static str,
+    /// The text that was given.
+    pub given: String,
+    /// The names the set has, comma-separated.
+    pub expected: String,
+}
+
+/// Declares an enum whose variants have fixed API names.
+#[macro_export]
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident as $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        $vis enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name stored and shown in the API.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::names::UnknownName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    $crate::names::UnknownName {
+                        what: $what,
+                        given: s.to_owned(),
+                        expected: Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                    }
+                })
+            }
+        }
+    };
+}
+
+/// Converts both ways between a domain enum and a generated WIT enum with the same cases.
+/// Both types are given as names in scope: `bridge_enum!(WitRole, Role { Rep, Agent })`.
+#[macro_export]
+macro_rules! bridge_enum {
+    ($wit:ident, $domain:ident { $($variant:ident),+ $(,)? }) => {
+        impl From<$wit> for $domain {
+            fn from(value: $wit) -> Self {
+                match value { $($wit::$variant => $domain::$variant),+ }
+            }
+        }
+
+        impl From<$domain> for $wit {
+            fn from(value: $domain) -> Self {
+                match value { $($domain::$variant => $wit::$variant),+ }
+            }
+        }
+    };
+}

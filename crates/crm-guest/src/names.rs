@@ -1,0 +1,41 @@
+//! The WIT enums of `crm:records` as the API spells them; the spelling itself is `crm-domain`'s.
+
+use crate::bindings::crm::records::customers::{CustomerKind as WitCustomerKind, Tier as WitTier};
+use crate::problem::Problem;
+use crate::types::Role as WitRole;
+use std::str::FromStr;
+
+pub use crm_domain::customer::{CustomerKind, Tier};
+pub use crm_domain::role::Role;
+
+crm_domain::bridge_enum!(
+    WitRole,
+    Role {
+        Rep,
+        Agent,
+        ServiceLead,
+        SalesGm,
+        Admin,
+        Ops
+    }
+);
+crm_domain::bridge_enum!(
+    WitTier,
+    Tier {
+        Standard,
+        Silver,
+        Gold,
+        Platinum
+    }
+);
+crm_domain::bridge_enum!(WitCustomerKind, CustomerKind { Company, Person });
+
+/// Parses a name of the closed set `D` from the input field `field`; convert the result into
+/// the WIT enum with `.into()`.
+pub fn parse<D>(field: &str, text: &str) -> Result<D, Problem>
+where
+    D: FromStr<Err = crm_domain::names::UnknownName>,
+{
+    text.parse::<D>()
+        .map_err(|e| Problem::invalid(field, e.to_string()))
+}
