@@ -3,4 +3,5 @@
 
 mod app;
 mod customers;
+mod field_work;
 mod host;

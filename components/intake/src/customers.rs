@@ -7,6 +7,7 @@ use crm_guest::customers::{
     CustomerQuery, CustomerSummary, Duplicate, NewCustomer,
 };
 use crm_guest::names::{self, CustomerKind, Tier};
+use crm_guest::overview;
 use crm_guest::request::{credential, if_match_version, json, json_body, nullable, query};
 use crm_guest::{ApiResult, Params, Problem};
 use serde::{Deserialize, Serialize};
@@ -340,13 +341,9 @@ struct ListCustomers {
     region: Option<String>,
     tier: Option<String>,
     tag: Option<String>,
-    #[serde(default = "default_limit")]
+    #[serde(default = "crate::default_limit")]
     limit: u32,
     cursor: Option<String>,
-}
-
-fn default_limit() -> u32 {
-    50
 }
 
 /// `GET /api/v1/customers?q=&owner_id=&region=&tier=&tag=&limit=&cursor=`: newest first.
@@ -409,4 +406,46 @@ pub fn reassign(req: &Request, _params: &Params) -> ApiResult {
         body.customer_ids.as_deref(),
     )?;
     Ok(json(200, &serde_json::json!({ "reassigned": count })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverviewQuery {
+    #[serde(default = "crate::default_limit")]
+    timeline_limit: u32,
+}
+
+/// `GET /api/v1/customers/:id/overview?timeline_limit=`: the unified customer view — profile,
+/// order figures and the most recent touchpoints — in one request.
+pub fn overview(req: &Request, params: &Params) -> ApiResult {
+    let who = credential(req)?;
+    let q: OverviewQuery = query(req)?;
+    let view = overview::get_overview(&who, params.get("id"), q.timeline_limit)?;
+    let m = view.metrics;
+    let timeline: Vec<serde_json::Value> = view
+        .timeline
+        .into_iter()
+        .map(|t| {
+            serde_json::json!({
+                "at": t.at, "kind": t.kind, "id": t.id, "summary": t.summary,
+                "staff_id": t.staff_id,
+            })
+        })
+        .collect();
+    Ok(json(
+        200,
+        &serde_json::json!({
+            "customer": CustomerView::from(view.customer),
+            "metrics": {
+                "order_count": m.order_count,
+                "total_value": m.total_value,
+                "first_order_at": m.first_order_at,
+                "last_order_at": m.last_order_at,
+                "average_order_value": m.average_order_value,
+                "average_interval_days": m.average_interval_days,
+                "value_per_order_growth_percent": m.value_per_order_growth_percent,
+            },
+            "timeline": timeline,
+        }),
+    ))
 }

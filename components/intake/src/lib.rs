@@ -4,7 +4,9 @@
 //! parse the request, make one `crm:records` call and map the result; records decides who may
 //! do what.
 
+mod activities;
 mod customers;
+mod orders;
 mod staff;
 
 use crm_guest::{dispatch, ApiResult, Params, Route};
@@ -25,6 +27,17 @@ const ROUTES: &[Route] = &[
     Route::patch("/api/v1/customers/:id", customers::update),
     Route::post("/api/v1/customers/:id/contacts", customers::add_contact),
     Route::post("/api/v1/customers/:id/addresses", customers::add_address),
+    Route::get("/api/v1/customers/:id/overview", customers::overview),
+    Route::get("/api/v1/products", orders::list_products),
+    Route::post("/api/v1/products", orders::create_product),
+    Route::patch("/api/v1/products/:id", orders::update_product),
+    Route::get("/api/v1/orders", orders::list_orders),
+    Route::post("/api/v1/orders", orders::create_order),
+    Route::get("/api/v1/orders/:id", orders::get_order),
+    Route::get("/api/v1/activities/draft", activities::draft),
+    Route::get("/api/v1/activities", activities::list),
+    Route::post("/api/v1/activities", activities::record),
+    Route::post("/api/v1/activities/batch", activities::record_batch),
 ];
 
 #[http_component]
@@ -34,4 +47,9 @@ fn handle(req: Request) -> Response {
 
 fn health(_req: &Request, _params: &Params) -> ApiResult {
     crm_guest::health("intake")
+}
+
+/// The page size of list endpoints when the caller names none.
+fn default_limit() -> u32 {
+    50
 }

@@ -207,7 +207,7 @@ fn customer_name(raw: &str) -> Result<String, FieldError> {
 }
 
 /// The assigned rep must be an active member of staff who works with customers.
-fn check_owner(db: &Db, owner_id: &str) -> Result<(), Error> {
+pub fn check_owner(db: &Db, owner_id: &str) -> Result<(), Error> {
     let found = db.query(
         "SELECT role, active FROM staff WHERE id = ?",
         &[Value::Text(owner_id.to_owned())],
@@ -397,15 +397,7 @@ pub fn list_customers(db: &Db, actor: &Actor, query: CustomerQuery) -> Result<Cu
     if !(1..=200).contains(&query.limit) {
         return Err(db::invalid("limit", "must be between 1 and 200"));
     }
-    let (after_created, after_id) = match &query.cursor {
-        None => (Value::Null, Value::Null),
-        Some(cursor) => {
-            let (at, id) = cursor
-                .split_once('|')
-                .ok_or_else(|| db::invalid("cursor", "is not a cursor this API returned"))?;
-            (Value::Text(at.into()), Value::Text(id.into()))
-        }
-    };
+    let (after_created, after_id) = db::parse_cursor(query.cursor.as_deref())?;
     let search = query
         .search
         .as_deref()
@@ -459,12 +451,7 @@ pub fn list_customers(db: &Db, actor: &Actor, query: CustomerQuery) -> Result<Cu
         .iter()
         .map(|row| customer_row(row).map(|c| c.summary()))
         .collect::<Result<Vec<_>, Error>>()?;
-    let next_cursor = if items.len() > query.limit as usize {
-        items.truncate(query.limit as usize);
-        items.last().map(|c| format!("{}|{}", c.created_at, c.id))
-    } else {
-        None
-    };
+    let next_cursor = db::next_cursor(&mut items, query.limit, |c| (&c.created_at, &c.id));
     Ok(CustomerPage { items, next_cursor })
 }
 

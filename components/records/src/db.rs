@@ -17,6 +17,11 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_customers",
         include_str!("../migrations/0002_customers.sql"),
     ),
+    ("0003_orders", include_str!("../migrations/0003_orders.sql")),
+    (
+        "0004_activities",
+        include_str!("../migrations/0004_activities.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.
@@ -146,6 +151,37 @@ fn first_words(sql: &str) -> &str {
     &sql[..end]
 }
 
+/// Splits a page cursor into the sort key and id it continues after; `(NULL, NULL)` for the
+/// first page. Cursors are `<sort key>|<id>`, made by [`next_cursor`].
+pub fn parse_cursor(cursor: Option<&str>) -> Result<(Value, Value), Error> {
+    match cursor {
+        None => Ok((Value::Null, Value::Null)),
+        Some(cursor) => {
+            let (key, id) = cursor
+                .split_once('|')
+                .ok_or_else(|| invalid("cursor", "is not a cursor this API returned"))?;
+            Ok((Value::Text(key.into()), Value::Text(id.into())))
+        }
+    }
+}
+
+/// Trims a page read with `limit + 1` rows to `limit` and returns the cursor of the next page,
+/// or `None` on the last page. `key` gives an item's sort key and id.
+pub fn next_cursor<T>(
+    items: &mut Vec<T>,
+    limit: u32,
+    key: impl Fn(&T) -> (&String, &String),
+) -> Option<String> {
+    if items.len() <= limit as usize {
+        return None;
+    }
+    items.truncate(limit as usize);
+    items.last().map(|item| {
+        let (sort_key, id) = key(item);
+        format!("{sort_key}|{id}")
+    })
+}
+
 pub fn invalid(field: &str, message: impl Into<String>) -> Error {
     Error::Invalid(FieldProblem {
         field: field.into(),
@@ -170,9 +206,14 @@ pub fn text(
         .ok_or_else(|| internal("read a row", format!("column {column} is not text")))
 }
 
-pub fn now() -> String {
-    let secs = std::time::SystemTime::now()
+/// Now, in seconds since the Unix epoch, from the guest's wall clock.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    crm_domain::time::rfc3339_utc(secs)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Now, as stored: RFC 3339 UTC.
+pub fn now() -> String {
+    crm_domain::time::rfc3339_utc(now_secs())
 }

@@ -5,12 +5,15 @@
 //! authorization: every call carries the caller's credential, authenticated here. Every change
 //! and its audit entry are written in one transaction, committed before the call returns.
 
+mod activities;
 mod audit;
 mod auth;
 mod customers;
 mod db;
 mod identity;
 mod names;
+mod orders;
+mod overview;
 mod secrets;
 
 wit_bindgen::generate!({
@@ -20,7 +23,8 @@ wit_bindgen::generate!({
 
 use exports::crm::records::types::{Credential, Error};
 use exports::crm::records::{
-    audit as audit_api, customers as customers_api, identity as identity_api, system as system_api,
+    activities as activities_api, audit as audit_api, customers as customers_api,
+    identity as identity_api, orders as orders_api, overview as overview_api, system as system_api,
 };
 
 /// The exported implementation; each method opens the database and delegates to a module.
@@ -152,6 +156,94 @@ impl customers_api::Guest for Records {
     ) -> Result<u32, Error> {
         with_actor(&who, |db, actor| {
             customers::reassign_customers(db, actor, &from_owner, &to_owner, customer_ids)
+        })
+    }
+}
+
+impl orders_api::Guest for Records {
+    fn create_product(
+        who: Credential,
+        input: orders_api::NewProduct,
+    ) -> Result<orders_api::Product, Error> {
+        with_actor(&who, |db, actor| orders::create_product(db, actor, input))
+    }
+
+    fn update_product(
+        who: Credential,
+        id: String,
+        patch: orders_api::ProductPatch,
+    ) -> Result<orders_api::Product, Error> {
+        with_actor(&who, |db, actor| {
+            orders::update_product(db, actor, &id, patch)
+        })
+    }
+
+    fn list_products(
+        who: Credential,
+        include_inactive: bool,
+    ) -> Result<Vec<orders_api::Product>, Error> {
+        with_actor(&who, |db, actor| {
+            orders::list_products(db, actor, include_inactive)
+        })
+    }
+
+    fn create_order(
+        who: Credential,
+        input: orders_api::NewOrder,
+    ) -> Result<orders_api::Order, Error> {
+        with_actor(&who, |db, actor| orders::create_order(db, actor, input))
+    }
+
+    fn get_order(who: Credential, id: String) -> Result<orders_api::Order, Error> {
+        with_actor(&who, |db, actor| orders::get_order(db, actor, &id))
+    }
+
+    fn list_orders(
+        who: Credential,
+        query: orders_api::OrderQuery,
+    ) -> Result<orders_api::OrderPage, Error> {
+        with_actor(&who, |db, actor| orders::list_orders(db, actor, query))
+    }
+}
+
+impl activities_api::Guest for Records {
+    fn draft_activity(
+        who: Credential,
+        customer_id: String,
+        kind: activities_api::ActivityKind,
+    ) -> Result<activities_api::ActivityDraft, Error> {
+        with_actor(&who, |db, actor| {
+            activities::draft_activity(db, actor, &customer_id, kind)
+        })
+    }
+
+    fn record_activities(
+        who: Credential,
+        inputs: Vec<activities_api::ActivityInput>,
+    ) -> Result<Vec<activities_api::Activity>, Error> {
+        with_actor(&who, |db, actor| {
+            activities::record_activities(db, actor, inputs)
+        })
+    }
+
+    fn list_activities(
+        who: Credential,
+        query: activities_api::ActivityQuery,
+    ) -> Result<activities_api::ActivityPage, Error> {
+        with_actor(&who, |db, actor| {
+            activities::list_activities(db, actor, query)
+        })
+    }
+}
+
+impl overview_api::Guest for Records {
+    fn get_overview(
+        who: Credential,
+        id: String,
+        timeline_limit: u32,
+    ) -> Result<overview_api::CustomerOverview, Error> {
+        with_actor(&who, |db, actor| {
+            overview::customer_overview(db, actor, &id, timeline_limit)
         })
     }
 }

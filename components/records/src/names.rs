@@ -1,8 +1,10 @@
 //! The WIT enums of `crm:records` and their stored spelling, which is `crm-domain`'s.
 
 use crate::db;
+use crate::exports::crm::records::activities::ActivityKind as WitActivityKind;
 use crate::exports::crm::records::customers::{CustomerKind as WitCustomerKind, Tier as WitTier};
 use crate::exports::crm::records::types::{Error, Role as WitRole};
+use crm_domain::activity::ActivityKind;
 use crm_domain::customer::{CustomerKind, Tier};
 use crm_domain::names::UnknownName;
 use crm_domain::role::Role;
@@ -29,6 +31,16 @@ crm_domain::bridge_enum!(
     }
 );
 crm_domain::bridge_enum!(WitCustomerKind, CustomerKind { Company, Person });
+crm_domain::bridge_enum!(
+    WitActivityKind,
+    ActivityKind {
+        Visit,
+        Call,
+        Email,
+        Fax,
+        Web
+    }
+);
 
 /// Reads a stored name of the closed set `D`, failing loudly if the row holds something the
 /// schema forbids.

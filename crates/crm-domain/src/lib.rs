@@ -4,9 +4,11 @@
 //! rules are unit-tested natively. **It must never import spin-sdk, wit-bindgen or wasmtime, and
 //! never do I/O**: no clocks, no randomness, no storage. Callers pass in what the rules need.
 
+pub mod activity;
 pub mod customer;
 pub mod dedup;
 pub mod names;
+pub mod orders;
 pub mod role;
 pub mod staff;
 pub mod time;

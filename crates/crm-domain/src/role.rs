@@ -29,6 +29,11 @@ impl Role {
         self != Role::Ops
     }
 
+    /// Whether this role maintains the product catalogue.
+    pub fn manages_catalogue(self) -> bool {
+        matches!(self, Role::Admin | Role::SalesGm)
+    }
+
     /// Whether this role manages field work: reassigning customers in bulk, assigning and
     /// overseeing tasks, verifying visits.
     pub fn manages_field_work(self) -> bool {

@@ -27,9 +27,137 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// Converts a proleptic Gregorian date to days since 1970-01-01 (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Parses an instant as the API accepts it: RFC 3339 (`2026-11-23T09:30:00Z`, `…+08:00`,
+/// fractional seconds ignored) or a bare date (`2026-11-23`, meaning 00:00 UTC). Returns seconds
+/// since the Unix epoch.
+pub fn parse_instant(field: &'static str, text: &str) -> Result<i64, crate::FieldError> {
+    let invalid = || {
+        crate::FieldError::new(
+            field,
+            "must be a date like 2026-11-23 or a time like 2026-11-23T09:30:00+08:00",
+        )
+    };
+    let text = text.trim();
+    let number = |range: std::ops::Range<usize>| -> Result<u32, crate::FieldError> {
+        let part = text.get(range).ok_or_else(invalid)?;
+        if part.bytes().all(|b| b.is_ascii_digit()) {
+            part.parse().map_err(|_| invalid())
+        } else {
+            Err(invalid())
+        }
+    };
+    if text.len() < 10 || text.as_bytes()[4] != b'-' || text.as_bytes()[7] != b'-' {
+        return Err(invalid());
+    }
+    let (year, month, day) = (i64::from(number(0..4)?), number(5..7)?, number(8..10)?);
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return Err(invalid());
+    }
+    let date = days_from_civil(year, month, day) * 86_400;
+    if text.len() == 10 {
+        return Ok(date);
+    }
+    let bytes = text.as_bytes();
+    if text.len() < 20
+        || !matches!(bytes[10], b'T' | b't' | b' ')
+        || bytes[13] != b':'
+        || bytes[16] != b':'
+    {
+        return Err(invalid());
+    }
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if hour > 23 || minute > 59 || second > 59 {
+        return Err(invalid());
+    }
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(invalid());
+        }
+        rest = &fraction[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ if rest.len() == 6 && rest.as_bytes()[3] == b':' => {
+            let sign = match rest.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return Err(invalid()),
+            };
+            let hours: i64 = rest[1..3].parse().map_err(|_| invalid())?;
+            let minutes: i64 = rest[4..6].parse().map_err(|_| invalid())?;
+            if hours > 23 || minutes > 59 {
+                return Err(invalid());
+            }
+            sign * (hours * 3600 + minutes * 60)
+        }
+        _ => return Err(invalid()),
+    };
+    Ok(date + i64::from(hour * 3600 + minute * 60 + second) - offset)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_what_it_formats_and_common_offsets() {
+        for secs in [0, 951_782_400, 1_795_435_199, -1, 4_102_444_800] {
+            assert_eq!(parse_instant("at", &rfc3339_utc(secs)), Ok(secs));
+        }
+        assert_eq!(parse_instant("at", "2026-11-23"), Ok(1_795_392_000));
+        assert_eq!(
+            parse_instant("at", "2026-11-23T19:59:59+08:00"),
+            Ok(1_795_435_199)
+        );
+        assert_eq!(
+            parse_instant("at", "2026-11-23T11:59:59.250Z"),
+            Ok(1_795_435_199)
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_instant() {
+        for bad in [
+            "",
+            "yesterday",
+            "2026-13-01",
+            "2026-02-29",
+            "2026-11-23T24:00:00Z",
+            "2026-11-23T10:00:00",
+            "2026-11-23T10:00:00+0800",
+            "2026-11-23T10:00Z",
+            "２０２６-11-23",
+        ] {
+            assert_eq!(
+                parse_instant("at", bad).map_err(|e| e.field),
+                Err("at"),
+                "{bad}"
+            );
+        }
+        assert!(parse_instant("at", "2024-02-29").is_ok());
+    }
 
     #[test]
     fn formats_known_instants() {

@@ -17,7 +17,9 @@ pub mod bindings {
     });
 }
 
-pub use bindings::crm::records::{audit, customers, identity, system, types};
+pub use bindings::crm::records::{
+    activities, audit, customers, identity, orders, overview, system, types,
+};
 pub use problem::Problem;
 pub use routes::{dispatch, Params, Route};
 

@@ -1,10 +1,12 @@
 //! The WIT enums of `crm:records` as the API spells them; the spelling itself is `crm-domain`'s.
 
+use crate::bindings::crm::records::activities::ActivityKind as WitActivityKind;
 use crate::bindings::crm::records::customers::{CustomerKind as WitCustomerKind, Tier as WitTier};
 use crate::problem::Problem;
 use crate::types::Role as WitRole;
 use std::str::FromStr;
 
+pub use crm_domain::activity::ActivityKind;
 pub use crm_domain::customer::{CustomerKind, Tier};
 pub use crm_domain::role::Role;
 
@@ -29,6 +31,16 @@ crm_domain::bridge_enum!(
     }
 );
 crm_domain::bridge_enum!(WitCustomerKind, CustomerKind { Company, Person });
+crm_domain::bridge_enum!(
+    WitActivityKind,
+    ActivityKind {
+        Visit,
+        Call,
+        Email,
+        Fax,
+        Web
+    }
+);
 
 /// Parses a name of the closed set `D` from the input field `field`; convert the result into
 /// the WIT enum with `.into()`.

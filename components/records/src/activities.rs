@@ -1,0 +1,303 @@
+//! The contact log, with drafts that fill themselves from what is already known.
+
+use crate::audit;
+use crate::auth::Actor;
+use crate::customers;
+use crate::db::{self, Db};
+use crate::exports::crm::records::activities::{
+    Activity, ActivityDraft, ActivityInput, ActivityKind as WitActivityKind, ActivityPage,
+    ActivityQuery,
+};
+use crate::exports::crm::records::types::Error;
+use crate::names::stored;
+use crate::secrets;
+use crm_domain::activity::{check_not_future, parse_open_items, ActivityKind};
+use crm_domain::customer::parse_text;
+use crm_domain::role::Role;
+use crm_domain::time::{parse_instant, rfc3339_utc};
+use crm_domain::FieldError;
+use spin_sdk::sqlite3::{RowResult, Value};
+
+const ACTIVITY_COLUMNS: &str = "id, customer_id, contact_id, kind, occurred_at, rep_id, location, \
+                                notes, requests, competitor_activity, open_items_json, \
+                                entered_by, created_at";
+
+/// The most contacts one batch can record.
+const MAX_BATCH: usize = 100;
+
+fn activity_from_row(row: &RowResult) -> Result<Activity, Error> {
+    let open_items = serde_json::from_str(&db::text(row, 10, "open_items_json")?)
+        .map_err(|e| db::internal("read open items", e))?;
+    Ok(Activity {
+        id: db::text(row, 0, "id")?,
+        customer_id: db::text(row, 1, "customer_id")?,
+        contact_id: row.get::<&str>(2).map(str::to_owned),
+        kind: stored::<ActivityKind>(&db::text(row, 3, "kind")?)?.into(),
+        occurred_at: db::text(row, 4, "occurred_at")?,
+        rep_id: db::text(row, 5, "rep_id")?,
+        location: db::text(row, 6, "location")?,
+        notes: db::text(row, 7, "notes")?,
+        requests: db::text(row, 8, "requests")?,
+        competitor_activity: db::text(row, 9, "competitor_activity")?,
+        open_items,
+        entered_by: db::text(row, 11, "entered_by")?,
+        created_at: db::text(row, 12, "created_at")?,
+    })
+}
+
+fn activity_json(a: &Activity) -> serde_json::Value {
+    serde_json::json!({
+        "id": a.id, "customer_id": a.customer_id, "contact_id": a.contact_id,
+        "kind": ActivityKind::from(a.kind).as_str(), "occurred_at": a.occurred_at,
+        "rep_id": a.rep_id, "location": a.location, "notes": a.notes, "requests": a.requests,
+        "competitor_activity": a.competitor_activity, "open_items": a.open_items,
+    })
+}
+
+/// The last contact of `kind` with a customer, if any.
+fn last_of_kind(db: &Db, customer_id: &str, kind: ActivityKind) -> Result<Option<Activity>, Error> {
+    let found = db.query(
+        &format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activity WHERE customer_id = ? AND kind = ?
+              ORDER BY occurred_at DESC, created_at DESC LIMIT 1"
+        ),
+        &[
+            Value::Text(customer_id.to_owned()),
+            Value::Text(kind.as_str().into()),
+        ],
+    )?;
+    found.rows.first().map(activity_from_row).transpose()
+}
+
+fn draft(
+    db: &Db,
+    actor: &Actor,
+    customer_id: &str,
+    kind: WitActivityKind,
+) -> Result<ActivityDraft, Error> {
+    let customer = customers::load(db, customer_id)?;
+    let previous = last_of_kind(db, customer_id, kind.into())?;
+    let still_a_contact = |id: &String| customer.contacts.iter().any(|c| &c.id == id);
+    let primary_contact = customer
+        .contacts
+        .iter()
+        .find(|c| c.primary)
+        .map(|c| c.id.clone());
+    let first_address = customer.addresses.first().map(|a| {
+        [a.street.as_str(), a.city.as_str()]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    Ok(ActivityDraft {
+        customer_id: customer_id.to_owned(),
+        kind,
+        rep_id: actor.id().to_owned(),
+        occurred_at: db::now(),
+        contact_id: previous
+            .as_ref()
+            .and_then(|p| p.contact_id.clone())
+            .filter(still_a_contact)
+            .or(primary_contact),
+        location: previous
+            .as_ref()
+            .map(|p| p.location.clone())
+            .filter(|l| !l.is_empty())
+            .or(first_address)
+            .unwrap_or_default(),
+        open_items: previous
+            .as_ref()
+            .map(|p| p.open_items.clone())
+            .unwrap_or_default(),
+        previous_id: previous.map(|p| p.id),
+    })
+}
+
+pub fn draft_activity(
+    db: &Db,
+    actor: &Actor,
+    customer_id: &str,
+    kind: WitActivityKind,
+) -> Result<ActivityDraft, Error> {
+    actor.require(Role::works_with_customers, "record contacts")?;
+    draft(db, actor, customer_id, kind)
+}
+
+/// Turns one input into an activity: what it leaves out comes from the draft.
+fn complete(db: &Db, actor: &Actor, input: &ActivityInput, now: i64) -> Result<Activity, Error> {
+    let customer = customers::load(db, &input.customer_id).map_err(|e| match e {
+        Error::NotFound(_) => {
+            db::invalid("customer_id", format!("no customer {}", input.customer_id))
+        }
+        other => other,
+    })?;
+    let draft = draft(db, actor, &input.customer_id, input.kind)?;
+    let rep_id = match input
+        .rep_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        Some(rep) if rep != actor.id() => {
+            actor.require(Role::manages_field_work, "record contacts for someone else")?;
+            customers::check_owner(db, rep).map_err(|e| match e {
+                Error::Invalid(p) => db::invalid("rep_id", p.message),
+                other => other,
+            })?;
+            rep.to_owned()
+        }
+        _ => actor.id().to_owned(),
+    };
+    let contact_id = match &input.contact_id {
+        Some(id) if !customer.contacts.iter().any(|c| &c.id == id) => {
+            return Err(db::invalid(
+                "contact_id",
+                format!("{id} is not a contact of customer {}", customer.id),
+            ))
+        }
+        Some(id) => Some(id.clone()),
+        None => draft.contact_id,
+    };
+    let occurred_at = match input.occurred_at.as_deref() {
+        Some(text) => {
+            let at = parse_instant("occurred_at", text)?;
+            rfc3339_utc(check_not_future("occurred_at", at, now)?)
+        }
+        None => rfc3339_utc(now),
+    };
+    let text =
+        |field: &'static str, value: &Option<String>, max: usize| -> Result<String, FieldError> {
+            value
+                .as_deref()
+                .map_or(Ok(String::new()), |v| parse_text(field, v, max))
+        };
+    Ok(Activity {
+        id: secrets::new_id("act")?,
+        customer_id: customer.id,
+        contact_id,
+        kind: input.kind,
+        occurred_at,
+        rep_id,
+        location: match &input.location {
+            Some(location) => parse_text("location", location, 200)?,
+            None => draft.location,
+        },
+        notes: text("notes", &input.notes, 4000)?,
+        requests: text("requests", &input.requests, 2000)?,
+        competitor_activity: text("competitor_activity", &input.competitor_activity, 2000)?,
+        open_items: match &input.open_items {
+            Some(items) => parse_open_items("open_items", items)?,
+            None => draft.open_items,
+        },
+        entered_by: actor.id().to_owned(),
+        created_at: rfc3339_utc(now),
+    })
+}
+
+pub fn record_activities(
+    db: &Db,
+    actor: &Actor,
+    inputs: Vec<ActivityInput>,
+) -> Result<Vec<Activity>, Error> {
+    actor.require(Role::works_with_customers, "record contacts")?;
+    if inputs.is_empty() || inputs.len() > MAX_BATCH {
+        return Err(db::invalid(
+            "items",
+            format!("send 1 to {MAX_BATCH} contacts"),
+        ));
+    }
+    let now = db::now_secs();
+    db.transaction(|db| {
+        let mut recorded = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.iter().enumerate() {
+            let activity = complete(db, actor, input, now).map_err(|e| match e {
+                Error::Invalid(p) => db::invalid(&format!("items[{i}].{}", p.field), p.message),
+                other => other,
+            })?;
+            insert(db, &activity)?;
+            audit::record(
+                db,
+                actor,
+                "activity.create",
+                "activity",
+                &activity.id,
+                None,
+                Some(activity_json(&activity)),
+            )?;
+            recorded.push(activity);
+        }
+        Ok(recorded)
+    })
+}
+
+fn insert(db: &Db, a: &Activity) -> Result<(), Error> {
+    db.exec(
+        &format!("INSERT INTO activity ({ACTIVITY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        &[
+            Value::Text(a.id.clone()),
+            Value::Text(a.customer_id.clone()),
+            a.contact_id.clone().map_or(Value::Null, Value::Text),
+            Value::Text(ActivityKind::from(a.kind).as_str().into()),
+            Value::Text(a.occurred_at.clone()),
+            Value::Text(a.rep_id.clone()),
+            Value::Text(a.location.clone()),
+            Value::Text(a.notes.clone()),
+            Value::Text(a.requests.clone()),
+            Value::Text(a.competitor_activity.clone()),
+            Value::Text(serde_json::Value::from(a.open_items.clone()).to_string()),
+            Value::Text(a.entered_by.clone()),
+            Value::Text(a.created_at.clone()),
+        ],
+    )
+}
+
+pub fn list_activities(
+    db: &Db,
+    actor: &Actor,
+    query: ActivityQuery,
+) -> Result<ActivityPage, Error> {
+    actor.require(Role::works_with_customers, "see contacts")?;
+    if !(1..=200).contains(&query.limit) {
+        return Err(db::invalid("limit", "must be between 1 and 200"));
+    }
+    let (after_at, after_id) = db::parse_cursor(query.cursor.as_deref())?;
+    let found = db.query(
+        &format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activity
+              WHERE (?1 IS NULL OR customer_id = ?1)
+                AND (?2 IS NULL OR rep_id = ?2)
+                AND (?3 IS NULL OR (occurred_at, id) < (?3, ?4))
+              ORDER BY occurred_at DESC, id DESC LIMIT ?5"
+        ),
+        &[
+            query.customer_id.map_or(Value::Null, Value::Text),
+            query.rep_id.map_or(Value::Null, Value::Text),
+            after_at,
+            after_id,
+            Value::Integer(i64::from(query.limit) + 1),
+        ],
+    )?;
+    let mut items = found
+        .rows
+        .iter()
+        .map(activity_from_row)
+        .collect::<Result<Vec<_>, Error>>()?;
+    let next_cursor = db::next_cursor(&mut items, query.limit, |a| (&a.occurred_at, &a.id));
+    Ok(ActivityPage { items, next_cursor })
+}
+
+/// The most recent activities of a customer, for the overview's timeline.
+pub fn recent_of_customer(db: &Db, customer_id: &str, limit: u32) -> Result<Vec<Activity>, Error> {
+    let found = db.query(
+        &format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activity WHERE customer_id = ?
+              ORDER BY occurred_at DESC, id DESC LIMIT ?"
+        ),
+        &[
+            Value::Text(customer_id.to_owned()),
+            Value::Integer(i64::from(limit)),
+        ],
+    )?;
+    found.rows.iter().map(activity_from_row).collect()
+}

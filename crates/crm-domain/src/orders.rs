@@ -1,0 +1,193 @@
+//! Order rules: money in minor units, line totals, and the per-customer order metrics managers
+//! rank customers by (problem 6 of DOMAIN.md: count customers, not only orders).
+
+use crate::FieldError;
+
+/// The most units one order line can carry; more is a typing error, not an order.
+pub const MAX_QUANTITY: u32 = 1_000_000;
+
+/// The highest unit price in minor units (fen/cents): 100 million in major units.
+pub const MAX_UNIT_PRICE: i64 = 10_000_000_000;
+
+/// Checks a unit price in minor units: zero (a free replacement) up to [`MAX_UNIT_PRICE`].
+pub fn parse_unit_price(field: &'static str, minor_units: i64) -> Result<i64, FieldError> {
+    if (0..=MAX_UNIT_PRICE).contains(&minor_units) {
+        Ok(minor_units)
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("must be between 0 and {MAX_UNIT_PRICE} minor units (fen/cents)"),
+        ))
+    }
+}
+
+/// Checks an ordered quantity: 1 up to [`MAX_QUANTITY`].
+pub fn parse_quantity(field: &'static str, quantity: u32) -> Result<u32, FieldError> {
+    if (1..=MAX_QUANTITY).contains(&quantity) {
+        Ok(quantity)
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("must be between 1 and {MAX_QUANTITY}"),
+        ))
+    }
+}
+
+/// A stock-keeping unit: trimmed, upper-cased, 1–40 of letters, digits, `-`, `_` and `.`.
+pub fn parse_sku(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    let sku = crate::dedup::half_width(raw).trim().to_uppercase();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+    if sku.is_empty() || sku.len() > 40 || !sku.chars().all(allowed) {
+        return Err(FieldError::new(
+            field,
+            "must be 1–40 letters, digits, `-`, `_` or `.`",
+        ));
+    }
+    Ok(sku)
+}
+
+/// A line's total; cannot overflow within the limits above (10^6 × 10^10 < 2^63).
+pub fn line_total(quantity: u32, unit_price: i64) -> i64 {
+    i64::from(quantity) * unit_price
+}
+
+/// What the metrics need of one order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderFact {
+    /// When the order was placed, seconds since the Unix epoch.
+    pub placed_at: i64,
+    /// Its total in minor units.
+    pub total: i64,
+}
+
+/// A customer's order history in figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderMetrics {
+    pub count: u32,
+    /// Sum of all order totals, minor units.
+    pub total_value: i64,
+    pub first_order_at: Option<i64>,
+    pub last_order_at: Option<i64>,
+    /// Mean order total, minor units, rounded down.
+    pub average_order_value: Option<i64>,
+    /// Mean days between consecutive orders; needs two orders.
+    pub average_interval_days: Option<f64>,
+    /// How much the mean value per order of the later half of the orders exceeds that of the
+    /// earlier half, in percent (negative when it shrank). With an odd count the middle order
+    /// belongs to neither half. Needs two orders and a non-zero earlier half.
+    pub value_per_order_growth_percent: Option<f64>,
+}
+
+/// Computes the metrics of a customer's orders, in any order.
+pub fn order_metrics(orders: &[OrderFact]) -> OrderMetrics {
+    let mut sorted = orders.to_vec();
+    sorted.sort_by_key(|o| o.placed_at);
+    let count = sorted.len();
+    let total_value: i64 = sorted.iter().map(|o| o.total).sum();
+    let first = sorted.first().map(|o| o.placed_at);
+    let last = sorted.last().map(|o| o.placed_at);
+    let average_interval_days = match (first, last) {
+        (Some(first), Some(last)) if count >= 2 => {
+            Some((last - first) as f64 / 86_400.0 / (count - 1) as f64)
+        }
+        _ => None,
+    };
+    let half = count / 2;
+    let mean = |orders: &[OrderFact]| {
+        orders.iter().map(|o| o.total as f64).sum::<f64>() / orders.len() as f64
+    };
+    let value_per_order_growth_percent = if half >= 1 {
+        let earlier = mean(&sorted[..half]);
+        let later = mean(&sorted[count - half..]);
+        (earlier > 0.0).then(|| (later / earlier - 1.0) * 100.0)
+    } else {
+        None
+    };
+    OrderMetrics {
+        count: count as u32,
+        total_value,
+        first_order_at: first,
+        last_order_at: last,
+        average_order_value: (count > 0).then(|| total_value / count as i64),
+        average_interval_days,
+        value_per_order_growth_percent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400;
+
+    fn order(day: i64, total: i64) -> OrderFact {
+        OrderFact {
+            placed_at: day * DAY,
+            total,
+        }
+    }
+
+    #[test]
+    fn no_orders_have_no_averages() {
+        let m = order_metrics(&[]);
+        assert_eq!((m.count, m.total_value), (0, 0));
+        assert_eq!(m.first_order_at, None);
+        assert_eq!(m.average_order_value, None);
+        assert_eq!(m.average_interval_days, None);
+        assert_eq!(m.value_per_order_growth_percent, None);
+    }
+
+    #[test]
+    fn one_order_has_no_interval_or_growth() {
+        let m = order_metrics(&[order(10, 500)]);
+        assert_eq!((m.count, m.average_order_value), (1, Some(500)));
+        assert_eq!(m.average_interval_days, None);
+        assert_eq!(m.value_per_order_growth_percent, None);
+    }
+
+    #[test]
+    fn figures_of_a_growing_customer_in_any_input_order() {
+        // Days 0, 30, 90, 120; values 100, 200, 300, 500.
+        let orders = [
+            order(90, 300),
+            order(0, 100),
+            order(120, 500),
+            order(30, 200),
+        ];
+        let m = order_metrics(&orders);
+        assert_eq!(m.count, 4);
+        assert_eq!(m.total_value, 1100);
+        assert_eq!(
+            (m.first_order_at, m.last_order_at),
+            (Some(0), Some(120 * DAY))
+        );
+        assert_eq!(m.average_order_value, Some(275));
+        assert_eq!(m.average_interval_days, Some(40.0));
+        // Earlier half mean 150, later half mean 400: +166.67 %.
+        let growth = m.value_per_order_growth_percent.unwrap();
+        assert!((growth - 166.666_666).abs() < 0.001, "{growth}");
+    }
+
+    #[test]
+    fn the_middle_order_of_an_odd_count_is_in_neither_half() {
+        let m = order_metrics(&[order(0, 200), order(1, 9_999), order(2, 100)]);
+        assert_eq!(m.value_per_order_growth_percent, Some(-50.0));
+    }
+
+    #[test]
+    fn quantities_and_prices_are_bounded() {
+        assert!(parse_quantity("quantity", 0).is_err());
+        assert_eq!(parse_quantity("quantity", 3), Ok(3));
+        assert!(parse_unit_price("unit_price", -1).is_err());
+        assert_eq!(
+            parse_sku("sku", " hm-cream.50ml ").as_deref(),
+            Ok("HM-CREAM.50ML")
+        );
+        assert!(parse_sku("sku", "a b").is_err() && parse_sku("sku", "").is_err());
+        assert_eq!(parse_unit_price("unit_price", 0), Ok(0));
+        assert_eq!(
+            line_total(MAX_QUANTITY, MAX_UNIT_PRICE),
+            10_000_000_000_000_000
+        );
+    }
+}

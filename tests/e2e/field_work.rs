@@ -1,0 +1,418 @@
+//! Field work over HTTP: the product catalogue, staff orders, the self-filling contact log, and
+//! the unified customer view with its order figures on known data.
+
+use crm_tests::{StaffLogin, TestApp};
+use serde_json::{json, Value};
+
+/// A catalogue of two products (one retired later by tests that need it), made by a sales GM.
+fn catalogue(app: &TestApp) -> (StaffLogin, Vec<String>) {
+    let gm = app.create_staff("Zhou Gang", "sales_gm");
+    let ids = [
+        ("HM-CREAM-50", "保湿霜 50ml", 12_950),
+        ("HM-LOTION-200", "润肤露 200ml", 8_800),
+    ]
+    .into_iter()
+    .map(|(sku, name, price)| {
+        let reply = app.post_json(
+            "/api/v1/products",
+            Some(&gm.token),
+            &json!({"sku": sku, "name": name, "unit_price": price}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.json()["id"].as_str().expect("id").to_owned()
+    })
+    .collect();
+    (gm, ids)
+}
+
+fn new_customer(app: &TestApp, token: &str, body: Value) -> String {
+    let reply = app.post_json("/api/v1/customers", Some(token), &body);
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    reply.json()["id"].as_str().expect("id").to_owned()
+}
+
+#[test]
+fn only_catalogue_managers_change_products_and_skus_are_unique() {
+    let app = TestApp::start_app();
+    let (gm, products) = catalogue(&app);
+    let rep = app.create_staff("Wang Wei", "rep");
+
+    let by_rep = app.post_json(
+        "/api/v1/products",
+        Some(&rep.token),
+        &json!({"sku": "X-1", "name": "x", "unit_price": 1}),
+    );
+    assert_eq!(by_rep.status, 403, "{}", by_rep.body);
+    let same_sku = app.post_json(
+        "/api/v1/products",
+        Some(&gm.token),
+        &json!({"sku": " hm-cream-50 ", "name": "again", "unit_price": 1}),
+    );
+    assert_eq!(same_sku.status, 409, "{}", same_sku.body);
+
+    let retired = app.patch_json(
+        &format!("/api/v1/products/{}", products[1]),
+        &gm.token,
+        None,
+        &json!({"active": false}),
+    );
+    assert_eq!(retired.status, 200, "{}", retired.body);
+    let listed = app.get_as("/api/v1/products", &rep.token).json();
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(listed["items"][0]["sku"], "HM-CREAM-50");
+    let all = app
+        .get_as("/api/v1/products?include_inactive=true", &rep.token)
+        .json();
+    assert_eq!(all["items"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn a_visit_draft_fills_itself_from_the_last_visit_and_needs_only_what_changed() {
+    let app = TestApp::start_app();
+    let rep = app.create_staff("Wang Wei", "rep");
+    let customer = new_customer(
+        &app,
+        &rep.token,
+        json!({
+            "name": "杭州百货商店",
+            "contacts": [{"name": "刘店长", "phone": "139 0000 1111"}],
+            "addresses": [{"street": "延安路 100 号", "city": "杭州"}]
+        }),
+    );
+
+    // The first draft knows the customer's main contact and address, and nothing older.
+    let first = app.get_as(
+        &format!("/api/v1/activities/draft?customer={customer}&type=visit"),
+        &rep.token,
+    );
+    assert_eq!(first.status, 200, "{}", first.body);
+    let first = first.json();
+    assert_eq!(first["rep_id"], rep.id.as_str());
+    assert_eq!(first["type"], "visit");
+    assert_eq!(first["location"], "延安路 100 号, 杭州");
+    assert!(first["contact_id"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("con_")));
+    assert_eq!(first["open_items"], json!([]));
+    assert!(first["previous_id"].is_null());
+
+    let visit = app.post_json(
+        "/api/v1/activities",
+        Some(&rep.token),
+        &json!({
+            "customer_id": customer,
+            "type": "visit",
+            "occurred_at": "2026-11-20T10:00:00+08:00",
+            "location": "延安路店 2 楼",
+            "notes": "checked shelf stock; replaced 3 damaged tubes",
+            "competitor_activity": "rival brand runs a 20% discount",
+            "open_items": ["send samples of the new lotion", "quote for 200 units"]
+        }),
+    );
+    assert_eq!(visit.status, 201, "{}", visit.body);
+    let visit = visit.json();
+    assert_eq!(visit["occurred_at"], "2026-11-20T02:00:00Z");
+    assert_eq!(
+        visit["contact_id"], first["contact_id"],
+        "the main contact, taken from the draft"
+    );
+
+    let second = app
+        .get_as(
+            &format!("/api/v1/activities/draft?customer={customer}&type=visit"),
+            &rep.token,
+        )
+        .json();
+    assert_eq!(second["previous_id"], visit["id"]);
+    assert_eq!(second["location"], "延安路店 2 楼");
+    assert_eq!(second["open_items"], visit["open_items"]);
+
+    // Posting back only what changed: everything else comes from the draft.
+    let follow_up = app.post_json(
+        "/api/v1/activities",
+        Some(&rep.token),
+        &json!({"customer_id": customer, "type": "visit", "notes": "samples delivered"}),
+    );
+    assert_eq!(follow_up.status, 201, "{}", follow_up.body);
+    let follow_up = follow_up.json();
+    assert_eq!(follow_up["location"], "延安路店 2 楼");
+    assert_eq!(follow_up["open_items"], visit["open_items"]);
+    assert_eq!(follow_up["contact_id"], visit["contact_id"]);
+
+    // A call draft does not inherit the visit's open items: they belong to visits.
+    let call = app
+        .get_as(
+            &format!("/api/v1/activities/draft?customer={customer}&type=call"),
+            &rep.token,
+        )
+        .json();
+    assert_eq!(call["open_items"], json!([]));
+}
+
+#[test]
+fn a_days_visits_are_recorded_in_one_batch_all_or_none() {
+    let app = TestApp::start_app();
+    let rep = app.create_staff("Wang Wei", "rep");
+    let other_rep = app.create_staff("Zhao Min", "rep");
+    let lead = app.create_staff("Li Na", "service_lead");
+    let customers: Vec<String> = (0..3)
+        .map(|i| new_customer(&app, &rep.token, json!({"name": format!("Shop {i}")})))
+        .collect();
+    let visit = |customer: &str, at: &str| json!({"customer_id": customer, "type": "visit", "occurred_at": at, "notes": "route visit"});
+
+    let with_a_bad_one = json!({"items": [
+        visit(&customers[0], "2026-11-20T09:00:00+08:00"),
+        visit(&customers[1], "next tuesday"),
+        visit(&customers[2], "2026-11-20T15:00:00+08:00"),
+    ]});
+    let refused = app.post_json(
+        "/api/v1/activities/batch",
+        Some(&rep.token),
+        &with_a_bad_one,
+    );
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.json()["field"], "items[1].occurred_at");
+    let logged = app
+        .get_as(&format!("/api/v1/activities?rep_id={}", rep.id), &rep.token)
+        .json();
+    assert_eq!(
+        logged["items"],
+        json!([]),
+        "nothing of a refused batch is written"
+    );
+
+    // A first-line manager enters the day's visits for the rep, in one request.
+    let mut batch = json!({"items": [
+        visit(&customers[0], "2026-11-20T09:00:00+08:00"),
+        visit(&customers[1], "2026-11-20T11:30:00+08:00"),
+        visit(&customers[2], "2026-11-20T15:00:00+08:00"),
+    ]});
+    for item in batch["items"].as_array_mut().expect("items") {
+        item["rep_id"] = json!(rep.id);
+    }
+    let recorded = app.post_json("/api/v1/activities/batch", Some(&lead.token), &batch);
+    assert_eq!(recorded.status, 201, "{}", recorded.body);
+    let items = recorded.json()["items"].clone();
+    assert_eq!(items.as_array().map(Vec::len), Some(3));
+    assert_eq!(items[1]["rep_id"], rep.id.as_str());
+    assert_eq!(items[1]["entered_by"], lead.id.as_str());
+
+    let logged = app
+        .get_as(
+            &format!("/api/v1/activities?rep_id={}&limit=2", rep.id),
+            &rep.token,
+        )
+        .json();
+    assert_eq!(
+        logged["items"][0]["customer_id"],
+        customers[2].as_str(),
+        "most recent first"
+    );
+    assert!(logged["next_cursor"].is_string());
+
+    // A rep may not log visits in a colleague's name.
+    let mut as_colleague = visit(&customers[0], "2026-11-21");
+    as_colleague["rep_id"] = json!(other_rep.id);
+    let forbidden = app.post_json("/api/v1/activities", Some(&rep.token), &as_colleague);
+    assert_eq!(forbidden.status, 403, "{}", forbidden.body);
+
+    let future = app.post_json(
+        "/api/v1/activities",
+        Some(&rep.token),
+        &visit(&customers[0], "2099-01-01"),
+    );
+    assert_eq!(
+        (future.status, future.json()["field"].as_str()),
+        (422, Some("occurred_at"))
+    );
+    let stranger = app.post_json(
+        "/api/v1/activities",
+        Some(&rep.token),
+        &json!({"customer_id": customers[0], "type": "visit", "contact_id": "con_000000000000000000000000"}),
+    );
+    assert_eq!(
+        (stranger.status, stranger.json()["field"].as_str()),
+        (422, Some("contact_id"))
+    );
+    let bad_type = app.post_json(
+        "/api/v1/activities",
+        Some(&rep.token),
+        &json!({"customer_id": customers[0], "type": "telegram"}),
+    );
+    assert_eq!(
+        (bad_type.status, bad_type.json()["field"].as_str()),
+        (422, Some("type"))
+    );
+}
+
+#[test]
+fn the_overview_shows_order_figures_and_every_touchpoint_on_known_data() {
+    let app = TestApp::start_app();
+    let (_gm, products) = catalogue(&app);
+    let rep = app.create_staff("Wang Wei", "rep");
+    let customer = new_customer(
+        &app,
+        &rep.token,
+        json!({"name": "Growing Customer Ltd", "tier": "gold"}),
+    );
+
+    // Four orders 0, 30, 90 and 120 days apart, worth 100.00, 200.00, 300.00 and 500.00.
+    for (day, quantity, price) in [
+        ("2022-01-01", 1, 10_000),
+        ("2022-01-31", 2, 10_000),
+        ("2022-04-01", 3, 10_000),
+        ("2022-05-01", 4, 12_500),
+    ] {
+        let reply = app.post_json(
+            "/api/v1/orders",
+            Some(&rep.token),
+            &json!({
+                "customer_id": customer,
+                "placed_at": day,
+                "lines": [{"product_id": products[0], "quantity": quantity, "unit_price": price, "batch_number": "B2201"}],
+                "invoice_number": format!("INV-{day}"),
+                "ship_date": day,
+            }),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let list_price = app.post_json(
+        "/api/v1/orders",
+        Some(&rep.token),
+        &json!({"customer_id": new_customer(&app, &rep.token, json!({"name": "Other"})),
+                "lines": [{"product_id": products[1], "quantity": 2}]}),
+    );
+    assert_eq!(
+        list_price.json()["total"],
+        17_600,
+        "the list price applies when none is agreed"
+    );
+
+    let visit = app.post_json(
+        "/api/v1/activities",
+        Some(&rep.token),
+        &json!({"customer_id": customer, "type": "visit", "occurred_at": "2022-06-01", "notes": "re-survey after 5 orders"}),
+    );
+    assert_eq!(visit.status, 201, "{}", visit.body);
+
+    let reply = app.get_as(
+        &format!("/api/v1/customers/{customer}/overview"),
+        &rep.token,
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let overview = reply.json();
+    assert_eq!(overview["customer"]["name"], "Growing Customer Ltd");
+    let m = &overview["metrics"];
+    assert_eq!(m["order_count"], 4);
+    assert_eq!(m["total_value"], 110_000);
+    assert_eq!(m["first_order_at"], "2022-01-01T00:00:00Z");
+    assert_eq!(m["last_order_at"], "2022-05-01T00:00:00Z");
+    assert_eq!(m["average_order_value"], 27_500);
+    assert_eq!(m["average_interval_days"], 40.0);
+    let growth = m["value_per_order_growth_percent"]
+        .as_f64()
+        .expect("growth");
+    assert!((growth - 166.67).abs() < 0.01, "{growth}");
+
+    let kinds: Vec<&str> = overview["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["visit", "order", "order", "order", "order"]);
+    assert_eq!(
+        overview["timeline"][1]["summary"],
+        "staff order, 1 line, total 500.00"
+    );
+
+    let short = app
+        .get_as(
+            &format!("/api/v1/customers/{customer}/overview?timeline_limit=2"),
+            &rep.token,
+        )
+        .json();
+    assert_eq!(short["timeline"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        short["metrics"]["order_count"], 4,
+        "the figures count every order"
+    );
+
+    let orders = app
+        .get_as(
+            &format!("/api/v1/orders?customer_id={customer}"),
+            &rep.token,
+        )
+        .json();
+    assert_eq!(orders["items"][0]["placed_at"], "2022-05-01T00:00:00Z");
+    assert_eq!(orders["items"][0]["lines"][0]["batch_number"], "B2201");
+}
+
+#[test]
+fn bad_orders_name_the_field_and_write_nothing() {
+    let app = TestApp::start_app();
+    let (gm, products) = catalogue(&app);
+    let rep = app.create_staff("Wang Wei", "rep");
+    let customer = new_customer(&app, &rep.token, json!({"name": "Careful Buyer"}));
+    let retire = app.patch_json(
+        &format!("/api/v1/products/{}", products[1]),
+        &gm.token,
+        None,
+        &json!({"active": false}),
+    );
+    assert_eq!(retire.status, 200);
+    let line = |product: &str, quantity: u32| json!({"product_id": product, "quantity": quantity});
+
+    let cases = [
+        (json!({"customer_id": customer, "lines": []}), "lines"),
+        (
+            json!({"customer_id": "cus_000000000000000000000000", "lines": [line(&products[0], 1)]}),
+            "customer_id",
+        ),
+        (
+            json!({"customer_id": customer, "lines": [line(&products[0], 1), line("prd_nope", 1)]}),
+            "lines[1].product_id",
+        ),
+        (
+            json!({"customer_id": customer, "lines": [line(&products[0], 0)]}),
+            "lines[0].quantity",
+        ),
+        (
+            json!({"customer_id": customer, "lines": [line(&products[1], 1)]}),
+            "lines[0].product_id",
+        ),
+        (
+            json!({"customer_id": customer, "lines": [{"product_id": products[0], "quantity": 1, "unit_price": -5}]}),
+            "lines[0].unit_price",
+        ),
+        (
+            json!({"customer_id": customer, "lines": [line(&products[0], 1)], "ship_date": "soon"}),
+            "ship_date",
+        ),
+        (
+            json!({"customer_id": customer, "lines": [line(&products[0], 1)], "placed_at": "2022-02-30"}),
+            "placed_at",
+        ),
+        (
+            json!({"customer_id": customer, "lines": [line(&products[0], 1)], "discount": 5}),
+            "discount",
+        ),
+    ];
+    for (body, field) in cases {
+        let reply = app.post_json("/api/v1/orders", Some(&rep.token), &body);
+        assert_eq!(reply.status, 422, "{body}: {}", reply.body);
+        assert_eq!(reply.json()["field"], field, "{body}");
+    }
+    let orders = app.get_as("/api/v1/orders", &rep.token).json();
+    assert_eq!(orders["items"], json!([]));
+    assert_eq!(
+        app.get_as("/api/v1/orders/ord_000000000000000000000000", &rep.token)
+            .status,
+        404
+    );
+    assert_eq!(
+        app.get_as(&format!("/api/v1/orders/{customer}"), &rep.token)
+            .status,
+        404
+    );
+}
