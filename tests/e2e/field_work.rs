@@ -416,3 +416,179 @@ fn bad_orders_name_the_field_and_write_nothing() {
         404
     );
 }
+
+#[test]
+fn merging_duplicates_keeps_every_order_visit_and_audit_entry_after_a_faithful_dry_run() {
+    let app = TestApp::start_app();
+    let (_gm, products) = catalogue(&app);
+    let rep = app.create_staff("Wang Wei", "rep");
+    let lead = app.create_staff("Li Na", "service_lead");
+    let survivor = new_customer(
+        &app,
+        &rep.token,
+        json!({"name": "华美商行", "tags": ["vip"], "contacts": [{"name": "陈经理"}]}),
+    );
+    let duplicate = new_customer(
+        &app,
+        &rep.token,
+        json!({"name": "Huamei Store", "phone": "+86 138 0013 8000", "tier": "gold", "tags": ["retail", "VIP"],
+               "contacts": [{"name": "Amy Chen", "email": "amy@huamei.example"}], "confirm_duplicate": true}),
+    );
+    let order = |customer: &str, day: &str| {
+        let reply = app.post_json(
+            "/api/v1/orders",
+            Some(&rep.token),
+            &json!({"customer_id": customer, "placed_at": day, "lines": [{"product_id": products[0], "quantity": 1}]}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    };
+    order(&survivor, "2023-01-01");
+    order(&survivor, "2024-01-01");
+    order(&duplicate, "2025-01-01");
+    let visit = app.post_json(
+        "/api/v1/activities",
+        Some(&rep.token),
+        &json!({"customer_id": duplicate, "type": "visit", "occurred_at": "2025-02-01", "notes": "met Amy"}),
+    );
+    assert_eq!(visit.status, 201, "{}", visit.body);
+    let merge_path = format!("/api/v1/customers/{survivor}/merge");
+
+    let preview = app.post_json(
+        &merge_path,
+        Some(&rep.token),
+        &json!({"merge_id": duplicate, "dry_run": true}),
+    );
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    let preview = preview.json();
+    assert_eq!(preview["dry_run"], true);
+    assert_eq!(
+        preview["moved"],
+        json!({"contacts": 1, "addresses": 0, "orders": 1, "activities": 1, "leads": 0, "tasks": 0})
+    );
+    assert_eq!(preview["survivor"]["tier"], "gold", "the higher tier");
+    assert_eq!(
+        preview["survivor"]["phone"], "+86 138 0013 8000",
+        "an empty field is filled"
+    );
+    assert_eq!(preview["survivor"]["tags"], json!(["vip", "retail"]));
+    assert_eq!(
+        app.get_as(&format!("/api/v1/customers/{duplicate}"), &rep.token)
+            .status,
+        200,
+        "a dry run writes nothing"
+    );
+    let untouched = app
+        .get_as(
+            &format!("/api/v1/customers/{survivor}/overview"),
+            &rep.token,
+        )
+        .json();
+    assert_eq!(untouched["metrics"]["order_count"], 2);
+
+    let refused = app.post_json(
+        &merge_path,
+        Some(&rep.token),
+        &json!({"merge_id": duplicate}),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let merged = app.post_json(
+        &merge_path,
+        Some(&lead.token),
+        &json!({"merge_id": duplicate}),
+    );
+    assert_eq!(merged.status, 200, "{}", merged.body);
+    let mut merged = merged.json();
+    assert_eq!(merged["dry_run"], false);
+    // The preview showed exactly this result (apart from the flag itself).
+    merged["dry_run"] = json!(true);
+    for volatile in ["updated_at"] {
+        merged["survivor"][volatile] = preview["survivor"][volatile].clone();
+    }
+    let strip_ids = |v: &Value| -> Value {
+        let mut v = v.clone();
+        v["survivor"]["contacts"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .for_each(|c| c["id"] = json!(""));
+        v
+    };
+    assert_eq!(strip_ids(&merged), strip_ids(&preview));
+
+    let gone = app.get_as(&format!("/api/v1/customers/{duplicate}"), &rep.token);
+    assert_eq!(gone.status, 404);
+    assert!(
+        gone.json()["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&survivor),
+        "{}",
+        gone.body
+    );
+    let view = app
+        .get_as(
+            &format!("/api/v1/customers/{survivor}/overview"),
+            &rep.token,
+        )
+        .json();
+    assert_eq!(view["metrics"]["order_count"], 3);
+    assert_eq!(view["timeline"][0]["kind"], "visit");
+    let contacts = view["customer"]["contacts"]
+        .as_array()
+        .expect("contacts")
+        .clone();
+    assert_eq!(contacts.len(), 2);
+    assert_eq!(
+        (
+            contacts[0]["name"].as_str(),
+            contacts[0]["primary"].as_bool()
+        ),
+        (Some("陈经理"), Some(true))
+    );
+    let found = app
+        .get_as("/api/v1/customers?q=13800138000", &rep.token)
+        .json();
+    assert_eq!(
+        found["items"][0]["id"],
+        survivor.as_str(),
+        "the merged phone finds the survivor"
+    );
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1));
+
+    let history = app
+        .get_as(
+            &format!("/api/v1/audit?entity=customer&entity_id={duplicate}"),
+            crm_tests::ADMIN_TOKEN,
+        )
+        .json();
+    let actions: Vec<&str> = history["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        actions,
+        ["customer.merged_into", "customer.create"],
+        "the merged customer's history stays"
+    );
+
+    let itself = app.post_json(
+        &merge_path,
+        Some(&lead.token),
+        &json!({"merge_id": survivor}),
+    );
+    assert_eq!(
+        (itself.status, itself.json()["field"].as_str()),
+        (422, Some("merge_id"))
+    );
+    let again = app.post_json(
+        &merge_path,
+        Some(&lead.token),
+        &json!({"merge_id": duplicate}),
+    );
+    assert_eq!(
+        (again.status, again.json()["field"].as_str()),
+        (422, Some("merge_id"))
+    );
+}

@@ -449,3 +449,32 @@ pub fn overview(req: &Request, params: &Params) -> ApiResult {
         }),
     ))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Merge {
+    merge_id: String,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// `POST /api/v1/customers/:id/merge` with `{"merge_id": "cus_…", "dry_run": true}`: merges
+/// the other customer into this one, or with `dry_run` shows what the merge would do.
+pub fn merge(req: &Request, params: &Params) -> ApiResult {
+    let who = credential(req)?;
+    let body: Merge = json_body(req)?;
+    let outcome = customers::merge_customers(&who, params.get("id"), &body.merge_id, body.dry_run)?;
+    let m = outcome.moved;
+    Ok(json(
+        200,
+        &serde_json::json!({
+            "dry_run": outcome.dry_run,
+            "merged_id": outcome.merged_id,
+            "moved": {
+                "contacts": m.contacts, "addresses": m.addresses, "orders": m.orders,
+                "activities": m.activities, "leads": m.leads, "tasks": m.tasks,
+            },
+            "survivor": CustomerView::from(outcome.survivor),
+        }),
+    ))
+}

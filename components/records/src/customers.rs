@@ -5,7 +5,7 @@ use crate::auth::Actor;
 use crate::db::{self, Db};
 use crate::exports::crm::records::customers::{
     Address, AddressInput, Contact, ContactInput, Creation, Customer, CustomerPage, CustomerPatch,
-    CustomerQuery, CustomerSummary, Duplicate, NewCustomer,
+    CustomerQuery, CustomerSummary, Duplicate, MergeMoves, MergeOutcome, NewCustomer,
 };
 use crate::exports::crm::records::types::Error;
 use crate::names::stored;
@@ -377,10 +377,19 @@ fn addresses_of(db: &Db, customer_id: &str) -> Result<Vec<Address>, Error> {
         .collect()
 }
 
-/// The whole customer, or `not-found`.
+/// The whole customer, or `not-found` (saying where it went, if it was merged).
 pub fn load(db: &Db, id: &str) -> Result<Customer, Error> {
     let Some(row) = find_row(db, id)? else {
-        return Err(Error::NotFound(format!("no customer {id}")));
+        let merged = db.query(
+            "SELECT merged_into FROM customer WHERE id = ? AND merged_into IS NOT NULL",
+            &[Value::Text(id.to_owned())],
+        )?;
+        return Err(Error::NotFound(
+            match merged.rows.first().and_then(|r| r.get::<&str>(0)) {
+                Some(survivor) => format!("customer {id} was merged into {survivor}"),
+                None => format!("no customer {id}"),
+            },
+        ));
     };
     let contacts = contacts_of(db, id)?;
     let addresses = addresses_of(db, id)?;
@@ -931,5 +940,160 @@ pub fn reassign_customers(
             )?;
         }
         Ok(ids.len() as u32)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merging
+
+/// Every table whose rows belong to a customer through `customer_id`, and what the merge
+/// reports them as. A new table of customer records must be added here, or a merge would
+/// leave its rows behind on the merged customer.
+const CUSTOMER_RECORDS: &[(&str, &str)] = &[
+    ("contact", "contacts"),
+    ("address", "addresses"),
+    ("customer_order", "orders"),
+    ("activity", "activities"),
+];
+
+/// The survivor's fields after taking in the merged customer's: its own where set, the
+/// other's where empty, the higher tier, and both sets of tags.
+fn absorb(survivor: &mut Customer, merged: &Customer) {
+    fn fill(own: &mut Option<String>, other: &Option<String>) {
+        if own.is_none() {
+            own.clone_from(other);
+        }
+    }
+    fill(&mut survivor.phone, &merged.phone);
+    fill(&mut survivor.email, &merged.email);
+    fill(&mut survivor.channel_partner, &merged.channel_partner);
+    fill(&mut survivor.owner_id, &merged.owner_id);
+    if survivor.region.is_empty() {
+        survivor.region.clone_from(&merged.region);
+    }
+    let rank = |tier: Tier| Tier::ALL.iter().position(|t| *t == tier);
+    if rank(merged.tier.into()) > rank(survivor.tier.into()) {
+        survivor.tier = merged.tier;
+    }
+    let mut tags = survivor.tags.clone();
+    tags.extend(merged.tags.iter().cloned());
+    survivor.tags = parse_tags("tags", &tags).unwrap_or_else(|_| {
+        // More than the limit together: keep the survivor's and as many others as fit.
+        let mut kept = survivor.tags.clone();
+        for tag in &merged.tags {
+            if kept.len() < crm_domain::customer::MAX_TAGS
+                && !kept.iter().any(|t| t.to_lowercase() == tag.to_lowercase())
+            {
+                kept.push(tag.clone());
+            }
+        }
+        kept
+    });
+}
+
+pub fn merge_customers(
+    db: &Db,
+    actor: &Actor,
+    survivor_id: &str,
+    merged_id: &str,
+    dry_run: bool,
+) -> Result<MergeOutcome, Error> {
+    if dry_run {
+        actor.require(Role::works_with_customers, "preview merges")?;
+    } else {
+        actor.require(Role::manages_field_work, "merge customers")?;
+    }
+    if survivor_id == merged_id {
+        return Err(db::invalid(
+            "merge_id",
+            "a customer cannot be merged into itself",
+        ));
+    }
+    db.transaction_or_dry_run(dry_run, |db| {
+        let before = load(db, survivor_id)?;
+        let merged = load(db, merged_id).map_err(|e| match e {
+            Error::NotFound(_) => db::invalid("merge_id", format!("no customer {merged_id}")),
+            other => other,
+        })?;
+        let mut counts = BTreeMap::new();
+        let offset = next_position(db, "contact", survivor_id)?;
+        let address_offset = next_position(db, "address", survivor_id)?;
+        for (table, label) in CUSTOMER_RECORDS {
+            let found = db.query(
+                &format!("SELECT COUNT(*) FROM {table} WHERE customer_id = ?"),
+                &[Value::Text(merged_id.to_owned())],
+            )?;
+            counts.insert(*label, found.rows.first().and_then(|r| r.get::<u32>(0)).unwrap_or(0));
+            // Moved contacts and addresses go after the survivor's own, and its main contact
+            // stays the main one.
+            let extra = match *table {
+                "contact" => format!(", position = position + {offset}, is_primary = 0"),
+                "address" => format!(", position = position + {address_offset}"),
+                _ => String::new(),
+            };
+            db.exec(
+                &format!("UPDATE {table} SET customer_id = ?{extra} WHERE customer_id = ?"),
+                &[Value::Text(survivor_id.to_owned()), Value::Text(merged_id.to_owned())],
+            )?;
+        }
+        let mut after = before.clone();
+        absorb(&mut after, &merged);
+        touch(&mut after);
+        update_row(db, &after)?;
+        let mut after = load(db, survivor_id)?;
+        if !after.contacts.iter().any(|c| c.primary) {
+            if let Some(first) = after.contacts.first() {
+                db.exec(
+                    "UPDATE contact SET is_primary = 1 WHERE id = ?",
+                    &[Value::Text(first.id.clone())],
+                )?;
+                after = load(db, survivor_id)?;
+            }
+        }
+        db.exec(
+            "UPDATE customer SET merged_into = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+            &[
+                Value::Text(survivor_id.to_owned()),
+                Value::Text(after.updated_at.clone()),
+                Value::Text(merged_id.to_owned()),
+            ],
+        )?;
+        db.exec(
+            "DELETE FROM customer_key WHERE customer_id = ?",
+            &[Value::Text(merged_id.to_owned())],
+        )?;
+        replace_keys(db, &after)?;
+        audit::record(
+            db,
+            actor,
+            "customer.merge",
+            "customer",
+            survivor_id,
+            Some(customer_json(&before)),
+            Some(customer_json(&after)),
+        )?;
+        audit::record(
+            db,
+            actor,
+            "customer.merged_into",
+            "customer",
+            merged_id,
+            Some(customer_json(&merged)),
+            Some(serde_json::json!({ "id": merged_id, "merged_into": survivor_id })),
+        )?;
+        let count = |label: &str| counts.get(label).copied().unwrap_or(0);
+        Ok(MergeOutcome {
+            survivor: after,
+            merged_id: merged_id.to_owned(),
+            moved: MergeMoves {
+                contacts: count("contacts"),
+                addresses: count("addresses"),
+                orders: count("orders"),
+                activities: count("activities"),
+                leads: count("leads"),
+                tasks: count("tasks"),
+            },
+            dry_run,
+        })
     })
 }

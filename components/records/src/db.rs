@@ -102,6 +102,22 @@ impl Db {
         }
     }
 
+    /// Runs `work` in a write transaction that is rolled back even when it succeeds if
+    /// `dry_run` is set: a preview that runs exactly the code of the real change.
+    pub fn transaction_or_dry_run<T>(
+        &self,
+        dry_run: bool,
+        work: impl FnOnce(&Db) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        if !dry_run {
+            return self.transaction(work);
+        }
+        self.exec("BEGIN IMMEDIATE", &[])?;
+        let outcome = work(self);
+        self.exec("ROLLBACK", &[])?;
+        outcome
+    }
+
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, Error> {
         self.conn
             .execute(sql, params)

@@ -148,6 +148,17 @@ impl customers_api::Guest for Records {
         })
     }
 
+    fn merge_customers(
+        who: Credential,
+        survivor_id: String,
+        merged_id: String,
+        dry_run: bool,
+    ) -> Result<customers_api::MergeOutcome, Error> {
+        with_actor(&who, |db, actor| {
+            customers::merge_customers(db, actor, &survivor_id, &merged_id, dry_run)
+        })
+    }
+
     fn reassign_customers(
         who: Credential,
         from_owner: String,
