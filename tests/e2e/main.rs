@@ -5,3 +5,4 @@ mod app;
 mod customers;
 mod field_work;
 mod host;
+mod sales;

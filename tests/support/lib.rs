@@ -114,12 +114,34 @@ impl Reply {
 impl TestApp {
     /// The real application (`spin.toml` at the repo root) with a fresh state directory.
     pub fn start_app() -> TestApp {
+        Self::start_app_with(&[])
+    }
+
+    /// The real application with a test clock (`--test-clock`) set to `unix_seconds`.
+    pub fn start_app_at(unix_seconds: i64) -> TestApp {
+        let app = Self::start_app_with(&["--test-clock"]);
+        app.set_clock(serde_json::json!({ "unix_seconds": unix_seconds }));
+        app
+    }
+
+    /// Moves the test clock of an app started with [`TestApp::start_app_at`].
+    pub fn advance_clock(&self, seconds: i64) {
+        self.set_clock(serde_json::json!({ "advance_seconds": seconds }));
+    }
+
+    fn set_clock(&self, body: serde_json::Value) {
+        let reply = self.post_json("/.well-known/crm/test-clock", None, &body);
+        assert_eq!(reply.status, 200, "set the test clock: {}", reply.body);
+    }
+
+    /// The real application with extra `crm up` arguments.
+    pub fn start_app_with(args: &[&str]) -> TestApp {
         let temp = tempfile::tempdir().expect("temp dir");
         let mut app = Self::start(
             &repo_root().join("spin.toml"),
             temp.path(),
             &[("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN)],
-            &[],
+            args,
         );
         app._temp = Some(temp);
         app

@@ -472,7 +472,8 @@ pub fn merge(req: &Request, params: &Params) -> ApiResult {
             "merged_id": outcome.merged_id,
             "moved": {
                 "contacts": m.contacts, "addresses": m.addresses, "orders": m.orders,
-                "activities": m.activities, "leads": m.leads, "tasks": m.tasks,
+                "activities": m.activities, "leads": m.leads,
+                "opportunities": m.opportunities, "tasks": m.tasks,
             },
             "survivor": CustomerView::from(outcome.survivor),
         }),

@@ -7,7 +7,9 @@
 mod activities;
 mod customers;
 mod orders;
+mod sales;
 mod staff;
+mod tasks;
 
 use crm_guest::{dispatch, ApiResult, Params, Route};
 use spin_sdk::http::{Request, Response};
@@ -39,6 +41,21 @@ const ROUTES: &[Route] = &[
     Route::get("/api/v1/activities", activities::list),
     Route::post("/api/v1/activities", activities::record),
     Route::post("/api/v1/activities/batch", activities::record_batch),
+    Route::get("/api/v1/leads", sales::list_leads),
+    Route::post("/api/v1/leads", sales::create_lead),
+    Route::post("/api/v1/leads/capture", sales::capture_lead),
+    Route::get("/api/v1/leads/:id", sales::get_lead),
+    Route::post("/api/v1/leads/:id/qualify", sales::qualify_lead),
+    Route::post("/api/v1/leads/:id/disqualify", sales::disqualify_lead),
+    Route::get("/api/v1/opportunities/:id", sales::get_opportunity),
+    Route::post("/api/v1/opportunities/:id/stage", sales::move_opportunity),
+    Route::post("/api/v1/opportunities/:id/win", sales::win_opportunity),
+    Route::post("/api/v1/opportunities/:id/lose", sales::lose_opportunity),
+    Route::get("/api/v1/tasks", tasks::list),
+    Route::post("/api/v1/tasks", tasks::assign),
+    Route::get("/api/v1/tasks/:id", tasks::get),
+    Route::post("/api/v1/tasks/:id/report", tasks::report),
+    Route::post("/api/v1/tasks/:id/redo", tasks::redo),
 ];
 
 #[http_component]

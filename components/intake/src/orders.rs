@@ -34,7 +34,7 @@ impl From<Product> for ProductView {
 }
 
 #[derive(Serialize)]
-struct LineView {
+pub struct LineView {
     product_id: String,
     sku: String,
     product_name: String,
@@ -45,7 +45,7 @@ struct LineView {
 }
 
 #[derive(Serialize)]
-struct OrderView {
+pub struct OrderView {
     id: String,
     customer_id: String,
     channel: &'static str,
@@ -149,14 +149,26 @@ pub fn list_products(req: &Request, _params: &Params) -> ApiResult {
     Ok(json(200, &serde_json::json!({ "items": items })))
 }
 
+/// One order line as the API takes it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LineBody {
+pub struct LineBody {
     product_id: String,
     quantity: u32,
     unit_price: Option<i64>,
     #[serde(default)]
     batch_number: String,
+}
+
+impl From<LineBody> for OrderLineInput {
+    fn from(l: LineBody) -> Self {
+        Self {
+            product_id: l.product_id,
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            batch_number: l.batch_number,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -179,16 +191,7 @@ pub fn create_order(req: &Request, _params: &Params) -> ApiResult {
     let input = NewOrder {
         customer_id: body.customer_id,
         placed_at: body.placed_at,
-        lines: body
-            .lines
-            .into_iter()
-            .map(|l| OrderLineInput {
-                product_id: l.product_id,
-                quantity: l.quantity,
-                unit_price: l.unit_price,
-                batch_number: l.batch_number,
-            })
-            .collect(),
+        lines: body.lines.into_iter().map(Into::into).collect(),
         invoice_number: body.invoice_number,
         ship_date: body.ship_date,
         notes: body.notes,

@@ -18,13 +18,26 @@ pub fn record(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<(), Error> {
+    record_as(db, actor.id(), action, entity, entity_id, before, after)
+}
+
+/// Like [`record`], for changes made by a caller who is not staff, e.g. the public web form.
+pub fn record_as(
+    db: &Db,
+    actor_id: &str,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<(), Error> {
     let json = |v: Option<serde_json::Value>| v.map_or(Value::Null, |v| Value::Text(v.to_string()));
     db.exec(
         "INSERT INTO audit_log (at, actor, action, entity, entity_id, before_json, after_json)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
         &[
             Value::Text(db::now()),
-            Value::Text(actor.id().to_owned()),
+            Value::Text(actor_id.to_owned()),
             Value::Text(action.to_owned()),
             Value::Text(entity.to_owned()),
             Value::Text(entity_id.to_owned()),

@@ -177,14 +177,14 @@ fn valid_address(input: &AddressInput) -> Result<AddressInput, FieldError> {
 }
 
 /// An empty or absent phone is no phone.
-fn optional_phone(field: &'static str, raw: Option<&str>) -> Result<Option<Phone>, FieldError> {
+pub fn optional_phone(field: &'static str, raw: Option<&str>) -> Result<Option<Phone>, FieldError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => Phone::parse(field, raw).map(Some),
         None => Ok(None),
     }
 }
 
-fn optional_email(field: &'static str, raw: Option<&str>) -> Result<Option<Email>, FieldError> {
+pub fn optional_email(field: &'static str, raw: Option<&str>) -> Result<Option<Email>, FieldError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         Some(raw) => Email::parse(field, raw).map(Some),
         None => Ok(None),
@@ -474,6 +474,12 @@ pub fn create_customer(
     allow_duplicate: bool,
 ) -> Result<Creation, Error> {
     actor.require(Role::works_with_customers, "create customers")?;
+    let customer = new_customer(actor, input)?;
+    db.transaction(|db| insert_new(db, actor, customer, allow_duplicate))
+}
+
+/// Validates the input of a new customer and gives it and its parts their ids.
+pub fn new_customer(actor: &Actor, input: NewCustomer) -> Result<Customer, Error> {
     let contacts = input
         .contacts
         .iter()
@@ -549,7 +555,18 @@ pub fn create_customer(
         updated_at: now,
         version: 1,
     };
-    db.transaction(|db| {
+    Ok(customer)
+}
+
+/// Checks a new customer for likely duplicates (unless allowed) and stores it. Runs inside the
+/// caller's transaction, so that the check and the insert cannot be split by another writer.
+pub fn insert_new(
+    db: &Db,
+    actor: &Actor,
+    customer: Customer,
+    allow_duplicate: bool,
+) -> Result<Creation, Error> {
+    {
         if let Some(owner) = &customer.owner_id {
             check_owner(db, owner)?;
         }
@@ -588,8 +605,8 @@ pub fn create_customer(
             None,
             Some(customer_json(&customer)),
         )?;
-        Ok(Creation::Created(customer.clone()))
-    })
+        Ok(Creation::Created(customer))
+    }
 }
 
 fn insert_customer(db: &Db, c: &Customer) -> Result<(), Error> {
@@ -954,6 +971,9 @@ const CUSTOMER_RECORDS: &[(&str, &str)] = &[
     ("address", "addresses"),
     ("customer_order", "orders"),
     ("activity", "activities"),
+    ("lead", "leads"),
+    ("opportunity", "opportunities"),
+    ("task", "tasks"),
 ];
 
 /// The survivor's fields after taking in the merged customer's: its own where set, the
@@ -1091,6 +1111,7 @@ pub fn merge_customers(
                 orders: count("orders"),
                 activities: count("activities"),
                 leads: count("leads"),
+                opportunities: count("opportunities"),
                 tasks: count("tasks"),
             },
             dry_run,

@@ -22,6 +22,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_activities",
         include_str!("../migrations/0004_activities.sql"),
     ),
+    (
+        "0005_sales_and_tasks",
+        include_str!("../migrations/0005_sales_and_tasks.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

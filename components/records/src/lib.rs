@@ -14,7 +14,9 @@ mod identity;
 mod names;
 mod orders;
 mod overview;
+mod sales;
 mod secrets;
+mod tasks;
 
 wit_bindgen::generate!({
     world: "records",
@@ -24,7 +26,8 @@ wit_bindgen::generate!({
 use exports::crm::records::types::{Credential, Error};
 use exports::crm::records::{
     activities as activities_api, audit as audit_api, customers as customers_api,
-    identity as identity_api, orders as orders_api, overview as overview_api, system as system_api,
+    identity as identity_api, orders as orders_api, overview as overview_api, sales as sales_api,
+    system as system_api, tasks as tasks_api,
 };
 
 /// The exported implementation; each method opens the database and delegates to a module.
@@ -255,6 +258,124 @@ impl overview_api::Guest for Records {
     ) -> Result<overview_api::CustomerOverview, Error> {
         with_actor(&who, |db, actor| {
             overview::customer_overview(db, actor, &id, timeline_limit)
+        })
+    }
+}
+
+impl sales_api::Guest for Records {
+    fn create_lead(who: Credential, input: sales_api::NewLead) -> Result<sales_api::Lead, Error> {
+        with_actor(&who, |db, actor| sales::create_lead(db, actor, input))
+    }
+
+    fn capture_lead(
+        input: sales_api::WebLead,
+        client_key: String,
+    ) -> Result<Option<sales_api::Lead>, Error> {
+        sales::capture_lead(&db::Db::open()?, input, &client_key)
+    }
+
+    fn get_lead(who: Credential, id: String) -> Result<sales_api::Lead, Error> {
+        with_actor(&who, |db, actor| sales::get_lead(db, actor, &id))
+    }
+
+    fn list_leads(
+        who: Credential,
+        query: sales_api::LeadQuery,
+    ) -> Result<sales_api::LeadPage, Error> {
+        with_actor(&who, |db, actor| sales::list_leads(db, actor, query))
+    }
+
+    fn qualify_lead(
+        who: Credential,
+        lead_id: String,
+        input: sales_api::Qualification,
+    ) -> Result<sales_api::Opportunity, Error> {
+        with_actor(&who, |db, actor| {
+            sales::qualify_lead(db, actor, &lead_id, input)
+        })
+    }
+
+    fn disqualify_lead(
+        who: Credential,
+        lead_id: String,
+        reason: String,
+    ) -> Result<sales_api::Lead, Error> {
+        with_actor(&who, |db, actor| {
+            sales::disqualify_lead(db, actor, &lead_id, &reason)
+        })
+    }
+
+    fn get_opportunity(who: Credential, id: String) -> Result<sales_api::Opportunity, Error> {
+        with_actor(&who, |db, actor| sales::get_opportunity(db, actor, &id))
+    }
+
+    fn move_opportunity(
+        who: Credential,
+        id: String,
+        stage: sales_api::Stage,
+        expected_value: Option<i64>,
+    ) -> Result<sales_api::Opportunity, Error> {
+        with_actor(&who, |db, actor| {
+            sales::move_opportunity(db, actor, &id, stage, expected_value)
+        })
+    }
+
+    fn win_opportunity(
+        who: Credential,
+        id: String,
+        input: sales_api::Win,
+    ) -> Result<sales_api::Won, Error> {
+        with_actor(&who, |db, actor| {
+            sales::win_opportunity(db, actor, &id, input)
+        })
+    }
+
+    fn lose_opportunity(
+        who: Credential,
+        id: String,
+        reason: String,
+    ) -> Result<sales_api::Opportunity, Error> {
+        with_actor(&who, |db, actor| {
+            sales::lose_opportunity(db, actor, &id, &reason)
+        })
+    }
+}
+
+impl tasks_api::Guest for Records {
+    fn assign_task(who: Credential, input: tasks_api::NewTask) -> Result<tasks_api::Task, Error> {
+        with_actor(&who, |db, actor| tasks::assign_task(db, actor, input))
+    }
+
+    fn get_task(who: Credential, id: String) -> Result<tasks_api::Task, Error> {
+        with_actor(&who, |db, actor| tasks::get_task(db, actor, &id))
+    }
+
+    fn list_tasks(
+        who: Credential,
+        query: tasks_api::TaskQuery,
+    ) -> Result<tasks_api::TaskPage, Error> {
+        with_actor(&who, |db, actor| tasks::list_tasks(db, actor, query))
+    }
+
+    fn report_task(
+        who: Credential,
+        id: String,
+        succeeded: bool,
+        report: String,
+    ) -> Result<tasks_api::Task, Error> {
+        with_actor(&who, |db, actor| {
+            tasks::report_task(db, actor, &id, succeeded, &report)
+        })
+    }
+
+    fn redo_task(
+        who: Credential,
+        id: String,
+        opinion: String,
+        due_at: String,
+    ) -> Result<tasks_api::Task, Error> {
+        with_actor(&who, |db, actor| {
+            tasks::redo_task(db, actor, &id, &opinion, &due_at)
         })
     }
 }

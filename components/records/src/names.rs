@@ -3,11 +3,18 @@
 use crate::db;
 use crate::exports::crm::records::activities::ActivityKind as WitActivityKind;
 use crate::exports::crm::records::customers::{CustomerKind as WitCustomerKind, Tier as WitTier};
+use crate::exports::crm::records::sales::{
+    LeadSource as WitLeadSource, LeadStatus as WitLeadStatus, Stage as WitStage,
+};
+use crate::exports::crm::records::tasks::{
+    SubjectKind as WitSubjectKind, TaskStatus as WitTaskStatus,
+};
 use crate::exports::crm::records::types::{Error, Role as WitRole};
 use crm_domain::activity::ActivityKind;
 use crm_domain::customer::{CustomerKind, Tier};
 use crm_domain::names::UnknownName;
 use crm_domain::role::Role;
+use crm_domain::sales::{LeadSource, LeadStatus, Stage, SubjectKind, TaskStatus};
 use std::str::FromStr;
 
 crm_domain::bridge_enum!(
@@ -51,3 +58,50 @@ where
     text.parse::<D>()
         .map_err(|e| db::internal("read a stored name", e))
 }
+
+crm_domain::bridge_enum!(
+    WitLeadSource,
+    LeadSource {
+        Web,
+        Phone,
+        Visit,
+        Referral,
+        Event,
+        Other
+    }
+);
+crm_domain::bridge_enum!(
+    WitLeadStatus,
+    LeadStatus {
+        New,
+        Qualified,
+        Disqualified
+    }
+);
+crm_domain::bridge_enum!(
+    WitStage,
+    Stage {
+        Prospecting,
+        Proposal,
+        Negotiation,
+        Won,
+        Lost
+    }
+);
+crm_domain::bridge_enum!(
+    WitSubjectKind,
+    SubjectKind {
+        Lead,
+        Opportunity,
+        Customer
+    }
+);
+crm_domain::bridge_enum!(
+    WitTaskStatus,
+    TaskStatus {
+        Open,
+        Succeeded,
+        Failed,
+        Redo
+    }
+);

@@ -225,6 +225,17 @@ fn order_json(o: &Order) -> serde_json::Value {
 
 pub fn create_order(db: &Db, actor: &Actor, input: NewOrder) -> Result<Order, Error> {
     actor.require(Role::works_with_customers, "enter orders")?;
+    db.transaction(|db| insert_new_order(db, actor, &input, OrderChannel::Staff))
+}
+
+/// Validates and stores a new order, inside the caller's transaction: the customer, every
+/// product and every field are checked, and the catalogue price applies where none is agreed.
+pub fn insert_new_order(
+    db: &Db,
+    actor: &Actor,
+    input: &NewOrder,
+    channel: OrderChannel,
+) -> Result<Order, Error> {
     if input.lines.is_empty() || input.lines.len() > MAX_LINES {
         return Err(db::invalid(
             "lines",
@@ -239,86 +250,88 @@ pub fn create_order(db: &Db, actor: &Actor, input: NewOrder) -> Result<Order, Er
     let ship_date = input
         .ship_date
         .as_deref()
-        .map(|d| {
-            let d = d.trim();
-            if d.len() == 10 {
-                parse_instant("ship_date", d).map(|_| d.to_owned())
-            } else {
-                Err(crm_domain::FieldError::new(
-                    "ship_date",
-                    "must be a date like 2026-11-23",
-                ))
-            }
-        })
+        .map(|d| parse_day("ship_date", d))
         .transpose()?;
     let invoice_number = parse_text("invoice_number", &input.invoice_number, 40)?;
     let notes = parse_text("notes", &input.notes, 2000)?;
-    let order_id = secrets::new_id("ord")?;
-    db.transaction(|db| {
-        customers::load(db, &input.customer_id).map_err(|e| match e {
-            Error::NotFound(_) => {
-                db::invalid("customer_id", format!("no customer {}", input.customer_id))
-            }
+    customers::load(db, &input.customer_id).map_err(|e| match e {
+        Error::NotFound(_) => {
+            db::invalid("customer_id", format!("no customer {}", input.customer_id))
+        }
+        other => other,
+    })?;
+    let mut lines = Vec::with_capacity(input.lines.len());
+    for (i, line) in input.lines.iter().enumerate() {
+        let field = |name: &str| format!("lines[{i}].{name}");
+        let product = find_product(db, &line.product_id).map_err(|e| match e {
+            Error::NotFound(_) => db::invalid(
+                &field("product_id"),
+                format!("no product {}", line.product_id),
+            ),
             other => other,
         })?;
-        let mut lines = Vec::with_capacity(input.lines.len());
-        for (i, line) in input.lines.iter().enumerate() {
-            let field = |name: &str| format!("lines[{i}].{name}");
-            let product = find_product(db, &line.product_id).map_err(|e| match e {
-                Error::NotFound(_) => db::invalid(
-                    &field("product_id"),
-                    format!("no product {}", line.product_id),
-                ),
-                other => other,
-            })?;
-            if !product.active {
-                return Err(db::invalid(
-                    &field("product_id"),
-                    format!("product {} ({}) is retired", product.id, product.sku),
-                ));
-            }
-            let in_field = |e: crm_domain::FieldError| db::invalid(&field(e.field), e.message);
-            let quantity = parse_quantity("quantity", line.quantity).map_err(in_field)?;
-            let unit_price =
-                parse_unit_price("unit_price", line.unit_price.unwrap_or(product.unit_price))
-                    .map_err(in_field)?;
-            let batch_number =
-                parse_text("batch_number", &line.batch_number, 40).map_err(in_field)?;
-            lines.push(OrderLine {
-                product_id: product.id,
-                sku: product.sku,
-                product_name: product.name,
-                quantity,
-                unit_price,
-                line_total: line_total(quantity, unit_price),
-                batch_number,
-            });
+        if !product.active {
+            return Err(db::invalid(
+                &field("product_id"),
+                format!("product {} ({}) is retired", product.id, product.sku),
+            ));
         }
-        let order = Order {
-            id: order_id.clone(),
-            customer_id: input.customer_id.clone(),
-            channel: OrderChannel::Staff,
-            placed_at: placed_at.clone(),
-            total: lines.iter().map(|l| l.line_total).sum(),
-            invoice_number: invoice_number.clone(),
-            ship_date: ship_date.clone(),
-            notes: notes.clone(),
-            entered_by: actor.id().to_owned(),
-            created_at: now.clone(),
-            lines,
-        };
-        insert_order(db, &order)?;
-        audit::record(
-            db,
-            actor,
-            "order.create",
-            "order",
-            &order.id,
-            None,
-            Some(order_json(&order)),
-        )?;
-        Ok(order)
-    })
+        let in_field = |e: crm_domain::FieldError| db::invalid(&field(e.field), e.message);
+        let quantity = parse_quantity("quantity", line.quantity).map_err(in_field)?;
+        let unit_price =
+            parse_unit_price("unit_price", line.unit_price.unwrap_or(product.unit_price))
+                .map_err(in_field)?;
+        let batch_number = parse_text("batch_number", &line.batch_number, 40).map_err(in_field)?;
+        lines.push(OrderLine {
+            product_id: product.id,
+            sku: product.sku,
+            product_name: product.name,
+            quantity,
+            unit_price,
+            line_total: line_total(quantity, unit_price),
+            batch_number,
+        });
+    }
+    let order = Order {
+        id: secrets::new_id("ord")?,
+        customer_id: input.customer_id.clone(),
+        channel,
+        placed_at,
+        total: lines.iter().map(|l| l.line_total).sum(),
+        invoice_number,
+        ship_date,
+        notes,
+        entered_by: match channel {
+            OrderChannel::Staff => actor.id().to_owned(),
+            OrderChannel::Web => String::new(),
+        },
+        created_at: now,
+        lines,
+    };
+    insert_order(db, &order)?;
+    audit::record(
+        db,
+        actor,
+        "order.create",
+        "order",
+        &order.id,
+        None,
+        Some(order_json(&order)),
+    )?;
+    Ok(order)
+}
+
+/// A day as the API spells it, `YYYY-MM-DD`.
+pub fn parse_day(field: &'static str, text: &str) -> Result<String, crm_domain::FieldError> {
+    let day = text.trim();
+    if day.len() == 10 {
+        parse_instant(field, day).map(|_| day.to_owned())
+    } else {
+        Err(crm_domain::FieldError::new(
+            field,
+            "must be a date like 2026-11-23",
+        ))
+    }
 }
 
 fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {

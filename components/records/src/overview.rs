@@ -7,9 +7,11 @@ use crate::db::{self, Db};
 use crate::exports::crm::records::overview::{CustomerOverview, OrderMetrics, Touchpoint};
 use crate::exports::crm::records::types::Error;
 use crate::orders;
+use crate::tasks;
 use crm_domain::activity::ActivityKind;
 use crm_domain::orders::{order_metrics, OrderFact};
 use crm_domain::role::Role;
+use crm_domain::sales::TaskStatus;
 use crm_domain::time::{parse_instant, rfc3339_utc};
 
 /// At most this many characters of notes make a touchpoint's summary.
@@ -76,6 +78,17 @@ pub fn customer_overview(
                 ),
                 id: o.id,
                 staff_id: (!o.entered_by.is_empty()).then_some(o.entered_by),
+            }),
+    );
+    timeline.extend(
+        tasks::recent_of_customer(db, id, timeline_limit)?
+            .into_iter()
+            .map(|t| Touchpoint {
+                at: t.created_at,
+                kind: "task".into(),
+                summary: format!("{} ({})", t.title, TaskStatus::from(t.status)),
+                id: t.id,
+                staff_id: Some(t.assignee_id),
             }),
     );
     timeline.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));

@@ -10,6 +10,7 @@ pub mod dedup;
 pub mod names;
 pub mod orders;
 pub mod role;
+pub mod sales;
 pub mod staff;
 pub mod time;
 

@@ -18,7 +18,7 @@ pub mod bindings {
 }
 
 pub use bindings::crm::records::{
-    activities, audit, customers, identity, orders, overview, system, types,
+    activities, audit, customers, identity, orders, overview, sales, system, tasks, types,
 };
 pub use problem::Problem;
 pub use routes::{dispatch, Params, Route};

@@ -2,6 +2,12 @@
 
 use crate::bindings::crm::records::activities::ActivityKind as WitActivityKind;
 use crate::bindings::crm::records::customers::{CustomerKind as WitCustomerKind, Tier as WitTier};
+use crate::bindings::crm::records::sales::{
+    LeadSource as WitLeadSource, LeadStatus as WitLeadStatus, Stage as WitStage,
+};
+use crate::bindings::crm::records::tasks::{
+    SubjectKind as WitSubjectKind, TaskStatus as WitTaskStatus,
+};
 use crate::problem::Problem;
 use crate::types::Role as WitRole;
 use std::str::FromStr;
@@ -9,6 +15,7 @@ use std::str::FromStr;
 pub use crm_domain::activity::ActivityKind;
 pub use crm_domain::customer::{CustomerKind, Tier};
 pub use crm_domain::role::Role;
+pub use crm_domain::sales::{LeadSource, LeadStatus, Stage, SubjectKind, TaskStatus};
 
 crm_domain::bridge_enum!(
     WitRole,
@@ -51,3 +58,50 @@ where
     text.parse::<D>()
         .map_err(|e| Problem::invalid(field, e.to_string()))
 }
+
+crm_domain::bridge_enum!(
+    WitLeadSource,
+    LeadSource {
+        Web,
+        Phone,
+        Visit,
+        Referral,
+        Event,
+        Other
+    }
+);
+crm_domain::bridge_enum!(
+    WitLeadStatus,
+    LeadStatus {
+        New,
+        Qualified,
+        Disqualified
+    }
+);
+crm_domain::bridge_enum!(
+    WitStage,
+    Stage {
+        Prospecting,
+        Proposal,
+        Negotiation,
+        Won,
+        Lost
+    }
+);
+crm_domain::bridge_enum!(
+    WitSubjectKind,
+    SubjectKind {
+        Lead,
+        Opportunity,
+        Customer
+    }
+);
+crm_domain::bridge_enum!(
+    WitTaskStatus,
+    TaskStatus {
+        Open,
+        Succeeded,
+        Failed,
+        Redo
+    }
+);

@@ -71,6 +71,9 @@ impl Problem {
         if self.status == 401 {
             builder.header("www-authenticate", "Bearer");
         }
+        if let Some(seconds) = self.extensions.get("retry_after") {
+            builder.header("retry-after", seconds.to_string());
+        }
         builder.body(body).build()
     }
 }
@@ -91,6 +94,9 @@ impl From<RecordsError> for Problem {
             RecordsError::NotFound(what) => Problem::not_found(what),
             RecordsError::Invalid(p) => Problem::invalid(p.field, p.message),
             RecordsError::Conflict(why) => Problem::new(409, "Conflict").with_detail(why),
+            RecordsError::RateLimited(seconds) => Problem::new(429, "Too many requests")
+                .with_detail(format!("try again in {seconds} seconds"))
+                .with_extension("retry_after", serde_json::json!(seconds)),
             RecordsError::Internal(why) => Problem::new(500, "Internal error").with_detail(why),
         }
     }
