@@ -592,3 +592,124 @@ fn merging_duplicates_keeps_every_order_visit_and_audit_entry_after_a_faithful_d
         (422, Some("merge_id"))
     );
 }
+
+#[test]
+fn supervisors_verify_a_reproducible_sample_of_visits_and_get_each_reps_rate() {
+    let app = TestApp::start_app();
+    let rep = app.create_staff("Wang Wei", "rep");
+    let lead = app.create_staff("Li Na", "service_lead");
+    let customer = new_customer(&app, &rep.token, json!({"name": "Route Shop"}));
+    let mut items: Vec<Value> = (2..12)
+        .map(|day| json!({"customer_id": customer, "type": "visit", "occurred_at": format!("2026-11-{day:02}T10:00:00+08:00")}))
+        .collect();
+    items.push(json!({"customer_id": customer, "type": "call", "occurred_at": "2026-11-05"}));
+    let logged = app.post_json(
+        "/api/v1/activities/batch",
+        Some(&rep.token),
+        &json!({"items": items}),
+    );
+    assert_eq!(logged.status, 201, "{}", logged.body);
+    let call_id = logged.json()["items"][10]["id"]
+        .as_str()
+        .expect("call")
+        .to_owned();
+
+    let request = |seed: u64| json!({"rep_id": rep.id, "first_day": "2026-11-01", "last_day": "2026-11-30", "size": 3, "seed": seed});
+    let draw = |seed: u64| -> Vec<String> {
+        let reply = app.post_json(
+            "/api/v1/verification/samples",
+            Some(&lead.token),
+            &request(seed),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .inspect(|v| assert_eq!(v["type"], "visit", "only visits are sampled"))
+            .map(|v| v["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    let sample = draw(7);
+    assert_eq!(sample.len(), 3);
+    assert_eq!(draw(7), sample, "the same seed draws the same sample");
+    assert_ne!(draw(8), sample);
+    let refused = app.post_json(
+        "/api/v1/verification/samples",
+        Some(&rep.token),
+        &request(7),
+    );
+    assert_eq!(refused.status, 403);
+
+    let check = |id: &str, outcome: &str| {
+        app.post_json(
+            &format!("/api/v1/activities/{id}/check"),
+            Some(&lead.token),
+            &json!({"outcome": outcome, "note": "called the shop owner"}),
+        )
+    };
+    for (id, outcome) in sample
+        .iter()
+        .zip(["confirmed", "not_confirmed", "no_answer"])
+    {
+        let reply = check(id, outcome);
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.json()["checked_by"], lead.id.as_str());
+    }
+    let rates = |app: &TestApp| {
+        let reply = app.get_as(
+            "/api/v1/verification/rates?first_day=2026-11-01&last_day=2026-11-30",
+            &lead.token,
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()["items"][0].clone()
+    };
+    let first = rates(&app);
+    assert_eq!(
+        (
+            first["rep_id"].as_str(),
+            first["visits"].as_u64(),
+            first["checked"].as_u64()
+        ),
+        (Some(rep.id.as_str()), Some(10), Some(3))
+    );
+    assert_eq!(first["rate"], 0.5, "unanswered calls do not count");
+    // Calling again after no answer replaces the check.
+    assert_eq!(check(&sample[2], "confirmed").status, 200);
+    let second = rates(&app);
+    assert_eq!(
+        (second["checked"].as_u64(), second["no_answer"].as_u64()),
+        (Some(3), Some(0))
+    );
+    assert!((second["rate"].as_f64().unwrap_or_default() - 2.0 / 3.0).abs() < 1e-9);
+
+    assert_eq!(
+        check(&call_id, "confirmed").status,
+        409,
+        "calls are not verified"
+    );
+    assert_eq!(
+        check("act_000000000000000000000000", "confirmed").status,
+        404
+    );
+    let bad = check(&sample[0], "maybe");
+    assert_eq!(
+        (bad.status, bad.json()["field"].as_str()),
+        (422, Some("outcome"))
+    );
+    let mut too_big = request(1);
+    too_big["size"] = json!(0);
+    let reply = app.post_json("/api/v1/verification/samples", Some(&lead.token), &too_big);
+    assert_eq!(
+        (reply.status, reply.json()["field"].as_str()),
+        (422, Some("size"))
+    );
+    let backwards = app.get_as(
+        "/api/v1/verification/rates?first_day=2026-11-30&last_day=2026-11-01",
+        &lead.token,
+    );
+    assert_eq!(
+        (backwards.status, backwards.json()["field"].as_str()),
+        (422, Some("last_day"))
+    );
+}

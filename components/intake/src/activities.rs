@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use spin_sdk::http::Request;
 
 #[derive(Serialize)]
-struct ActivityView {
+pub struct ActivityView {
     id: String,
     customer_id: String,
     contact_id: Option<String>,

@@ -10,6 +10,7 @@ mod orders;
 mod sales;
 mod staff;
 mod tasks;
+mod verification;
 
 use crm_guest::{dispatch, ApiResult, Params, Route};
 use spin_sdk::http::{Request, Response};
@@ -56,6 +57,9 @@ const ROUTES: &[Route] = &[
     Route::get("/api/v1/tasks/:id", tasks::get),
     Route::post("/api/v1/tasks/:id/report", tasks::report),
     Route::post("/api/v1/tasks/:id/redo", tasks::redo),
+    Route::post("/api/v1/activities/:id/check", verification::check),
+    Route::post("/api/v1/verification/samples", verification::sample),
+    Route::get("/api/v1/verification/rates", verification::rates),
 ];
 
 #[http_component]

@@ -18,14 +18,15 @@ use crm_domain::time::{parse_instant, rfc3339_utc};
 use crm_domain::FieldError;
 use spin_sdk::sqlite3::{RowResult, Value};
 
-const ACTIVITY_COLUMNS: &str = "id, customer_id, contact_id, kind, occurred_at, rep_id, location, \
+pub const ACTIVITY_COLUMNS: &str =
+    "id, customer_id, contact_id, kind, occurred_at, rep_id, location, \
                                 notes, requests, competitor_activity, open_items_json, \
                                 entered_by, created_at";
 
 /// The most contacts one batch can record.
 const MAX_BATCH: usize = 100;
 
-fn activity_from_row(row: &RowResult) -> Result<Activity, Error> {
+pub fn activity_from_row(row: &RowResult) -> Result<Activity, Error> {
     let open_items = serde_json::from_str(&db::text(row, 10, "open_items_json")?)
         .map_err(|e| db::internal("read open items", e))?;
     Ok(Activity {

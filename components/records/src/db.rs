@@ -26,6 +26,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_sales_and_tasks",
         include_str!("../migrations/0005_sales_and_tasks.sql"),
     ),
+    (
+        "0006_visit_checks",
+        include_str!("../migrations/0006_visit_checks.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

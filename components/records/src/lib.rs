@@ -17,6 +17,7 @@ mod overview;
 mod sales;
 mod secrets;
 mod tasks;
+mod verification;
 
 wit_bindgen::generate!({
     world: "records",
@@ -27,7 +28,7 @@ use exports::crm::records::types::{Credential, Error};
 use exports::crm::records::{
     activities as activities_api, audit as audit_api, customers as customers_api,
     identity as identity_api, orders as orders_api, overview as overview_api, sales as sales_api,
-    system as system_api, tasks as tasks_api,
+    system as system_api, tasks as tasks_api, verification as verification_api,
 };
 
 /// The exported implementation; each method opens the database and delegates to a module.
@@ -376,6 +377,38 @@ impl tasks_api::Guest for Records {
     ) -> Result<tasks_api::Task, Error> {
         with_actor(&who, |db, actor| {
             tasks::redo_task(db, actor, &id, &opinion, &due_at)
+        })
+    }
+}
+
+impl verification_api::Guest for Records {
+    fn draw_sample(
+        who: Credential,
+        request: verification_api::SampleRequest,
+    ) -> Result<Vec<activities_api::Activity>, Error> {
+        with_actor(&who, |db, actor| {
+            verification::draw_sample(db, actor, request)
+        })
+    }
+
+    fn record_check(
+        who: Credential,
+        activity_id: String,
+        outcome: verification_api::CheckOutcome,
+        note: String,
+    ) -> Result<verification_api::VisitCheck, Error> {
+        with_actor(&who, |db, actor| {
+            verification::record_check(db, actor, &activity_id, outcome, &note)
+        })
+    }
+
+    fn rates(
+        who: Credential,
+        first_day: String,
+        last_day: String,
+    ) -> Result<Vec<verification_api::RepRate>, Error> {
+        with_actor(&who, |db, actor| {
+            verification::rates(db, actor, &first_day, &last_day)
         })
     }
 }

@@ -10,11 +10,13 @@ use crate::exports::crm::records::tasks::{
     SubjectKind as WitSubjectKind, TaskStatus as WitTaskStatus,
 };
 use crate::exports::crm::records::types::{Error, Role as WitRole};
+use crate::exports::crm::records::verification::CheckOutcome as WitCheckOutcome;
 use crm_domain::activity::ActivityKind;
 use crm_domain::customer::{CustomerKind, Tier};
 use crm_domain::names::UnknownName;
 use crm_domain::role::Role;
 use crm_domain::sales::{LeadSource, LeadStatus, Stage, SubjectKind, TaskStatus};
+use crm_domain::verification::CheckOutcome;
 use std::str::FromStr;
 
 crm_domain::bridge_enum!(
@@ -103,5 +105,13 @@ crm_domain::bridge_enum!(
         Succeeded,
         Failed,
         Redo
+    }
+);
+crm_domain::bridge_enum!(
+    WitCheckOutcome,
+    CheckOutcome {
+        Confirmed,
+        NotConfirmed,
+        NoAnswer
     }
 );

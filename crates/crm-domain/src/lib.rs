@@ -13,6 +13,7 @@ pub mod role;
 pub mod sales;
 pub mod staff;
 pub mod time;
+pub mod verification;
 
 /// A rule was broken by one field of the input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

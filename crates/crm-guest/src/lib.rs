@@ -19,6 +19,7 @@ pub mod bindings {
 
 pub use bindings::crm::records::{
     activities, audit, customers, identity, orders, overview, sales, system, tasks, types,
+    verification,
 };
 pub use problem::Problem;
 pub use routes::{dispatch, Params, Route};

@@ -8,6 +8,7 @@ use crate::bindings::crm::records::sales::{
 use crate::bindings::crm::records::tasks::{
     SubjectKind as WitSubjectKind, TaskStatus as WitTaskStatus,
 };
+use crate::bindings::crm::records::verification::CheckOutcome as WitCheckOutcome;
 use crate::problem::Problem;
 use crate::types::Role as WitRole;
 use std::str::FromStr;
@@ -16,6 +17,7 @@ pub use crm_domain::activity::ActivityKind;
 pub use crm_domain::customer::{CustomerKind, Tier};
 pub use crm_domain::role::Role;
 pub use crm_domain::sales::{LeadSource, LeadStatus, Stage, SubjectKind, TaskStatus};
+pub use crm_domain::verification::CheckOutcome;
 
 crm_domain::bridge_enum!(
     WitRole,
@@ -103,5 +105,13 @@ crm_domain::bridge_enum!(
         Succeeded,
         Failed,
         Redo
+    }
+);
+crm_domain::bridge_enum!(
+    WitCheckOutcome,
+    CheckOutcome {
+        Confirmed,
+        NotConfirmed,
+        NoAnswer
     }
 );
