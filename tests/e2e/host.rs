@@ -235,12 +235,7 @@ fn responses_carry_content_length_and_requests_are_logged() {
         reply.content_length.as_deref(),
         Some(reply.body.len().to_string().as_str())
     );
-    let log = app.output();
-    assert!(
-        log.lines()
-            .any(|l| l.starts_with("crm: GET /front/... front 200 ") && l.ends_with("µs")),
-        "{log}"
-    );
+    app.wait_for_line(|l| l.starts_with("crm: GET /front/... front 200 ") && l.ends_with("µs"));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! and talks to it over HTTP.
 
 mod app;
+mod csv;
 mod customers;
 mod field_work;
 mod host;

@@ -198,6 +198,18 @@ impl TestApp {
         self.output.lock().map(|o| o.clone()).unwrap_or_default()
     }
 
+    /// Waits up to 10 s for a line of `crm`'s output that satisfies `wanted`: the access log
+    /// is written after the response, so a test may read the reply before the line.
+    pub fn wait_for_line(&self, wanted: impl Fn(&str) -> bool) -> String {
+        for _ in 0..100 {
+            if let Some(line) = self.output().lines().find(|l| wanted(l)) {
+                return line.to_owned();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("no such line in crm's output:\n{}", self.output());
+    }
+
     pub fn get(&self, path: &str) -> Reply {
         self.request("GET", path, None, None)
     }
@@ -259,6 +271,29 @@ impl TestApp {
         headers: &[(&str, &str)],
         json_body: Option<String>,
     ) -> Reply {
+        let body = json_body.map(|b| ("application/json", b.into_bytes()));
+        self.send(method, path, token, headers, body)
+    }
+
+    /// `POST` of a body of any content type, e.g. a CSV file.
+    pub fn post_bytes(&self, path: &str, token: &str, content_type: &str, body: &[u8]) -> Reply {
+        self.send(
+            "POST",
+            path,
+            Some(token),
+            &[],
+            Some((content_type, body.to_vec())),
+        )
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Reply {
         let mut request =
             ureq::request(method, &format!("{}{path}", self.url)).timeout(Duration::from_secs(60));
         for (name, value) in headers {
@@ -267,10 +302,10 @@ impl TestApp {
         if let Some(token) = token {
             request = request.set("authorization", &format!("Bearer {token}"));
         }
-        let result = match json_body {
-            Some(body) => request
-                .set("content-type", "application/json")
-                .send_string(&body),
+        let result = match body {
+            Some((content_type, body)) => {
+                request.set("content-type", content_type).send_bytes(&body)
+            }
             None => request.call(),
         };
         let response = match result {

@@ -5,6 +5,7 @@
 //! do what.
 
 mod activities;
+mod csv_files;
 mod customers;
 mod orders;
 mod sales;
@@ -12,8 +13,10 @@ mod staff;
 mod tasks;
 mod verification;
 
-use crm_guest::{dispatch, ApiResult, Params, Route};
-use spin_sdk::http::{Request, Response};
+use crm_guest::streaming::respond;
+use crm_guest::{dispatch, ApiResult, Params, Problem, Route};
+use spin_sdk::http::conversions::TryFromIncomingRequest;
+use spin_sdk::http::{IncomingRequest, Method, Request, ResponseOutparam};
 use spin_sdk::http_component;
 
 const ROUTES: &[Route] = &[
@@ -26,6 +29,7 @@ const ROUTES: &[Route] = &[
     Route::get("/api/v1/customers", customers::list),
     Route::post("/api/v1/customers", customers::create),
     Route::post("/api/v1/customers/reassign", customers::reassign),
+    Route::post("/api/v1/customers/import", csv_files::import),
     Route::get("/api/v1/customers/:id", customers::get),
     Route::patch("/api/v1/customers/:id", customers::update),
     Route::post("/api/v1/customers/:id/contacts", customers::add_contact),
@@ -62,9 +66,25 @@ const ROUTES: &[Route] = &[
     Route::get("/api/v1/verification/rates", verification::rates),
 ];
 
+/// The exports stream their body as they read it, so they take the response outparam; every
+/// other route answers with a whole response through the route table.
 #[http_component]
-fn handle(req: Request) -> Response {
-    dispatch(ROUTES, req)
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    let req = match Request::try_from_incoming_request(req).await {
+        Ok(req) => req,
+        Err(e) => {
+            let problem = Problem::bad_request(None, format!("unreadable request: {e:?}"));
+            return respond(out, problem.into()).await;
+        }
+    };
+    if *req.method() == Method::Get {
+        match req.path() {
+            "/api/v1/customers/export.csv" => return csv_files::export_customers(req, out).await,
+            "/api/v1/orders/export.csv" => return csv_files::export_orders(req, out).await,
+            _ => {}
+        }
+    }
+    respond(out, dispatch(ROUTES, req)).await
 }
 
 fn health(_req: &Request, _params: &Params) -> ApiResult {

@@ -5,7 +5,8 @@ use crate::auth::Actor;
 use crate::db::{self, Db};
 use crate::exports::crm::records::customers::{
     Address, AddressInput, Contact, ContactInput, Creation, Customer, CustomerPage, CustomerPatch,
-    CustomerQuery, CustomerSummary, Duplicate, MergeMoves, MergeOutcome, NewCustomer,
+    CustomerQuery, CustomerSummary, Duplicate, ExportPage, ImportOutcome, ImportRow, ImportStatus,
+    MergeMoves, MergeOutcome, NewCustomer,
 };
 use crate::exports::crm::records::types::Error;
 use crate::names::stored;
@@ -1117,4 +1118,221 @@ pub fn merge_customers(
             dry_run,
         })
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import and export
+
+/// The most rows one import call takes; the HTTP component sends larger files in chunks.
+const MAX_IMPORT_ROWS: usize = 5000;
+
+/// The customer a CSV row describes, or the first field error in it.
+fn customer_from_row(actor: &Actor, row: &ImportRow) -> Result<Customer, Error> {
+    let given = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
+    let kind = match row.kind.trim() {
+        "" => CustomerKind::Company,
+        text => text
+            .parse::<CustomerKind>()
+            .map_err(|e| db::invalid("kind", e.to_string()))?,
+    };
+    let tier = match row.tier.trim() {
+        "" => Tier::Standard,
+        text => text
+            .parse::<Tier>()
+            .map_err(|e| db::invalid("tier", e.to_string()))?,
+    };
+    let contacts = given(&row.contact_name)
+        .map(|name| ContactInput {
+            name,
+            title: row.contact_title.clone(),
+            phone: given(&row.contact_phone),
+            email: given(&row.contact_email),
+            primary: true,
+        })
+        .into_iter()
+        .collect();
+    let addresses = given(&row.street)
+        .map(|street| AddressInput {
+            label: String::new(),
+            street,
+            city: row.city.clone(),
+            province: row.province.clone(),
+            postcode: row.postcode.clone(),
+            country: row.country.clone(),
+        })
+        .into_iter()
+        .collect();
+    let customer = new_customer(
+        actor,
+        NewCustomer {
+            kind: kind.into(),
+            name: row.name.clone(),
+            phone: given(&row.phone),
+            email: given(&row.email),
+            tier: tier.into(),
+            region: row.region.clone(),
+            channel_partner: given(&row.channel_partner),
+            owner_id: given(&row.owner_id),
+            tags: row.tags.clone(),
+            contacts,
+            addresses,
+        },
+    )?;
+    Ok(customer)
+}
+
+/// The CSV column of a field of `new-customer`: the row's one contact is `contact_…`, its one
+/// address has plain columns.
+fn csv_column(field: &str) -> String {
+    if let Some(rest) = field.strip_prefix("contacts[0].") {
+        format!("contact_{rest}")
+    } else if let Some(rest) = field.strip_prefix("addresses[0].") {
+        rest.to_owned()
+    } else {
+        field.to_owned()
+    }
+}
+
+/// Whether two contacts are the same person: same name, phone or e-mail after normalisation.
+fn same_contact(a: &Contact, b: &Contact) -> bool {
+    let key = |c: &Contact| {
+        (
+            dedup::name_key(&c.name),
+            c.phone.as_deref().and_then(dedup::phone_key),
+            c.email.as_deref().map(dedup::email_key),
+        )
+    };
+    let (a, b) = (key(a), key(b));
+    a.0 == b.0 || (a.1.is_some() && a.1 == b.1) || (a.2.is_some() && a.2 == b.2)
+}
+
+/// Merges what an imported row knows into an existing customer.
+fn merge_row(db: &Db, actor: &Actor, existing_id: &str, row: &Customer) -> Result<(), Error> {
+    let before = load(db, existing_id)?;
+    let mut after = before.clone();
+    absorb(&mut after, row);
+    touch(&mut after);
+    update_row(db, &after)?;
+    let mut position = next_position(db, "contact", existing_id)?;
+    for contact in &row.contacts {
+        if !before.contacts.iter().any(|c| same_contact(c, contact)) {
+            let contact = Contact {
+                primary: before.contacts.is_empty() && position == 0,
+                ..contact.clone()
+            };
+            insert_contact(db, existing_id, &contact, position, &after.updated_at)?;
+            position += 1;
+        }
+    }
+    let position = next_position(db, "address", existing_id)?;
+    for address in &row.addresses {
+        let street = dedup::name_key(&address.street);
+        if !before
+            .addresses
+            .iter()
+            .any(|a| dedup::name_key(&a.street) == street)
+        {
+            insert_address(db, existing_id, address, position, &after.updated_at)?;
+        }
+    }
+    let after = load(db, existing_id)?;
+    replace_keys(db, &after)?;
+    audit::record(
+        db,
+        actor,
+        "customer.import_merge",
+        "customer",
+        existing_id,
+        Some(customer_json(&before)),
+        Some(customer_json(&after)),
+    )
+}
+
+pub fn import_customers(
+    db: &Db,
+    actor: &Actor,
+    rows: Vec<ImportRow>,
+    first_row: u32,
+) -> Result<Vec<ImportOutcome>, Error> {
+    actor.require(Role::works_with_customers, "import customers")?;
+    if rows.len() > MAX_IMPORT_ROWS {
+        return Err(db::invalid(
+            "rows",
+            format!("send at most {MAX_IMPORT_ROWS} rows per call"),
+        ));
+    }
+    db.transaction(|db| {
+        let mut outcomes = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let row_number = first_row + i as u32;
+            let outcome = |status, customer_id: Option<String>, reason: String| ImportOutcome {
+                row: row_number,
+                status,
+                customer_id,
+                reason,
+            };
+            let rejected = |e: Error| match e {
+                Error::Invalid(p) => Ok(outcome(
+                    ImportStatus::Rejected,
+                    None,
+                    format!("{}: {}", csv_column(&p.field), p.message),
+                )),
+                other => Err(other),
+            };
+            let customer = match customer_from_row(actor, row) {
+                Ok(customer) => customer,
+                Err(e) => {
+                    outcomes.push(rejected(e)?);
+                    continue;
+                }
+            };
+            let duplicates = likely_duplicates(db, &keys_of(&customer), None)?;
+            if let Some(existing) = duplicates.first() {
+                let id = existing.customer.id.clone();
+                merge_row(db, actor, &id, &customer)?;
+                outcomes.push(outcome(ImportStatus::Merged, Some(id), String::new()));
+                continue;
+            }
+            let id = customer.id.clone();
+            match insert_new(db, actor, customer, true) {
+                Ok(_) => outcomes.push(outcome(ImportStatus::Created, Some(id), String::new())),
+                Err(e) => outcomes.push(rejected(e)?),
+            }
+        }
+        Ok(outcomes)
+    })
+}
+
+pub fn export_customers(
+    db: &Db,
+    actor: &Actor,
+    cursor: Option<String>,
+    limit: u32,
+) -> Result<ExportPage, Error> {
+    actor.require(Role::works_with_customers, "export customers")?;
+    if !(1..=1000).contains(&limit) {
+        return Err(db::invalid("limit", "must be between 1 and 1000"));
+    }
+    let (after_created, after_id) = db::parse_cursor(cursor.as_deref())?;
+    let found = db.query(
+        &format!(
+            "SELECT {CUSTOMER_COLUMNS} FROM customer
+              WHERE merged_into IS NULL AND (?1 IS NULL OR (created_at, id) > (?1, ?2))
+              ORDER BY created_at, id LIMIT ?3"
+        ),
+        &[
+            after_created,
+            after_id,
+            Value::Integer(i64::from(limit) + 1),
+        ],
+    )?;
+    let mut items = Vec::with_capacity(found.rows.len());
+    for row in &found.rows {
+        let row = customer_row(row)?;
+        let contacts = contacts_of(db, &row.id)?;
+        let addresses = addresses_of(db, &row.id)?;
+        items.push(row.with(contacts, addresses));
+    }
+    let next_cursor = db::next_cursor(&mut items, limit, |c| (&c.created_at, &c.id));
+    Ok(ExportPage { items, next_cursor })
 }

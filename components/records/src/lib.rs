@@ -163,6 +163,26 @@ impl customers_api::Guest for Records {
         })
     }
 
+    fn import_customers(
+        who: Credential,
+        rows: Vec<customers_api::ImportRow>,
+        first_row: u32,
+    ) -> Result<Vec<customers_api::ImportOutcome>, Error> {
+        with_actor(&who, |db, actor| {
+            customers::import_customers(db, actor, rows, first_row)
+        })
+    }
+
+    fn export_customers(
+        who: Credential,
+        cursor: Option<String>,
+        limit: u32,
+    ) -> Result<customers_api::ExportPage, Error> {
+        with_actor(&who, |db, actor| {
+            customers::export_customers(db, actor, cursor, limit)
+        })
+    }
+
     fn reassign_customers(
         who: Credential,
         from_owner: String,

@@ -9,7 +9,7 @@ use crate::exports::crm::records::types::Error;
 use crate::orders;
 use crate::tasks;
 use crm_domain::activity::ActivityKind;
-use crm_domain::orders::{order_metrics, OrderFact};
+use crm_domain::orders::{major_units, order_metrics, OrderFact};
 use crm_domain::role::Role;
 use crm_domain::sales::TaskStatus;
 use crm_domain::time::{parse_instant, rfc3339_utc};
@@ -98,10 +98,4 @@ pub fn customer_overview(
         metrics,
         timeline,
     })
-}
-
-/// Minor units as major units with two decimals, e.g. `123456` → `1234.56`.
-fn major_units(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", minor.abs() / 100, minor.abs() % 100)
 }

@@ -51,6 +51,16 @@ pub fn line_total(quantity: u32, unit_price: i64) -> i64 {
     i64::from(quantity) * unit_price
 }
 
+/// Minor units as major units with two decimals, e.g. `123456` → `1234.56`.
+pub fn major_units(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    format!(
+        "{sign}{}.{:02}",
+        minor.unsigned_abs() / 100,
+        minor.unsigned_abs() % 100
+    )
+}
+
 /// What the metrics need of one order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderFact {
@@ -179,6 +189,9 @@ mod tests {
         assert!(parse_quantity("quantity", 0).is_err());
         assert_eq!(parse_quantity("quantity", 3), Ok(3));
         assert!(parse_unit_price("unit_price", -1).is_err());
+        assert_eq!(major_units(123_456), "1234.56");
+        assert_eq!(major_units(5), "0.05");
+        assert_eq!(major_units(-250), "-2.50");
         assert_eq!(
             parse_sku("sku", " hm-cream.50ml ").as_deref(),
             Ok("HM-CREAM.50ML")

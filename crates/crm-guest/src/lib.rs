@@ -8,6 +8,7 @@ pub mod names;
 pub mod problem;
 pub mod request;
 pub mod routes;
+pub mod streaming;
 
 /// Client bindings of the `crm:records` package, as imported by the HTTP components.
 pub mod bindings {
