@@ -6,4 +6,5 @@ mod csv;
 mod customers;
 mod field_work;
 mod host;
+mod openapi;
 mod sales;

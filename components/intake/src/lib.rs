@@ -16,11 +16,12 @@ mod verification;
 use crm_guest::streaming::respond;
 use crm_guest::{dispatch, ApiResult, Params, Problem, Route};
 use spin_sdk::http::conversions::TryFromIncomingRequest;
-use spin_sdk::http::{IncomingRequest, Method, Request, ResponseOutparam};
+use spin_sdk::http::{IncomingRequest, Method, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
 const ROUTES: &[Route] = &[
     Route::get("/api/v1/health/intake", health),
+    Route::get("/api/v1/openapi.json", openapi),
     Route::get("/api/v1/me", staff::me),
     Route::get("/api/v1/staff", staff::list_staff),
     Route::post("/api/v1/staff", staff::create_staff),
@@ -89,6 +90,18 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
 
 fn health(_req: &Request, _params: &Params) -> ApiResult {
     crm_guest::health("intake")
+}
+
+/// The OpenAPI 3.1 description of this API; a test checks it against the routes above and
+/// against real responses.
+const OPENAPI: &str = include_str!("../openapi.json");
+
+fn openapi(_req: &Request, _params: &Params) -> ApiResult {
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(OPENAPI)
+        .build())
 }
 
 /// The page size of list endpoints when the caller names none.
