@@ -334,3 +334,95 @@ fn concurrent_first_requests_on_a_fresh_database_migrate_exactly_once() {
         app.output()
     );
 }
+
+#[test]
+fn demo_data_fills_a_fresh_store_once_and_is_off_unless_asked_for() {
+    let state = tempfile::tempdir().expect("temp dir");
+    let start_demo = || {
+        TestApp::start(
+            &crm_tests::repo_root().join("spin.toml"),
+            state.path(),
+            &[("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN)],
+            &["--demo"],
+        )
+    };
+    let app = start_demo();
+    app.wait_for_line(|l| l.starts_with("crm: demo data ready: 300 customers"));
+    let first_page = app
+        .get_as("/api/v1/customers?limit=200", ADMIN_TOKEN)
+        .json();
+    assert_eq!(first_page["items"].as_array().map(Vec::len), Some(200));
+    let rest = app
+        .get_as(
+            &format!(
+                "/api/v1/customers?limit=200&cursor={}",
+                first_page["next_cursor"]
+                    .as_str()
+                    .expect("a second page")
+                    .replace('|', "%7C")
+            ),
+            ADMIN_TOKEN,
+        )
+        .json();
+    assert_eq!(rest["items"].as_array().map(Vec::len), Some(100));
+    let names: Vec<&str> = first_page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("有限公司")),
+        "Chinese company names: {names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.is_ascii()),
+        "English names too: {names:?}"
+    );
+    let staff = app.get_as("/api/v1/staff", ADMIN_TOKEN).json();
+    assert!(staff["items"].as_array().is_some_and(|s| s.len() >= 7));
+    let products = app.get_as("/api/v1/products", ADMIN_TOKEN).json();
+    assert_eq!(products["items"].as_array().map(Vec::len), Some(12));
+
+    // A living customer: years of orders and recent visits on one page.
+    let busiest = first_page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["id"].as_str().unwrap_or("").to_owned())
+        .map(|id| {
+            app.get_as(&format!("/api/v1/customers/{id}/overview"), ADMIN_TOKEN)
+                .json()
+        })
+        .max_by_key(|o| o["metrics"]["order_count"].as_u64().unwrap_or(0))
+        .expect("an overview");
+    assert!(
+        busiest["metrics"]["order_count"].as_u64().unwrap_or(0) >= 8,
+        "{}",
+        busiest["metrics"]
+    );
+    let first = busiest["metrics"]["first_order_at"].as_str().unwrap_or("");
+    let last = busiest["metrics"]["last_order_at"].as_str().unwrap_or("");
+    assert!(
+        first[..4].parse::<u32>().unwrap_or(0) + 2 <= last[..4].parse::<u32>().unwrap_or(0),
+        "{first} .. {last}"
+    );
+    assert!(busiest["timeline"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|e| e["kind"] == "visit")));
+
+    // Restarted with --demo on the same store: nothing is added twice.
+    drop(app);
+    let again = start_demo();
+    again.wait_for_line(|l| l.contains("demo data: the store already holds customers"));
+    assert!(!again.output().contains("demo data ready"));
+
+    // Without --demo the seeding route refuses, even for the admin.
+    let plain = TestApp::start_app();
+    let refused = plain.post_json(
+        "/api/v1/demo/seed",
+        Some(ADMIN_TOKEN),
+        &json!({"customers": 1}),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+}

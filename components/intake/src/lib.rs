@@ -7,6 +7,7 @@
 mod activities;
 mod csv_files;
 mod customers;
+mod demo;
 mod orders;
 mod sales;
 mod staff;
@@ -65,6 +66,7 @@ const ROUTES: &[Route] = &[
     Route::post("/api/v1/activities/:id/check", verification::check),
     Route::post("/api/v1/verification/samples", verification::sample),
     Route::get("/api/v1/verification/rates", verification::rates),
+    Route::post("/api/v1/demo/seed", demo::seed),
 ];
 
 /// The exports stream their body as they read it, so they take the response outparam; every

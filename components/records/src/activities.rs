@@ -232,7 +232,7 @@ pub fn record_activities(
     })
 }
 
-fn insert(db: &Db, a: &Activity) -> Result<(), Error> {
+pub fn insert(db: &Db, a: &Activity) -> Result<(), Error> {
     db.exec(
         &format!("INSERT INTO activity ({ACTIVITY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         &[

@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod customers;
 mod db;
+mod demo;
 mod identity;
 mod names;
 mod orders;
@@ -26,7 +27,7 @@ wit_bindgen::generate!({
 
 use exports::crm::records::types::{Credential, Error};
 use exports::crm::records::{
-    activities as activities_api, audit as audit_api, customers as customers_api,
+    activities as activities_api, audit as audit_api, customers as customers_api, demo as demo_api,
     identity as identity_api, orders as orders_api, overview as overview_api, sales as sales_api,
     system as system_api, tasks as tasks_api, verification as verification_api,
 };
@@ -430,6 +431,15 @@ impl verification_api::Guest for Records {
         with_actor(&who, |db, actor| {
             verification::rates(db, actor, &first_day, &last_day)
         })
+    }
+}
+
+impl demo_api::Guest for Records {
+    fn seed(
+        who: Credential,
+        request: demo_api::SeedRequest,
+    ) -> Result<demo_api::SeedReport, Error> {
+        with_actor(&who, |db, actor| demo::seed(db, actor, request))
     }
 }
 

@@ -334,7 +334,7 @@ pub fn parse_day(field: &'static str, text: &str) -> Result<String, crm_domain::
     }
 }
 
-fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {
+pub fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {
     db.exec(
         &format!(
             "INSERT INTO customer_order ({ORDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"

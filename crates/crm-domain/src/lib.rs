@@ -7,8 +7,10 @@
 pub mod activity;
 pub mod customer;
 pub mod dedup;
+pub mod demo;
 pub mod names;
 pub mod orders;
+pub mod random;
 pub mod role;
 pub mod sales;
 pub mod staff;

@@ -1,6 +1,8 @@
 //! Visit verification: reproducible random samples of a rep's visits, and the verification
 //! rate (problem 4 of DOMAIN.md: reps paid per visit invented visits).
 
+use crate::random::SplitMix64;
+
 crate::named_enum! {
     /// What calling the customer about a recorded visit found.
     pub enum CheckOutcome as "check outcome" {
@@ -13,36 +15,11 @@ crate::named_enum! {
 /// The most visits one sample can draw.
 pub const MAX_SAMPLE: u32 = 200;
 
-/// SplitMix64: a small, well-mixed generator; the same seed gives the same sequence on every
-/// platform, which is what makes a sample reproducible.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform integer below `bound` (> 0), without modulo bias.
-    fn below(&mut self, bound: u64) -> u64 {
-        let zone = u64::MAX - u64::MAX % bound;
-        loop {
-            let x = self.next();
-            if x < zone {
-                return x % bound;
-            }
-        }
-    }
-}
-
 /// Draws `size` distinct indices out of `0..population` (all of them if fewer), in the order
 /// drawn. The same population, size and seed always give the same sample.
 pub fn sample_indices(population: usize, size: usize, seed: u64) -> Vec<usize> {
     let mut indices: Vec<usize> = (0..population).collect();
-    let mut rng = SplitMix64(seed);
+    let mut rng = SplitMix64::new(seed);
     let size = size.min(population);
     // A partial Fisher–Yates shuffle: the first `size` places are a uniform sample.
     for i in 0..size {

@@ -19,7 +19,7 @@ pub mod bindings {
 }
 
 pub use bindings::crm::records::{
-    activities, audit, customers, identity, orders, overview, sales, system, tasks, types,
+    activities, audit, customers, demo, identity, orders, overview, sales, system, tasks, types,
     verification,
 };
 pub use problem::Problem;

@@ -31,7 +31,7 @@ pub async fn run(
             Some(dir)
         }
     };
-    let (_app, host, _notices) = up::prepare(&options, false, true)?;
+    let host = up::prepare(&options, false, true)?.host;
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod outbound;
 pub mod routes;
 pub mod runtime_config;
+pub mod seed;
 pub mod server;
 pub mod spin_api;
 pub mod sqlite;

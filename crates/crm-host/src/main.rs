@@ -48,6 +48,9 @@ struct UpArgs {
     /// Call `POST ROUTE` every SECONDS (e.g. the escalation sweep); may be repeated.
     #[arg(long = "tick", value_name = "ROUTE=SECONDS")]
     ticks: Vec<String>,
+    /// Turn on the app's `demo_data` variable and seed a small demo set into a fresh store.
+    #[arg(long)]
+    demo: bool,
 }
 
 #[derive(Subcommand)]
@@ -59,6 +62,26 @@ enum Command {
     },
     /// Serve the application, like `spin up`.
     Up(UpArgs),
+    /// Seed a large demo data set into a fresh state directory, for benchmarks.
+    Seed {
+        #[command(flatten)]
+        up: UpArgs,
+        /// Customers to create.
+        #[arg(long, default_value_t = 100_000)]
+        customers: u32,
+        /// Mean orders per customer (100k customers × 10 = 1M orders).
+        #[arg(long, default_value_t = 10)]
+        orders_per_customer: u32,
+        /// Visits per customer in the last year.
+        #[arg(long, default_value_t = 2)]
+        visits_per_customer: u32,
+        /// Years of order history.
+        #[arg(long, default_value_t = 5)]
+        years: u32,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Measure requests/s, latency and instantiation time of one route.
     Bench {
         #[command(flatten)]
@@ -103,6 +126,7 @@ impl UpArgs {
             test_clock: self.test_clock,
             request_timeout: Duration::from_secs(self.request_timeout.max(1)),
             ticks,
+            demo: self.demo,
         })
     }
 }
@@ -118,6 +142,32 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Build { manifest } => builder::build(&App::load(&manifest)?),
         Command::Up(args) => runtime()?.block_on(up::run(args.into_options()?)),
+        Command::Seed {
+            up,
+            customers,
+            orders_per_customer,
+            visits_per_customer,
+            years,
+            seed,
+        } => {
+            let mut options = up.into_options()?;
+            options.demo = true;
+            let plan = crm_host::seed::SeedPlan {
+                seed,
+                customers,
+                orders_per_customer,
+                years,
+                visits_per_customer,
+                chunk: 1000,
+            };
+            runtime()?.block_on(async move {
+                let prepared = up::prepare(&options, false, false)?;
+                let token = prepared
+                    .admin_token
+                    .context("the admin token is unknown; set SPIN_VARIABLE_ADMIN_TOKEN")?;
+                crm_host::seed::run(prepared.host, &token, plan).await
+            })
+        }
         Command::Bench {
             up,
             route,

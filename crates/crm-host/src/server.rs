@@ -257,15 +257,34 @@ impl Host {
 
     /// Sends `POST route` through the router as if from outside; used by `--tick`.
     pub async fn call_route(self: &Arc<Self>, route: &str) -> Result<StatusCode> {
+        let (status, _body) = self.call("POST", route, &[], Bytes::new()).await?;
+        Ok(status)
+    }
+
+    /// Sends a request through the router as if from outside and reads the whole answer; used
+    /// by `--tick`, `--demo` and `crm seed`.
+    pub async fn call(
+        self: &Arc<Self>,
+        method: &str,
+        route: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<(StatusCode, Bytes)> {
         let matched = self
             .router
             .route(route)
             .with_context(|| format!("no route matches {route}"))?;
-        // wasi-http refuses a request without an authority, so the tick names the host itself.
-        let req = Request::post(route)
-            .header(HOST, "localhost")
+        // wasi-http refuses a request without an authority, so the call names the host itself.
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(route)
+            .header(HOST, "localhost");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let req = builder
             .body(
-                Full::new(Bytes::new())
+                Full::new(body)
                     .map_err(|never| match never {})
                     .boxed_unsync(),
             )
@@ -274,9 +293,13 @@ impl Host {
             .run(&matched, req, None, &format!("http://localhost{route}"))
             .await?;
         let status = response.status();
-        // Drain the body so the guest can finish writing it.
-        let _ = response.into_body().collect().await;
-        Ok(status)
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| anyhow!("cannot read the answer of {route}: {e:?}"))?
+            .to_bytes();
+        Ok((status, body))
     }
 
     async fn run(

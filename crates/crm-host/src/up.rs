@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 
 use crate::builder;
 use crate::manifest::App;
+use crate::seed;
 use crate::server::{self, Host, HostOptions};
 
 #[derive(Debug, Clone)]
@@ -23,6 +24,17 @@ pub struct UpOptions {
     pub test_clock: bool,
     pub request_timeout: Duration,
     pub ticks: Vec<(String, Duration)>,
+    /// Turn on the `demo_data` variable and seed a small demo set into a fresh store.
+    pub demo: bool,
+}
+
+/// A loaded application, ready to serve.
+pub struct Prepared {
+    pub host: Arc<Host>,
+    /// Lines for the operator, e.g. a generated admin token.
+    pub notices: Vec<String>,
+    /// The bootstrap admin's token, if the host knows it.
+    pub admin_token: Option<String>,
 }
 
 /// Loads the manifest, builds if asked or if anything is missing, and loads the host.
@@ -30,7 +42,7 @@ pub fn prepare(
     options: &UpOptions,
     access_log: bool,
     record_instantiation: bool,
-) -> Result<(App, Arc<Host>, Vec<String>)> {
+) -> Result<Prepared> {
     let app = App::load(&options.manifest)?;
     if options.build || builder::needs_build(&app) {
         builder::build(&app)?;
@@ -41,7 +53,14 @@ pub fn prepare(
         .unwrap_or_else(|| app.dir.join(".spin"));
     std::fs::create_dir_all(&state_dir)
         .with_context(|| format!("cannot create {}", state_dir.display()))?;
-    let (generated, notices) = generated_secrets(&app, &state_dir)?;
+    let (mut generated, notices) = generated_secrets(&app, &state_dir)?;
+    if options.demo {
+        generated.insert("demo_data".into(), "true".into());
+    }
+    let admin_token = generated
+        .get("admin_token")
+        .cloned()
+        .or_else(|| std::env::var("SPIN_VARIABLE_ADMIN_TOKEN").ok());
     let host_options = HostOptions {
         cache_dir: options
             .cache_dir
@@ -55,11 +74,19 @@ pub fn prepare(
         record_instantiation,
     };
     let host = Host::load(&app, host_options, &generated)?;
-    Ok((app, host, notices))
+    Ok(Prepared {
+        host,
+        notices,
+        admin_token,
+    })
 }
 
 pub async fn run(options: UpOptions) -> Result<()> {
-    let (_app, host, notices) = prepare(&options, true, false)?;
+    let Prepared {
+        host,
+        notices,
+        admin_token,
+    } = prepare(&options, true, false)?;
     let listener = TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("cannot listen on {}", options.listen))?;
@@ -74,9 +101,34 @@ pub async fn run(options: UpOptions) -> Result<()> {
     for (route, period) in &options.ticks {
         spawn_tick(host.clone(), route.clone(), *period);
     }
+    if options.demo {
+        spawn_demo_seed(host.clone(), admin_token);
+    }
     server::serve(host, listener, server::shutdown_signal()).await?;
     println!("crm: stopped");
     Ok(())
+}
+
+/// Seeds the newcomer's demo set in the background, so that the URL shows at once.
+fn spawn_demo_seed(host: Arc<Host>, admin_token: Option<String>) {
+    let Some(token) = admin_token else {
+        eprintln!("crm: --demo needs the admin token; none is known, so no demo data");
+        return;
+    };
+    tokio::spawn(async move {
+        let plan = seed::SeedPlan::demo();
+        println!("crm: seeding demo data ({} customers)…", plan.customers);
+        match seed::seed(&host, &token, &plan, |_| {}).await {
+            Ok(t) => println!(
+                "crm: demo data ready: {} customers, {} orders, {} visits; staff and products of demo.example",
+                t.customers, t.orders, t.visits
+            ),
+            Err(e) if e.is::<seed::NotFresh>() => {
+                println!("crm: demo data: the store already holds customers; nothing added")
+            }
+            Err(e) => eprintln!("crm: demo data failed: {e:#}"),
+        }
+    });
 }
 
 /// Calls `POST route` every `period`, e.g. the escalation sweep.

@@ -49,8 +49,9 @@ pub struct AppVariables {
 }
 
 impl AppVariables {
-    /// Resolves every application variable: `SPIN_VARIABLE_<NAME>` from `env`, then the
-    /// default, then `generated` (values `crm up` made up for required secrets). A required
+    /// Resolves every application variable: `SPIN_VARIABLE_<NAME>` from `env`, then
+    /// `generated` (values `crm` supplies itself: secrets it made up for required variables,
+    /// which have no default, and `demo_data` under `--demo`), then the default. A required
     /// variable with no value is an error, as on Spin.
     pub fn resolve(
         manifest: &Manifest,
@@ -61,8 +62,8 @@ impl AppVariables {
         for (name, variable) in &manifest.variables {
             let from_env = env(&format!("SPIN_VARIABLE_{}", name.to_uppercase()));
             let value = from_env
-                .or_else(|| variable.default.clone())
-                .or_else(|| generated.get(name).cloned());
+                .or_else(|| generated.get(name).cloned())
+                .or_else(|| variable.default.clone());
             match value {
                 Some(value) => {
                     values.insert(name.clone(), value);
