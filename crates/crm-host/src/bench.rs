@@ -7,7 +7,8 @@
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -45,7 +46,7 @@ pub async fn run(
     );
     println!("machine: {}", machine_description());
     let route = route.to_owned();
-    let warm = run_load(address, route.clone(), 1, Duration::ZERO, WARMUP_REQUESTS).await?;
+    let warm = run_load(address, get(&route), 1, Duration::ZERO, WARMUP_REQUESTS).await?;
     if warm.errors > 0 {
         bail!(
             "{} of the warm-up requests failed; is {route} a working route?",
@@ -66,7 +67,7 @@ pub async fn run(
         "errors"
     );
     for &clients in concurrency {
-        let load = run_load(address, route.clone(), clients, duration, usize::MAX).await?;
+        let load = run_load(address, get(&route), clients, duration, usize::MAX).await?;
         let mut latencies = load.latencies_micros;
         let mut instantiation = host.take_instantiation_micros();
         let rate = latencies.len() as f64 / load.elapsed.as_secs_f64();
@@ -88,17 +89,28 @@ pub async fn run(
     Ok(())
 }
 
-struct Load {
-    latencies_micros: Vec<u32>,
-    errors: usize,
-    elapsed: Duration,
+pub(crate) struct Load {
+    pub latencies_micros: Vec<u32>,
+    pub errors: usize,
+    pub elapsed: Duration,
+}
+
+/// Makes the `n`-th request of client `client`.
+pub(crate) type MakeRequest =
+    Arc<dyn Fn(usize, usize) -> Result<http::Request<Full<Bytes>>> + Send + Sync>;
+
+/// A `GET route` for every request.
+fn get(route: &str) -> MakeRequest {
+    let route = route.to_owned();
+    Arc::new(move |_, _| Ok(http::Request::get(route.as_str()).body(Full::new(Bytes::new()))?))
 }
 
 /// Runs `clients` connections, each sending requests back to back until `duration` has passed
-/// (or, with a zero duration, until `max_requests` per client).
-async fn run_load(
+/// (or, with a zero duration, until `max_requests` per client). A request counts as an error
+/// unless it answers 2xx.
+pub(crate) async fn run_load(
     address: std::net::SocketAddr,
-    route: String,
+    make: MakeRequest,
     clients: usize,
     duration: Duration,
     max_requests: usize,
@@ -112,10 +124,18 @@ async fn run_load(
             let started = Instant::now();
             let deadline = started + duration;
             let mut tasks = Vec::new();
-            for _ in 0..clients {
-                let route = route.clone();
+            for index in 0..clients {
+                let make = make.clone();
                 tasks.push(tokio::spawn(async move {
-                    client(address, &route, deadline, duration.is_zero(), max_requests).await
+                    client(
+                        address,
+                        index,
+                        &make,
+                        deadline,
+                        duration.is_zero(),
+                        max_requests,
+                    )
+                    .await
                 }));
             }
             let mut load = Load {
@@ -138,7 +158,8 @@ async fn run_load(
 
 async fn client(
     address: std::net::SocketAddr,
-    route: &str,
+    index: usize,
+    make: &MakeRequest,
     deadline: Instant,
     count_only: bool,
     max_requests: usize,
@@ -151,9 +172,11 @@ async fn client(
     let mut latencies = Vec::new();
     let mut errors = 0;
     while latencies.len() + errors < max_requests && (count_only || Instant::now() < deadline) {
-        let request = http::Request::get(route)
-            .header(http::header::HOST, address.to_string())
-            .body(Empty::<Bytes>::new())?;
+        let mut request = make(index, latencies.len() + errors)?;
+        request.headers_mut().insert(
+            http::header::HOST,
+            http::HeaderValue::from_str(&address.to_string())?,
+        );
         let sent = Instant::now();
         let ok = match sender.send_request(request).await {
             Ok(response) => {
@@ -171,7 +194,7 @@ async fn client(
     Ok((latencies, errors))
 }
 
-fn percentile(values: &mut [u32], p: f64) -> u32 {
+pub(crate) fn percentile(values: &mut [u32], p: f64) -> u32 {
     if values.is_empty() {
         return 0;
     }
@@ -180,7 +203,7 @@ fn percentile(values: &mut [u32], p: f64) -> u32 {
     values[rank.min(values.len() - 1)]
 }
 
-fn machine_description() -> String {
+pub(crate) fn machine_description() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {

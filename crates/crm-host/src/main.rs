@@ -95,6 +95,10 @@ enum Command {
         /// Concurrency levels.
         #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
         concurrency: Vec<usize>,
+        /// `health`: one route at each concurrency. `intake`: the customer-intake targets on a
+        /// store seeded with `crm seed` (pass its --state-dir).
+        #[arg(long, default_value = "health", value_parser = ["health", "intake"])]
+        suite: String,
     },
 }
 
@@ -169,10 +173,23 @@ fn run(cli: Cli) -> Result<()> {
             })
         }
         Command::Bench {
+            up, suite, seconds, ..
+        } if suite == "intake" => {
+            let options = up.into_options()?;
+            if options.state_dir.is_none() {
+                bail!("--suite intake needs --state-dir of a store seeded with `crm seed`");
+            }
+            runtime()?.block_on(crm_host::bench_intake::run(
+                options,
+                Duration::from_secs(seconds),
+            ))
+        }
+        Command::Bench {
             up,
             route,
             seconds,
             concurrency,
+            ..
         } => {
             let options = up.into_options()?;
             runtime()?.block_on(bench::run(

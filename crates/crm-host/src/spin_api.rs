@@ -4,7 +4,12 @@
 wasmtime::component::bindgen!({
     path: "../../wit",
     world: "crm:records/spin-platform",
-    imports: { default: trappable },
+    // `execute` is async so that a statement waiting for the write lock (see `sqlite.rs`)
+    // suspends its request instead of blocking a worker thread.
+    imports: {
+        default: trappable,
+        "spin:sqlite/sqlite.[method]connection.execute": async | trappable,
+    },
     with: {
         "fermyon:spin/key-value.store": crate::kv::GuestStore,
         "spin:sqlite/sqlite.connection": crate::sqlite::GuestConnection,

@@ -1,0 +1,203 @@
+//! `crm bench --suite intake`: the customer-intake targets on a large data set (seed it first
+//! with `crm seed`): the customer overview at concurrency 16, creating customers with the dedup
+//! check, and a CSV import of 100,000 customers.
+
+use anyhow::{bail, Context, Result};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::bench::{machine_description, percentile, run_load, Load, MakeRequest};
+use crate::server::{self, Host};
+use crate::up::{self, UpOptions};
+
+/// The concurrency of the overview and create measurements.
+const CLIENTS: usize = 16;
+
+/// Customers sampled for the overview requests.
+const SAMPLE_PAGES: usize = 10;
+
+/// Rows of the CSV import.
+const IMPORT_ROWS: usize = 100_000;
+
+pub async fn run(mut options: UpOptions, duration: Duration) -> Result<()> {
+    // A 100k-row import is one request: give it time.
+    options.request_timeout = options.request_timeout.max(Duration::from_secs(600));
+    let prepared = up::prepare(&options, false, false)?;
+    let host = prepared.host;
+    let token = prepared
+        .admin_token
+        .context("the admin token is unknown; set SPIN_VARIABLE_ADMIN_TOKEN")?;
+    let authorization = format!("Bearer {token}");
+    let ids = sample_customers(&host, &authorization).await?;
+    if ids.len() < 1000 {
+        bail!(
+            "the store holds only {} customers; seed it first: crm seed --state-dir DIR",
+            ids.len()
+        );
+    }
+
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(server::serve(host.clone(), listener, async {
+        let _ = stop_rx.await;
+    }));
+    println!(
+        "crm bench intake: on http://{address}, {} s per measurement",
+        duration.as_secs()
+    );
+    println!("machine: {}", machine_description());
+    println!(
+        "{:<34} {:>9} {:>9} {:>9} {:>9} {:>7}",
+        "measurement", "requests", "req/s", "p50 ms", "p99 ms", "errors"
+    );
+
+    let overview: MakeRequest = {
+        let ids = Arc::new(ids);
+        let authorization = authorization.clone();
+        Arc::new(move |client, n| {
+            let id = &ids[(client * 7919 + n * 104_729) % ids.len()];
+            Ok(
+                http::Request::get(format!("/api/v1/customers/{id}/overview"))
+                    .header("authorization", authorization.as_str())
+                    .body(Full::new(Bytes::new()))?,
+            )
+        })
+    };
+    run_load(address, overview.clone(), 4, Duration::ZERO, 100).await?;
+    report(
+        "overview, c=16",
+        run_load(address, overview, CLIENTS, duration, usize::MAX).await?,
+    );
+
+    let nonce = std::process::id();
+    let create: MakeRequest = {
+        let authorization = authorization.clone();
+        Arc::new(move |client, n| {
+            let body = serde_json::json!({
+                "name": format!("Bench {nonce}c{client}n{n} 商贸有限公司"),
+                "phone": format!("17{:02}{:03}{:05}", client, nonce % 1000, n),
+                "contacts": [{"name": format!("联系人 {client} {n}")}],
+            });
+            Ok(http::Request::post("/api/v1/customers")
+                .header("authorization", authorization.as_str())
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(body.to_string())))?)
+        })
+    };
+    report(
+        "create customer (dedup), c=16",
+        run_load(address, create, CLIENTS, duration, usize::MAX).await?,
+    );
+
+    let csv = import_file(nonce);
+    let started = Instant::now();
+    let (status, answer) = post_csv(address, &authorization, csv).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    if status != 200 {
+        bail!(
+            "the import answered {status}: {}",
+            String::from_utf8_lossy(&answer[..answer.len().min(500)])
+        );
+    }
+    let report: serde_json::Value = serde_json::from_slice(&answer).context("import report")?;
+    println!(
+        "CSV import of {IMPORT_ROWS} customers: {seconds:.1} s ({:.0} rows/s); created {}, merged {}, rejected {}",
+        IMPORT_ROWS as f64 / seconds,
+        report["created"],
+        report["merged"],
+        report["rejected"]
+    );
+
+    let _ = stop_tx.send(());
+    server.await??;
+    Ok(())
+}
+
+fn report(name: &str, load: Load) {
+    let mut latencies = load.latencies_micros;
+    let rate = latencies.len() as f64 / load.elapsed.as_secs_f64();
+    println!(
+        "{name:<34} {:>9} {rate:>9.0} {:>9.2} {:>9.2} {:>7}",
+        latencies.len(),
+        percentile(&mut latencies, 50.0) as f64 / 1000.0,
+        percentile(&mut latencies, 99.0) as f64 / 1000.0,
+        load.errors
+    );
+}
+
+/// Ids of customers spread over the store, read through the list API.
+async fn sample_customers(host: &Arc<Host>, authorization: &str) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..SAMPLE_PAGES {
+        let route = match &cursor {
+            Some(c) => format!(
+                "/api/v1/customers?limit=200&cursor={}",
+                c.replace('|', "%7C")
+            ),
+            None => "/api/v1/customers?limit=200".to_owned(),
+        };
+        let (status, body) = host
+            .call(
+                "GET",
+                &route,
+                &[("authorization", authorization)],
+                Bytes::new(),
+            )
+            .await?;
+        if !status.is_success() {
+            bail!(
+                "listing customers answered {status}: {}",
+                String::from_utf8_lossy(&body)
+            );
+        }
+        let page: serde_json::Value = serde_json::from_slice(&body)?;
+        for item in page["items"].as_array().into_iter().flatten() {
+            if let Some(id) = item["id"].as_str() {
+                ids.push(id.to_owned());
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    Ok(ids)
+}
+
+/// A CSV file of new customers, each unique by name, phone and e-mail.
+fn import_file(nonce: u32) -> Bytes {
+    let mut csv = String::from("name,phone,email,tags,contact_name,street,city\n");
+    for i in 0..IMPORT_ROWS {
+        csv.push_str(&format!(
+            "导入客户 {nonce}-{i} 有限公司,16{:03}{:06},import{nonce}.{i}@bench.example,import;bench,联系人 {i},建设路 {i} 号,上海\n",
+            nonce % 1000,
+            i
+        ));
+    }
+    Bytes::from(csv)
+}
+
+async fn post_csv(
+    address: std::net::SocketAddr,
+    authorization: &str,
+    csv: Bytes,
+) -> Result<(u16, Bytes)> {
+    let stream = TcpStream::connect(address).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let request = http::Request::post("/api/v1/customers/import")
+        .header(http::header::HOST, address.to_string())
+        .header("authorization", authorization)
+        .header("content-type", "text/csv")
+        .body(Full::new(csv))?;
+    let response = sender.send_request(request).await?;
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok((status, body))
+}
