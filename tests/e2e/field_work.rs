@@ -463,7 +463,7 @@ fn merging_duplicates_keeps_every_order_visit_and_audit_entry_after_a_faithful_d
     assert_eq!(preview["dry_run"], true);
     assert_eq!(
         preview["moved"],
-        json!({"contacts": 1, "addresses": 0, "orders": 1, "activities": 1, "leads": 0, "opportunities": 0, "tasks": 0})
+        json!({"contacts": 1, "addresses": 0, "orders": 1, "activities": 1, "leads": 0, "opportunities": 0, "tasks": 0, "service_requests": 0})
     );
     assert_eq!(preview["survivor"]["tier"], "gold", "the higher tier");
     assert_eq!(

@@ -18,20 +18,30 @@ fn routed() -> BTreeSet<(String, String)> {
     let source = std::fs::read_to_string(repo_root().join("components/intake/src/lib.rs"))
         .expect("intake source");
     let mut routes = BTreeSet::new();
+    // `Route::get(\n "/path",` may be wrapped by rustfmt: read the method up to `(`, then the
+    // first string literal after it.
+    for piece in source.split("Route::").skip(1) {
+        let Some((method, rest)) = piece.split_once('(') else {
+            continue;
+        };
+        let Some(path) = rest
+            .trim_start()
+            .strip_prefix('"')
+            .and_then(|r| r.split('"').next())
+        else {
+            continue;
+        };
+        let path = path
+            .split('/')
+            .map(|s| {
+                s.strip_prefix(':')
+                    .map_or(s.to_owned(), |p| format!("{{{p}}}"))
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        routes.insert((method.trim().to_owned(), path));
+    }
     for line in source.lines().map(str::trim) {
-        if let Some(rest) = line.strip_prefix("Route::") {
-            let (method, rest) = rest.split_once("(\"").expect("Route::method(\"path\"");
-            let path = rest.split('"').next().expect("path");
-            let path = path
-                .split('/')
-                .map(|s| {
-                    s.strip_prefix(':')
-                        .map_or(s.to_owned(), |p| format!("{{{p}}}"))
-                })
-                .collect::<Vec<_>>()
-                .join("/");
-            routes.insert((method.to_owned(), path));
-        }
         if line.starts_with("\"/api/v1/") && line.contains("=> return csv_files::") {
             let path = line
                 .trim_start_matches('"')

@@ -460,3 +460,160 @@ fn leads_change_state_once_and_bad_input_names_the_field() {
         404
     );
 }
+
+#[test]
+fn scenario_c_from_a_visit_to_a_service_request_and_a_won_deal_with_an_existing_customer() {
+    let app = TestApp::start_app_at(MONDAY);
+    let product = product(&app);
+    let manager = app.create_staff("Li Na", "sales_gm");
+    let rep = app.create_staff("Wang Wei", "rep");
+    let retailer = ok(
+        app.post_json(
+            "/api/v1/customers",
+            Some(&rep.token),
+            &json!({"name": "杭州百货商店", "contacts": [{"name": "刘店长"}], "addresses": [{"street": "延安路 100 号", "city": "杭州"}]}),
+        ),
+        201,
+    )["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    // (1)(2) The rep visits the retailer: checks stock, replaces bad goods, notes the rival.
+    let visit = ok(
+        app.post_json(
+            "/api/v1/activities",
+            Some(&rep.token),
+            &json!({"customer_id": retailer, "type": "visit", "occurred_at": "2026-11-22T15:00:00+08:00",
+                    "notes": "shelf stock low; 3 tubes leaking", "requests": "wants the new serum line",
+                    "competitor_activity": "rival brand runs 20% off"}),
+        ),
+        201,
+    );
+    assert_eq!(visit["location"], "延安路 100 号, 杭州");
+
+    // (3) What the visit turned up becomes leads: one for a sale, one for service.
+    let lead = |message: &str| {
+        ok(
+            app.post_json(
+                "/api/v1/leads",
+                Some(&rep.token),
+                &json!({"name": "刘店长", "source": "visit", "customer_id": retailer, "message": message}),
+            ),
+            201,
+        )["id"]
+            .as_str()
+            .expect("lead id")
+            .to_owned()
+    };
+    let sale_lead = lead("new serum line for the spring season");
+    let service_lead = lead("3 tubes of cream arrived leaking");
+    let service = ok(
+        app.post_json(
+            &format!("/api/v1/leads/{service_lead}/service-request"),
+            Some(&rep.token),
+            &json!({"kind": "replacement", "summary": "replace 3 leaking tubes of HM-CREAM-50"}),
+        ),
+        201,
+    );
+    assert!(service["id"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("srq_")));
+    assert_eq!(
+        (service["customer_id"].as_str(), service["status"].as_str()),
+        (Some(retailer.as_str()), Some("open"))
+    );
+    let opportunity = ok(
+        app.post_json(
+            &format!("/api/v1/leads/{sale_lead}/qualify"),
+            Some(&rep.token),
+            &json!({"title": "Serum line, spring", "expected_value": 500_000}),
+        ),
+        201,
+    );
+    let opportunity_id = opportunity["id"].as_str().expect("id").to_owned();
+    assert_eq!(opportunity["customer_id"], retailer.as_str());
+
+    // (4)(5) The manager assigns the follow-up; the rep does it and reports back.
+    let task = assign(
+        &app,
+        &manager,
+        json!({"title": "Send the serum samples", "subject_kind": "opportunity", "subject_id": opportunity_id,
+               "assignee_id": rep.id, "opinion": "bring the spring price list", "due_at": "2026-11-25"}),
+    );
+    assert_eq!(
+        task["customer_id"],
+        retailer.as_str(),
+        "the task lands on the customer's timeline"
+    );
+    ok(
+        app.post_json(
+            &format!(
+                "/api/v1/tasks/{}/report",
+                task["id"].as_str().unwrap_or_default()
+            ),
+            Some(&rep.token),
+            &json!({"outcome": "succeeded", "report": "samples delivered, order promised"}),
+        ),
+        200,
+    );
+
+    // (6) Won: the order goes to the existing customer; no new customer is made.
+    let won = ok(
+        app.post_json(
+            &format!("/api/v1/opportunities/{opportunity_id}/win"),
+            Some(&rep.token),
+            &json!({"lines": [{"product_id": product, "quantity": 40}]}),
+        ),
+        201,
+    );
+    assert_eq!(won["customer_created"], false);
+    assert_eq!(won["order"]["customer_id"], retailer.as_str());
+    let overview = ok(
+        app.get_as(
+            &format!("/api/v1/customers/{retailer}/overview"),
+            &manager.token,
+        ),
+        200,
+    );
+    assert_eq!(overview["metrics"]["order_count"], 1);
+    let mut kinds: Vec<&str> = overview["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap_or(""))
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["order", "task", "visit"]);
+
+    // Service is for customers: a lead without one cannot become a service request.
+    let stranger = ok(
+        app.post_json(
+            "/api/v1/leads",
+            Some(&rep.token),
+            &json!({"name": "Walk-in", "source": "phone", "phone": "139 0000 2222"}),
+        ),
+        201,
+    );
+    let refused = app.post_json(
+        &format!(
+            "/api/v1/leads/{}/service-request",
+            stranger["id"].as_str().unwrap_or_default()
+        ),
+        Some(&rep.token),
+        &json!({"kind": "repair", "summary": "broken pump"}),
+    );
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    let bad_kind = app.post_json(
+        &format!(
+            "/api/v1/leads/{}/service-request",
+            stranger["id"].as_str().unwrap_or_default()
+        ),
+        Some(&rep.token),
+        &json!({"kind": "hug", "summary": "x"}),
+    );
+    assert_eq!(
+        (bad_kind.status, bad_kind.json()["field"].as_str()),
+        (422, Some("kind"))
+    );
+}

@@ -474,6 +474,7 @@ pub fn merge(req: &Request, params: &Params) -> ApiResult {
                 "contacts": m.contacts, "addresses": m.addresses, "orders": m.orders,
                 "activities": m.activities, "leads": m.leads,
                 "opportunities": m.opportunities, "tasks": m.tasks,
+                "service_requests": m.service_requests,
             },
             "survivor": CustomerView::from(outcome.survivor),
         }),

@@ -54,6 +54,10 @@ const ROUTES: &[Route] = &[
     Route::get("/api/v1/leads/:id", sales::get_lead),
     Route::post("/api/v1/leads/:id/qualify", sales::qualify_lead),
     Route::post("/api/v1/leads/:id/disqualify", sales::disqualify_lead),
+    Route::post(
+        "/api/v1/leads/:id/service-request",
+        sales::qualify_as_service,
+    ),
     Route::get("/api/v1/opportunities/:id", sales::get_opportunity),
     Route::post("/api/v1/opportunities/:id/stage", sales::move_opportunity),
     Route::post("/api/v1/opportunities/:id/win", sales::win_opportunity),

@@ -2,7 +2,7 @@
 //! `POST /api/v1/leads/capture`) and opportunities (`/api/v1/opportunities/:id…`).
 
 use crate::orders::{LineBody, OrderView};
-use crm_guest::names::{self, LeadSource, LeadStatus, Stage};
+use crm_guest::names::{self, LeadSource, LeadStatus, ServiceKind, Stage};
 use crm_guest::request::{credential, json, json_body, query};
 use crm_guest::sales::{self, Lead, LeadQuery, NewLead, Opportunity, Qualification, WebLead, Win};
 use crm_guest::{ApiResult, Params};
@@ -291,4 +291,34 @@ pub fn lose_opportunity(req: &Request, params: &Params) -> ApiResult {
     let body: Reason = json_body(req)?;
     let opportunity = sales::lose_opportunity(&who, params.get("id"), &body.reason)?;
     Ok(json(200, &OpportunityView::from(opportunity)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceBody {
+    kind: String,
+    summary: String,
+}
+
+/// `POST /api/v1/leads/:id/service-request`: the lead turns out to need service, not a sale; it
+/// becomes a service request of its customer, which escalation works.
+pub fn qualify_as_service(req: &Request, params: &Params) -> ApiResult {
+    let who = credential(req)?;
+    let body: ServiceBody = json_body(req)?;
+    let kind = names::parse::<ServiceKind>("kind", &body.kind)?;
+    let request =
+        sales::qualify_lead_as_service(&who, params.get("id"), kind.into(), &body.summary)?;
+    Ok(json(
+        201,
+        &serde_json::json!({
+            "id": request.id,
+            "customer_id": request.customer_id,
+            "lead_id": request.lead_id,
+            "kind": ServiceKind::from(request.kind).as_str(),
+            "summary": request.summary,
+            "status": request.status,
+            "created_by": request.created_by,
+            "created_at": request.created_at,
+        }),
+    ))
 }

@@ -975,6 +975,7 @@ const CUSTOMER_RECORDS: &[(&str, &str)] = &[
     ("lead", "leads"),
     ("opportunity", "opportunities"),
     ("task", "tasks"),
+    ("service_request", "service_requests"),
 ];
 
 /// The survivor's fields after taking in the merged customer's: its own where set, the
@@ -1113,6 +1114,7 @@ pub fn merge_customers(
                 activities: count("activities"),
                 leads: count("leads"),
                 opportunities: count("opportunities"),
+                service_requests: count("service_requests"),
                 tasks: count("tasks"),
             },
             dry_run,

@@ -30,6 +30,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_visit_checks",
         include_str!("../migrations/0006_visit_checks.sql"),
     ),
+    (
+        "0007_service_requests",
+        include_str!("../migrations/0007_service_requests.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

@@ -327,6 +327,17 @@ impl sales_api::Guest for Records {
         })
     }
 
+    fn qualify_lead_as_service(
+        who: Credential,
+        lead_id: String,
+        kind: sales_api::ServiceKind,
+        summary: String,
+    ) -> Result<sales_api::ServiceRequest, Error> {
+        with_actor(&who, |db, actor| {
+            sales::qualify_lead_as_service(db, actor, &lead_id, kind, &summary)
+        })
+    }
+
     fn get_opportunity(who: Credential, id: String) -> Result<sales_api::Opportunity, Error> {
         with_actor(&who, |db, actor| sales::get_opportunity(db, actor, &id))
     }

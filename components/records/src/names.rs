@@ -115,3 +115,15 @@ crm_domain::bridge_enum!(
         NoAnswer
     }
 );
+
+use crate::exports::crm::records::sales::ServiceKind as WitServiceKind;
+use crm_domain::sales::ServiceKind;
+crm_domain::bridge_enum!(
+    WitServiceKind,
+    ServiceKind {
+        Replacement,
+        Repair,
+        Refund,
+        Other
+    }
+);

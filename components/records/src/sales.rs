@@ -11,7 +11,8 @@ use crate::exports::crm::records::customers::{
 use crate::exports::crm::records::orders::{NewOrder, OrderChannel};
 use crate::exports::crm::records::sales::{
     Lead, LeadPage, LeadQuery, LeadSource as WitLeadSource, LeadStatus as WitLeadStatus, NewLead,
-    Opportunity, Qualification, Stage as WitStage, WebLead, Win, Won,
+    Opportunity, Qualification, ServiceKind as WitServiceKind, ServiceRequest, Stage as WitStage,
+    WebLead, Win, Won,
 };
 use crate::exports::crm::records::types::Error;
 use crate::names::stored;
@@ -21,7 +22,7 @@ use crm_domain::customer::{parse_required_text, parse_text};
 use crm_domain::orders::parse_unit_price;
 use crm_domain::role::Role;
 use crm_domain::sales::{
-    spam_reason, LeadSource, LeadStatus, Stage, CAPTURE_LIMIT, CAPTURE_WINDOW_SECONDS,
+    spam_reason, LeadSource, LeadStatus, ServiceKind, Stage, CAPTURE_LIMIT, CAPTURE_WINDOW_SECONDS,
 };
 use crm_domain::staff::DisplayName;
 use spin_sdk::sqlite3::{RowResult, Value};
@@ -661,5 +662,61 @@ pub fn win_opportunity(db: &Db, actor: &Actor, id: &str, input: Win) -> Result<W
             order,
             customer_created,
         })
+    })
+}
+
+pub fn qualify_lead_as_service(
+    db: &Db,
+    actor: &Actor,
+    lead_id: &str,
+    kind: WitServiceKind,
+    summary: &str,
+) -> Result<ServiceRequest, Error> {
+    actor.require(Role::works_with_customers, "qualify leads")?;
+    let summary = parse_required_text("summary", summary, 2000)?;
+    let id = secrets::new_id("srq")?;
+    db.transaction(|db| {
+        let before = new_lead_for_change(db, lead_id)?;
+        let Some(customer_id) = before.customer_id.clone() else {
+            return Err(Error::Conflict(format!(
+                "lead {lead_id} is not linked to a customer; service is for customers — qualify \
+                 it as an opportunity, or record the customer and link the lead first"
+            )));
+        };
+        customers::load(db, &customer_id)?;
+        let request = ServiceRequest {
+            id: id.clone(),
+            customer_id,
+            lead_id: Some(lead_id.to_owned()),
+            kind,
+            summary: summary.clone(),
+            status: "open".into(),
+            created_by: actor.id().to_owned(),
+            created_at: db::now(),
+        };
+        db.exec(
+            "INSERT INTO service_request (id, customer_id, lead_id, kind, summary, status, created_by, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            &[
+                Value::Text(request.id.clone()),
+                Value::Text(request.customer_id.clone()),
+                Value::Text(lead_id.to_owned()),
+                Value::Text(ServiceKind::from(kind).as_str().into()),
+                Value::Text(request.summary.clone()),
+                Value::Text(request.status.clone()),
+                Value::Text(request.created_by.clone()),
+                Value::Text(request.created_at.clone()),
+            ],
+        )?;
+        let mut after = before.clone();
+        after.status = WitLeadStatus::Qualified;
+        update_lead(db, &after)?;
+        audit::record(db, actor, "lead.qualify", "lead", lead_id, Some(lead_json(&before)), Some(lead_json(&after)))?;
+        let json = serde_json::json!({
+            "id": request.id, "customer_id": request.customer_id, "lead_id": lead_id,
+            "kind": ServiceKind::from(kind).as_str(), "summary": request.summary, "status": request.status,
+        });
+        audit::record(db, actor, "service_request.create", "service_request", &request.id, None, Some(json))?;
+        Ok(request)
     })
 }

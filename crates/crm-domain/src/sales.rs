@@ -40,6 +40,16 @@ impl Stage {
 }
 
 crate::named_enum! {
+    /// What kind of service work a lead turns out to need.
+    pub enum ServiceKind as "service kind" {
+        Replacement = "replacement",
+        Repair = "repair",
+        Refund = "refund",
+        Other = "other",
+    }
+}
+
+crate::named_enum! {
     /// What a task is about.
     pub enum SubjectKind as "subject kind" {
         Lead = "lead",

@@ -115,3 +115,15 @@ crm_domain::bridge_enum!(
         NoAnswer
     }
 );
+
+use crate::bindings::crm::records::sales::ServiceKind as WitServiceKind;
+pub use crm_domain::sales::ServiceKind;
+crm_domain::bridge_enum!(
+    WitServiceKind,
+    ServiceKind {
+        Replacement,
+        Repair,
+        Refund,
+        Other
+    }
+);
