@@ -74,3 +74,41 @@ macro_rules! bridge_enum {
         }
     };
 }
+
+/// Bridges every WIT enum of `crm:records` to its domain enum, once for each crate that has
+/// bindings: `bridge_records_enums!(crate::exports::crm::records)` in records,
+/// `bridge_records_enums!(crate::bindings::crm::records)` in the guest adapter. A new enum in
+/// the WIT is added here, and both sides get it.
+#[macro_export]
+macro_rules! bridge_records_enums {
+    ($($wit:ident)::+) => {
+        mod records_enum_bridges {
+            use $($wit)::+::activities::ActivityKind as WitActivityKind;
+            use $($wit)::+::customers::{CustomerKind as WitCustomerKind, Tier as WitTier};
+            use $($wit)::+::sales::{
+                LeadSource as WitLeadSource, LeadStatus as WitLeadStatus,
+                ServiceKind as WitServiceKind, Stage as WitStage,
+            };
+            use $($wit)::+::tasks::{SubjectKind as WitSubjectKind, TaskStatus as WitTaskStatus};
+            use $($wit)::+::types::Role as WitRole;
+            use $($wit)::+::verification::CheckOutcome as WitCheckOutcome;
+            use $crate::activity::ActivityKind;
+            use $crate::customer::{CustomerKind, Tier};
+            use $crate::role::Role;
+            use $crate::sales::{LeadSource, LeadStatus, ServiceKind, Stage, SubjectKind, TaskStatus};
+            use $crate::verification::CheckOutcome;
+
+            $crate::bridge_enum!(WitRole, Role { Rep, Agent, ServiceLead, SalesGm, Admin, Ops });
+            $crate::bridge_enum!(WitTier, Tier { Standard, Silver, Gold, Platinum });
+            $crate::bridge_enum!(WitCustomerKind, CustomerKind { Company, Person });
+            $crate::bridge_enum!(WitActivityKind, ActivityKind { Visit, Call, Email, Fax, Web });
+            $crate::bridge_enum!(WitLeadSource, LeadSource { Web, Phone, Visit, Referral, Event, Other });
+            $crate::bridge_enum!(WitLeadStatus, LeadStatus { New, Qualified, Disqualified });
+            $crate::bridge_enum!(WitStage, Stage { Prospecting, Proposal, Negotiation, Won, Lost });
+            $crate::bridge_enum!(WitSubjectKind, SubjectKind { Lead, Opportunity, Customer });
+            $crate::bridge_enum!(WitTaskStatus, TaskStatus { Open, Succeeded, Failed, Redo });
+            $crate::bridge_enum!(WitCheckOutcome, CheckOutcome { Confirmed, NotConfirmed, NoAnswer });
+            $crate::bridge_enum!(WitServiceKind, ServiceKind { Replacement, Repair, Refund, Other });
+        }
+    };
+}
