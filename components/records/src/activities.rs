@@ -259,9 +259,7 @@ pub fn list_activities(
     query: ActivityQuery,
 ) -> Result<ActivityPage, Error> {
     actor.require(Role::works_with_customers, "see contacts")?;
-    if !(1..=200).contains(&query.limit) {
-        return Err(db::invalid("limit", "must be between 1 and 200"));
-    }
+    db::check_limit("limit", query.limit, 200)?;
     let (after_at, after_id) = db::parse_cursor(query.cursor.as_deref())?;
     let found = db.query(
         &format!(

@@ -49,9 +49,7 @@ pub fn record_as(
 
 pub fn read_log(db: &Db, actor: &Actor, query: AuditQuery) -> Result<AuditPage, Error> {
     actor.require(Role::oversees, "read the audit log")?;
-    if !(1..=500).contains(&query.limit) {
-        return Err(db::invalid("limit", "must be between 1 and 500"));
-    }
+    db::check_limit("limit", query.limit, 500)?;
     let before_seq = match &query.cursor {
         None => i64::MAX,
         Some(cursor) => cursor

@@ -404,9 +404,7 @@ pub fn get_customer(db: &Db, actor: &Actor, id: &str) -> Result<Customer, Error>
 
 pub fn list_customers(db: &Db, actor: &Actor, query: CustomerQuery) -> Result<CustomerPage, Error> {
     actor.require(Role::works_with_customers, "see customers")?;
-    if !(1..=200).contains(&query.limit) {
-        return Err(db::invalid("limit", "must be between 1 and 200"));
-    }
+    db::check_limit("limit", query.limit, 200)?;
     let (after_created, after_id) = db::parse_cursor(query.cursor.as_deref())?;
     let search = query
         .search
@@ -1312,9 +1310,7 @@ pub fn export_customers(
     limit: u32,
 ) -> Result<ExportPage, Error> {
     actor.require(Role::works_with_customers, "export customers")?;
-    if !(1..=1000).contains(&limit) {
-        return Err(db::invalid("limit", "must be between 1 and 1000"));
-    }
+    db::check_limit("limit", limit, 1000)?;
     let (after_created, after_id) = db::parse_cursor(cursor.as_deref())?;
     let found = db.query(
         &format!(

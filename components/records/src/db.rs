@@ -179,6 +179,15 @@ fn first_words(sql: &str) -> &str {
     &sql[..end]
 }
 
+/// Checks a page size given in the input field `field`: 1 up to `max`.
+pub fn check_limit(field: &str, limit: u32, max: u32) -> Result<(), Error> {
+    if (1..=max).contains(&limit) {
+        Ok(())
+    } else {
+        Err(invalid(field, format!("must be between 1 and {max}")))
+    }
+}
+
 /// Splits a page cursor into the sort key and id it continues after; `(NULL, NULL)` for the
 /// first page. Cursors are `<sort key>|<id>`, made by [`next_cursor`].
 pub fn parse_cursor(cursor: Option<&str>) -> Result<(Value, Value), Error> {

@@ -386,9 +386,7 @@ pub fn get_order(db: &Db, actor: &Actor, id: &str) -> Result<Order, Error> {
 
 pub fn list_orders(db: &Db, actor: &Actor, query: OrderQuery) -> Result<OrderPage, Error> {
     actor.require(Role::works_with_customers, "see orders")?;
-    if !(1..=200).contains(&query.limit) {
-        return Err(db::invalid("limit", "must be between 1 and 200"));
-    }
+    db::check_limit("limit", query.limit, 200)?;
     let (after_placed, after_id) = db::parse_cursor(query.cursor.as_deref())?;
     let found = db.query(
         &format!(

@@ -24,9 +24,7 @@ pub fn customer_overview(
     timeline_limit: u32,
 ) -> Result<CustomerOverview, Error> {
     actor.require(Role::works_with_customers, "see customers")?;
-    if !(1..=500).contains(&timeline_limit) {
-        return Err(db::invalid("timeline_limit", "must be between 1 and 500"));
-    }
+    db::check_limit("timeline_limit", timeline_limit, 500)?;
     let customer = customers::load(db, id)?;
     let orders = orders::order_summaries(db, id)?;
     let facts = orders

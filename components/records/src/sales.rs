@@ -346,9 +346,7 @@ pub fn get_lead(db: &Db, actor: &Actor, id: &str) -> Result<Lead, Error> {
 
 pub fn list_leads(db: &Db, actor: &Actor, query: LeadQuery) -> Result<LeadPage, Error> {
     actor.require(Role::works_with_customers, "see leads")?;
-    if !(1..=200).contains(&query.limit) {
-        return Err(db::invalid("limit", "must be between 1 and 200"));
-    }
+    db::check_limit("limit", query.limit, 200)?;
     let (after_created, after_id) = db::parse_cursor(query.cursor.as_deref())?;
     let found = db.query(
         &format!(

@@ -151,9 +151,7 @@ pub fn get_task(db: &Db, actor: &Actor, id: &str) -> Result<Task, Error> {
 
 pub fn list_tasks(db: &Db, actor: &Actor, query: TaskQuery) -> Result<TaskPage, Error> {
     actor.require(Role::works_with_customers, "see tasks")?;
-    if !(1..=200).contains(&query.limit) {
-        return Err(db::invalid("limit", "must be between 1 and 200"));
-    }
+    db::check_limit("limit", query.limit, 200)?;
     let assignee = if actor.role().manages_field_work() {
         query.assignee_id
     } else {
