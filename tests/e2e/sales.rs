@@ -617,3 +617,29 @@ fn scenario_c_from_a_visit_to_a_service_request_and_a_won_deal_with_an_existing_
         (422, Some("kind"))
     );
 }
+
+#[test]
+fn a_plain_html_form_can_post_a_lead() {
+    let app = TestApp::start_app();
+    let manager = app.create_staff("Li Na", "service_lead");
+    let form = app.post_bytes(
+        "/api/v1/leads/capture",
+        "unused",
+        "application/x-www-form-urlencoded",
+        b"name=%E9%99%88%E4%B8%BD&company=&email=chen%40example.com&message=call+me&website=",
+    );
+    assert_eq!(form.status, 202, "{}", form.body);
+    let leads = ok(app.get_as("/api/v1/leads", &manager.token), 200);
+    assert_eq!(leads["items"][0]["name"], "陈丽");
+    assert_eq!(leads["items"][0]["message"], "call me");
+    let unknown = app.post_bytes(
+        "/api/v1/leads/capture",
+        "unused",
+        "application/x-www-form-urlencoded",
+        b"name=x&email=x%40example.com&colour=red",
+    );
+    assert_eq!(
+        (unknown.status, unknown.json()["field"].as_str()),
+        (422, Some("colour"))
+    );
+}

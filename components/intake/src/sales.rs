@@ -3,7 +3,7 @@
 
 use crate::orders::{LineBody, OrderView};
 use crm_guest::names::{self, LeadSource, LeadStatus, ServiceKind, Stage};
-use crm_guest::request::{credential, json, json_body, query};
+use crm_guest::request::{credential, form_or_json_body, json, json_body, query};
 use crm_guest::sales::{self, Lead, LeadQuery, NewLead, Opportunity, Qualification, WebLead, Win};
 use crm_guest::{ApiResult, Params};
 use serde::{Deserialize, Serialize};
@@ -127,10 +127,11 @@ struct CaptureLead {
     website: String,
 }
 
-/// `POST /api/v1/leads/capture`: the public website form; no credential. Answers 202 both when
-/// the lead is kept and when it is dropped as spam, so that bots learn nothing.
+/// `POST /api/v1/leads/capture`: the public website form (form-encoded or JSON); no credential.
+/// Answers 202 both when the lead is kept and when it is dropped as spam, so that bots learn
+/// nothing.
 pub fn capture_lead(req: &Request, _params: &Params) -> ApiResult {
-    let body: CaptureLead = json_body(req)?;
+    let body: CaptureLead = form_or_json_body(req)?;
     // The sender's address as the host saw it; the port changes with every connection.
     let client_key = req
         .header("spin-client-addr")

@@ -61,6 +61,28 @@ fn field_in(message: &str) -> Option<String> {
         })
 }
 
+/// Parses a body sent by a plain HTML form (`application/x-www-form-urlencoded`) or as JSON.
+/// Public forms use this: a browser posts a form across origins without a CORS preflight.
+pub fn form_or_json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
+    let content_type = req
+        .header("content-type")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return json_body(req);
+    }
+    let body = req.body();
+    if body.len() > MAX_JSON_BODY {
+        return Err(Problem::new(413, "Payload too large")
+            .with_detail(format!("the body must be at most {MAX_JSON_BODY} bytes")));
+    }
+    serde_urlencoded::from_bytes(body).map_err(|e| {
+        let message = e.to_string();
+        let field = field_in(&message).unwrap_or_else(|| "body".into());
+        Problem::invalid(field, format!("bad form: {message}"))
+    })
+}
+
 /// Names the field serde complained about, where its message says which.
 fn json_problem(error: &serde_json::Error) -> Problem {
     let message = error.to_string();
