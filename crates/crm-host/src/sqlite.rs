@@ -58,6 +58,7 @@ impl DbPool {
             .connect()
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         pool.lock_idle().push(first);
+        spawn_checkpointer(&pool)?;
         Ok(pool)
     }
 
@@ -66,6 +67,9 @@ impl DbPool {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Checkpoints run on a thread of their own (see `spawn_checkpointer`), not inside a
+        // guest's COMMIT, where they would hold up every writer queued behind it.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         // Read pages through one shared memory map rather than a private cache per pooled
         // connection: with random ids every insert touches pages all over a large database.
         conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
@@ -96,6 +100,29 @@ impl DbPool {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// How often the checkpointer copies the WAL back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Starts the pool's checkpointer: a thread with a connection of its own that copies committed
+/// WAL frames into the database file (`PASSIVE`: it never blocks readers or writers) until the
+/// pool is dropped. What a commit wrote is durable in the WAL already; this only keeps the WAL
+/// short.
+fn spawn_checkpointer(pool: &Arc<DbPool>) -> Result<()> {
+    let conn = pool.connect()?;
+    let weak = Arc::downgrade(pool);
+    std::thread::Builder::new()
+        .name("crm-sqlite-checkpoint".into())
+        .spawn(move || loop {
+            std::thread::sleep(CHECKPOINT_EVERY);
+            let Some(pool) = weak.upgrade() else { return };
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                eprintln!("crm: checkpoint of {} failed: {e}", pool.path.display());
+            }
+        })
+        .context("cannot start the checkpoint thread")?;
+    Ok(())
 }
 
 /// A connection on loan from a [`DbPool`]; returned to it on drop.
