@@ -744,6 +744,27 @@ fn apply_patch(db: &Db, customer: &mut Customer, patch: CustomerPatch) -> Result
     Ok(())
 }
 
+/// Finishes a change to a customer that is already written: its dedup keys follow its new
+/// name, phones and e-mails, and the audit log gets the customer before and after.
+fn record_change(
+    db: &Db,
+    actor: &Actor,
+    action: &str,
+    before: &Customer,
+    after: &Customer,
+) -> Result<(), Error> {
+    replace_keys(db, after)?;
+    audit::record(
+        db,
+        actor,
+        action,
+        "customer",
+        &after.id,
+        Some(customer_json(before)),
+        Some(customer_json(after)),
+    )
+}
+
 /// Loads a customer for a change, checking the version the caller last saw.
 fn load_for_change(db: &Db, id: &str, expected_version: Option<u32>) -> Result<Customer, Error> {
     let customer = load(db, id)?;
@@ -780,16 +801,7 @@ pub fn update_customer(
         }
         touch(&mut after);
         update_row(db, &after)?;
-        replace_keys(db, &after)?;
-        audit::record(
-            db,
-            actor,
-            "customer.update",
-            "customer",
-            id,
-            Some(customer_json(&before)),
-            Some(customer_json(&after)),
-        )?;
+        record_change(db, actor, "customer.update", &before, &after)?;
         Ok(after)
     })
 }
@@ -830,16 +842,7 @@ pub fn add_contact(
         )?;
         update_row(db, &after)?;
         let after = load(db, customer_id)?;
-        replace_keys(db, &after)?;
-        audit::record(
-            db,
-            actor,
-            "customer.add_contact",
-            "customer",
-            customer_id,
-            Some(customer_json(&before)),
-            Some(customer_json(&after)),
-        )?;
+        record_change(db, actor, "customer.add_contact", &before, &after)?;
         Ok(contact)
     })
 }
@@ -1082,16 +1085,7 @@ pub fn merge_customers(
             "DELETE FROM customer_key WHERE customer_id = ?",
             &[Value::Text(merged_id.to_owned())],
         )?;
-        replace_keys(db, &after)?;
-        audit::record(
-            db,
-            actor,
-            "customer.merge",
-            "customer",
-            survivor_id,
-            Some(customer_json(&before)),
-            Some(customer_json(&after)),
-        )?;
+        record_change(db, actor, "customer.merge", &before, &after)?;
         audit::record(
             db,
             actor,
@@ -1236,16 +1230,7 @@ fn merge_row(db: &Db, actor: &Actor, existing_id: &str, row: &Customer) -> Resul
         }
     }
     let after = load(db, existing_id)?;
-    replace_keys(db, &after)?;
-    audit::record(
-        db,
-        actor,
-        "customer.import_merge",
-        "customer",
-        existing_id,
-        Some(customer_json(&before)),
-        Some(customer_json(&after)),
-    )
+    record_change(db, actor, "customer.import_merge", &before, &after)
 }
 
 pub fn import_customers(
