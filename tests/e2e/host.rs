@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::Command;
 
 /// `front` has stores, outbound to `allowed_port` and `*.spin.internal`, and a secret variable;
-/// `plain` has nothing; `back` is private.
+/// `plain` has nothing; `back` is private; `selfy` and `alt` may call the app itself, as
+/// `http://self` and `http://self.alt`.
 fn probe_manifest(dir: &Path, allowed_port: u16) -> std::path::PathBuf {
     let wasm = probe_wasm();
     let wasm = wasm.display();
@@ -38,6 +39,14 @@ component = "plain"
 route = {{ private = true }}
 component = "back"
 
+[[trigger.http]]
+route = "/selfy/..."
+component = "selfy"
+
+[[trigger.http]]
+route = "/alt/..."
+component = "alt"
+
 [component.front]
 source = "{wasm}"
 key_value_stores = ["default"]
@@ -57,6 +66,18 @@ name = "plain"
 source = "{wasm}"
 [component.back.variables]
 name = "back"
+
+[component.selfy]
+source = "{wasm}"
+allowed_outbound_hosts = ["http://self"]
+[component.selfy.variables]
+name = "selfy"
+
+[component.alt]
+source = "{wasm}"
+allowed_outbound_hosts = ["http://self.alt"]
+[component.alt.variables]
+name = "alt"
 "#
         ),
     )
@@ -80,9 +101,115 @@ fn exact_routes_beat_wildcards_and_unrouted_paths_are_404() {
     assert_eq!(app.get("/front/anything").json()["component"], "front");
     assert_eq!(app.get("/front/exact").json()["component"], "plain");
     assert_eq!(app.get("/plain/x/y").json()["component"], "plain");
+    // As on Spin: a bare 404, no body and no content type.
     let missing = app.get("/back/anything");
     assert_eq!(missing.status, 404);
-    assert_eq!(missing.content_type, "application/problem+json");
+    assert_eq!(missing.body, "");
+    assert_eq!(missing.content_type, "");
+}
+
+/// The id in an access-log line `crm: [req N] …`.
+fn request_id(line: &str) -> u64 {
+    line.strip_prefix("crm: [req ")
+        .and_then(|rest| rest.split(']').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no request id in {line:?}"))
+}
+
+#[test]
+fn the_host_answers_spins_well_known_paths_itself() {
+    let (app, _dir) = start_probe(1);
+    let health = app.get("/.well-known/spin/health");
+    assert_eq!(
+        (
+            health.status,
+            health.body.as_str(),
+            health.content_type.as_str()
+        ),
+        (200, "OK", "")
+    );
+    let info = app.get("/.well-known/spin/info");
+    assert_eq!(info.status, 200);
+    assert_eq!(info.content_type, "application/json");
+    // Pretty-printed, and without a version when the manifest has none.
+    assert_eq!(info.body, "{\n  \"name\": \"probe-app\"\n}");
+    let other = app.get("/.well-known/spin/other");
+    assert_eq!((other.status, other.body.as_str()), (404, ""));
+}
+
+/// Routes with parameters beside a literal and a wildcard, each on its own probe.
+fn param_manifest(dir: &Path) -> std::path::PathBuf {
+    let wasm = probe_wasm();
+    let wasm = wasm.display();
+    let mut text = String::from(
+        r#"
+spin_manifest_version = 2
+[application]
+name = "param-app"
+version = "1.2.3"
+"#,
+    );
+    for (route, component) in [
+        ("/items/:id", "param"),
+        ("/items/new", "literal"),
+        ("/items/...", "wild"),
+        ("/users/:user_id/posts/:post_id", "param"),
+    ] {
+        text.push_str(&format!(
+            "[[trigger.http]]\nroute = \"{route}\"\ncomponent = \"{component}\"\n"
+        ));
+    }
+    for component in ["param", "literal", "wild"] {
+        text.push_str(&format!(
+            "[component.{component}]\nsource = \"{wasm}\"\n[component.{component}.variables]\nname = \"{component}\"\n"
+        ));
+    }
+    write_manifest(dir, &text)
+}
+
+#[test]
+fn parameter_routes_are_matched_and_reported_as_on_spin() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = param_manifest(dir.path());
+    let app = TestApp::start(&manifest, &dir.path().join("state"), &[], &[]);
+    let routed = |path: &str| {
+        app.get(path).json()["component"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(routed("/items/new"), "literal");
+    assert_eq!(routed("/items/42"), "param");
+    assert_eq!(routed("/items/42/"), "param");
+    assert_eq!(routed("/items/42/extra"), "wild");
+    assert_eq!(routed("/items"), "wild");
+
+    let headers = app.get("/items/42?probe=headers").json();
+    assert_eq!(headers["spin-path-match-id"], "42", "{headers}");
+    assert_eq!(headers["spin-matched-route"], "/items/:id");
+    assert_eq!(headers["spin-component-route"], "/items/:id");
+    assert_eq!(headers["spin-raw-component-route"], "/items/:id");
+    assert_eq!(headers["spin-path-info"], "");
+    assert_eq!(headers["spin-base-path"], "/");
+    assert_eq!(
+        headers["spin-full-url"],
+        format!("{}/items/42?probe=headers", app.url)
+    );
+
+    // `:user_id` is `SPIN_PATH_MATCH_USER_ID`, a header `spin-path-match-user-id`.
+    let nested = app.get("/users/7/posts/9?probe=headers").json();
+    assert_eq!(nested["spin-path-match-user-id"], "7", "{nested}");
+    assert_eq!(nested["spin-path-match-post-id"], "9", "{nested}");
+
+    let wild = app.get("/items/42/extra?probe=headers").json();
+    assert_eq!(wild["spin-path-info"], "/42/extra");
+    assert!(wild.get("spin-path-match-id").is_none(), "{wild}");
+
+    let info = app.get("/.well-known/spin/info").json();
+    assert_eq!(
+        info,
+        serde_json::json!({"name": "param-app", "version": "1.2.3"})
+    );
 }
 
 #[test]
@@ -185,6 +312,100 @@ fn service_chaining_reaches_private_components_in_process() {
 }
 
 #[test]
+fn a_chained_callee_sees_the_headers_spin_gives_chained_requests() {
+    let (app, _dir) = start_probe(1);
+    // `plain` has public routes of its own; a chained request ignores them, as on Spin.
+    for callee in ["back", "plain"] {
+        let chained = app.get(&format!("/front/chain/{callee}/x/headers")).json();
+        assert_eq!(chained["status"], 200, "{chained}");
+        let seen: serde_json::Value =
+            serde_json::from_str(chained["body"].as_str().unwrap_or_default()).expect("json");
+        assert_eq!(
+            seen["spin-full-url"], "http://localhost/x/headers",
+            "{seen}"
+        );
+        assert_eq!(seen["spin-client-addr"], "0.0.0.0:0");
+        assert_eq!(seen["spin-matched-route"], "/...");
+        assert_eq!(seen["spin-raw-component-route"], "/...");
+        assert_eq!(seen["spin-component-route"], "");
+        assert_eq!(seen["spin-path-info"], "/x/headers");
+        assert_eq!(seen["spin-base-path"], "/");
+        assert!(seen.get("host").is_none(), "{seen}");
+    }
+    app.wait_for_line(|l| l.contains("] GET /... back 200 ") && l.contains("(chained from req "));
+}
+
+#[test]
+fn requests_to_the_app_itself_need_self_in_allowed_outbound_hosts() {
+    let (app, _dir) = start_probe(1);
+    let through_self = |caller: &str, url: &str| -> serde_json::Value {
+        let answer = app.get(&format!("/{caller}/outbound?url={url}")).json();
+        assert_eq!(answer["status"], 200, "{caller} -> {url}: {answer}");
+        serde_json::from_str(answer["body"].as_str().unwrap_or_default()).expect("json")
+    };
+    // A relative URL goes to the app's own listener, and is routed there like any request.
+    let seen = through_self("selfy", "/plain/headers");
+    let address = app.address();
+    assert_eq!(
+        seen["spin-full-url"],
+        format!("http://{address}/plain/headers")
+    );
+    assert_eq!(seen["spin-matched-route"], "/plain/...");
+    assert!(
+        seen["spin-client-addr"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("127.0.0.1:"),
+        "{seen}"
+    );
+    // `http://self.alt/…` names the app too, and either entry allows both forms.
+    through_self("selfy", "http://self.alt/plain/headers");
+    through_self("alt", "/plain/headers");
+    through_self("alt", "http://self.alt/plain/headers");
+
+    let denied = |caller: &str, url: &str| {
+        let answer = app.get(&format!("/{caller}/outbound?url={url}")).json();
+        assert!(
+            answer["status"].is_null() && answer["error"].is_string(),
+            "{caller} -> {url} should be denied: {answer}"
+        );
+    };
+    // `http://self/…` is an ordinary host name, which `http://self` does not allow.
+    denied("selfy", "http://self/plain/headers");
+    // Without a self entry, the app's own URLs are off limits like any other.
+    denied("front", "/plain/headers");
+    denied("front", "http://self.alt/plain/headers");
+    app.wait_for_line(|l| {
+        l.contains("A component tried to make an HTTP request to its own app but it does not have permission.")
+    });
+}
+
+#[test]
+fn guests_cannot_attach_database_files() {
+    let (app, dir) = start_probe(1);
+    let sql = |statement: &str| {
+        app.request("POST", "/front/sql", None, Some(statement.to_owned()))
+            .json()
+    };
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .expect("create a database file")
+        .execute_batch("CREATE TABLE secret (x); INSERT INTO secret VALUES ('s3cret');")
+        .expect("fill it");
+    let refused = sql(&format!("ATTACH '{}' AS other", other.display()));
+    assert_eq!(refused["io"], "not authorized", "{refused}");
+    let passwd = sql("ATTACH '/etc/passwd' AS p");
+    assert_eq!(passwd["io"], "not authorized", "{passwd}");
+    let in_memory = sql("ATTACH ':memory:' AS m");
+    assert!(
+        in_memory.get("io").is_none() && in_memory.get("error").is_none(),
+        "{in_memory}"
+    );
+    // The component's own database is untouched by the sandbox.
+    assert_eq!(sql("SELECT 1 AS one")["rows"], serde_json::json!([[1]]));
+}
+
+#[test]
 fn variables_come_from_the_manifest_and_the_environment() {
     let (app, _dir) = start_probe(1);
     assert_eq!(app.get("/front/variable/word").json()["value"], "s3cret");
@@ -219,11 +440,26 @@ fn every_request_gets_a_fresh_instance() {
 }
 
 #[test]
-fn a_trapping_component_gets_a_500_and_the_host_keeps_serving() {
+fn a_component_that_fails_before_answering_gets_an_empty_500_and_the_host_keeps_serving() {
     let (app, _dir) = start_probe(1);
     let trapped = app.get("/front/trap");
     assert_eq!(trapped.status, 500);
-    assert_eq!(trapped.content_type, "application/problem+json");
+    assert_eq!(
+        (trapped.body.as_str(), trapped.content_type.as_str()),
+        ("", "")
+    );
+    // The cause is in the log under the request's id, after what the guest printed.
+    let access = app.wait_for_line(|l| {
+        l.starts_with("crm: [req ") && l.contains("] GET /front/... front 500 ")
+    });
+    let id = request_id(&access);
+    app.wait_for_line(|l| l.starts_with(&format!("crm: [req {id}] error processing request")));
+    app.wait_for_line(|l| {
+        l.starts_with(&format!("[req {id}] ")) && l.contains("the probe was asked to trap")
+    });
+
+    let exited = app.get("/front/exit");
+    assert_eq!((exited.status, exited.body.as_str()), (500, ""));
     assert_eq!(app.get("/front/counter").status, 200);
 }
 
@@ -235,7 +471,108 @@ fn responses_carry_content_length_and_requests_are_logged() {
         reply.content_length.as_deref(),
         Some(reply.body.len().to_string().as_str())
     );
-    app.wait_for_line(|l| l.starts_with("crm: GET /front/... front 200 ") && l.ends_with("µs"));
+    app.wait_for_line(|l| {
+        l.starts_with("crm: [req ")
+            && l.contains("] GET /front/... front 200 ")
+            && l.ends_with("µs")
+    });
+}
+
+#[test]
+fn guest_output_lines_carry_the_request_id_of_the_access_log() {
+    let (app, _dir) = start_probe(1);
+    assert_eq!(app.get("/front/print/hello").json()["printed"], true);
+    let access = app.wait_for_line(|l| {
+        l.starts_with("crm: [req ") && l.contains("] GET /front/... front 200 ")
+    });
+    let id = request_id(&access);
+    app.wait_for_line(|l| l == format!("[req {id}] hello on stdout"));
+    // Written in two pieces, printed as one line.
+    app.wait_for_line(|l| l == format!("[req {id}] hello on stderr"));
+}
+
+/// The probe app with extra `crm up` arguments.
+fn start_probe_with(args: &[&str]) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = probe_manifest(dir.path(), 1);
+    let app = TestApp::start(
+        &manifest,
+        &dir.path().join("state"),
+        &[("SPIN_VARIABLE_SECRET_WORD", "s3cret")],
+        args,
+    );
+    (app, dir)
+}
+
+#[test]
+fn a_body_over_max_request_bytes_is_refused_before_the_component_handles_it() {
+    let (app, _dir) = start_probe_with(&["--max-request-bytes", "1024"]);
+    // Declared too large: 413 at once, without waiting for the body.
+    let declared = app.raw_exchange(
+        b"POST /front/sqlite HTTP/1.1\r\nhost: localhost\r\ncontent-length: 2048\r\nconnection: close\r\n\r\n",
+    );
+    assert!(declared.starts_with("HTTP/1.1 413"), "{declared}");
+    // Streamed past the limit: cut off there, and 413 too.
+    let chunk = "x".repeat(2048);
+    let streamed = app.raw_exchange(
+        format!(
+            "POST /front/sqlite HTTP/1.1\r\nhost: localhost\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n{:x}\r\n{chunk}\r\n0\r\n\r\n",
+            chunk.len()
+        )
+        .as_bytes(),
+    );
+    assert!(streamed.starts_with("HTTP/1.1 413"), "{streamed}");
+    // Neither POST counted; one within the limit does.
+    assert_eq!(app.get("/front/sqlite").json()["n"], 0);
+    let small = app.request("POST", "/front/sqlite", None, Some("x".repeat(100)));
+    assert_eq!(small.json()["n"], 1);
+    app.wait_for_line(|l| l.contains("] POST /front/... front 413 "));
+}
+
+#[test]
+fn max_instance_memory_limits_what_a_guest_can_allocate() {
+    let (app, _dir) = start_probe_with(&["--max-instance-memory", "32MiB"]);
+    assert_eq!(app.get("/front/alloc/4").json()["bytes"], 4 << 20);
+    let refused = app.get("/front/alloc/64");
+    assert_eq!((refused.status, refused.body.as_str()), (500, ""));
+    app.wait_for_line(|l| l.contains("instance memory limit exceeded"));
+    assert_eq!(app.get("/front/counter").status, 200);
+}
+
+#[test]
+fn requests_beyond_max_concurrent_requests_get_503_with_retry_after() {
+    let (app, _dir) = start_probe_with(&["--max-concurrent-requests", "1"]);
+    let url = app.url.clone();
+    let slow = std::thread::spawn(move || {
+        ureq::get(&format!("{url}/front/sleep/3000"))
+            .call()
+            .map(|r| r.status())
+            .unwrap_or_else(|e| panic!("the slow request failed: {e}"))
+    });
+    // Give the slow request the only instance before anything else asks.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut turned_away = None;
+    for _ in 0..20 {
+        let reply = app.get("/front/counter");
+        if reply.status == 503 {
+            turned_away = Some(reply);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let busy = turned_away.expect("a request while the only instance sleeps should get 503");
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    assert_eq!(slow.join().expect("slow request"), 200);
+    // The instance is gone a moment after its answer; then there is room again.
+    let mut status = 0;
+    for _ in 0..50 {
+        status = app.get("/front/counter").status;
+        if status == 200 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(status, 200);
 }
 
 #[test]
@@ -254,6 +591,9 @@ fn sqlite_data_survives_a_restart_and_sigterm_stops_cleanly() {
         2
     );
     assert!(first.stop().success(), "crm should exit 0 on SIGTERM");
+    // A clean stop copies the log into the database and empties it: no recovery at the next start.
+    let wal = std::fs::metadata(state.join("sqlite_db.db-wal")).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "the WAL should be empty after a clean stop");
     let second = TestApp::start(&manifest, &state, &env, &[]);
     assert_eq!(second.get("/front/sqlite").json()["n"], 2);
 }
@@ -398,6 +738,34 @@ fn an_unreachable_redis_stops_startup_with_a_clear_message() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot connect to Redis"), "{stderr}");
+}
+
+#[test]
+fn a_libsql_database_stops_startup_with_a_message_naming_spin() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = probe_manifest(dir.path(), 1);
+    let config = dir.path().join("runtime-config.toml");
+    std::fs::write(
+        &config,
+        "[sqlite_database.remote]\ntype = \"libsql\"\nurl = \"https://example.turso.io\"\ntoken = \"t0ken\"\n",
+    )
+    .expect("write");
+    let output = Command::new(crm_tests::crm())
+        .args(["up", "--listen", "127.0.0.1:0", "--from"])
+        .arg(&manifest)
+        .arg("--state-dir")
+        .arg(dir.path().join("state"))
+        .arg("--runtime-config-file")
+        .arg(&config)
+        .env("SPIN_VARIABLE_SECRET_WORD", "s3cret")
+        .output()
+        .expect("run crm");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("libsql") && stderr.contains("Spin"),
+        "{stderr}"
+    );
 }
 
 #[test]

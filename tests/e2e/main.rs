@@ -1,10 +1,13 @@
 //! End-to-end tests: every test starts `crm up` on `127.0.0.1:0` with its own state directory
-//! and talks to it over HTTP.
+//! and talks to it over HTTP, except `deploy`, which checks the files in `deploy/`.
 
 mod app;
+mod contract;
 mod csv;
 mod customers;
+mod deploy;
 mod field_work;
 mod host;
+mod idempotency;
 mod openapi;
 mod sales;

@@ -95,6 +95,8 @@ pub struct Reply {
     pub content_length: Option<String>,
     pub etag: Option<String>,
     pub location: Option<String>,
+    /// Every header, names in lower case.
+    pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
@@ -106,6 +108,14 @@ pub struct StaffLogin {
 }
 
 impl Reply {
+    /// The first value of a header (name in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -323,6 +333,14 @@ impl TestApp {
         let content_length = response.header("content-length").map(str::to_owned);
         let etag = response.header("etag").map(str::to_owned);
         let location = response.header("location").map(str::to_owned);
+        let headers = response
+            .headers_names()
+            .into_iter()
+            .filter_map(|name| {
+                let value = response.header(&name)?.to_owned();
+                Some((name.to_lowercase(), value))
+            })
+            .collect();
         let body = response
             .into_string()
             .unwrap_or_else(|e| panic!("{method} {path}: unreadable body: {e}"));
@@ -332,8 +350,34 @@ impl TestApp {
             content_length,
             etag,
             location,
+            headers,
             body,
         }
+    }
+
+    /// The `host:port` the app listens on.
+    pub fn address(&self) -> String {
+        self.url
+            .strip_prefix("http://")
+            .unwrap_or(&self.url)
+            .to_owned()
+    }
+
+    /// Sends `request` as written over a new connection and returns everything the server
+    /// sends back until it closes the connection: for requests an HTTP client library would not
+    /// send, such as a body shorter than its `content-length`. The request should carry
+    /// `connection: close`.
+    pub fn raw_exchange(&self, request: &[u8]) -> String {
+        let mut stream = std::net::TcpStream::connect(self.address())
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.url));
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("read timeout");
+        stream.write_all(request).expect("send the request");
+        let mut answer = Vec::new();
+        // A reset after the answer arrived still leaves the answer read so far.
+        let _ = stream.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
     }
 
     /// Stops with SIGTERM, as an operator would, and returns how the process exited.

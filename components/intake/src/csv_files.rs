@@ -3,14 +3,14 @@
 //! UTF-8 byte order mark first, so that Excel reads Chinese text correctly).
 
 use crm_domain::orders::major_units;
-use crm_guest::customers::{self, Customer, ImportRow, ImportStatus};
+use crm_guest::customers::{self, Customer, ImportOutcome, ImportRow, ImportStatus};
 use crm_guest::names::{CustomerKind, Tier};
 use crm_guest::orders::{self, OrderQuery};
 use crm_guest::request::{credential, json, query};
 use crm_guest::streaming::{self, respond};
 use crm_guest::types::Credential;
 use crm_guest::{ApiResult, Params, Problem};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Request, ResponseOutparam};
 
 /// The largest CSV file an import takes; larger ones get 413.
@@ -80,9 +80,46 @@ fn split_tags(cell: &str) -> Vec<String> {
         .collect()
 }
 
-/// `POST /api/v1/customers/import` with a `text/csv` body (UTF-8, with or without BOM) whose
-/// header names the columns. Answers with a report of every row: created, merged into the
+/// What an import did: how many rows went which way, and every row's outcome in file order.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// Rows that became new customers.
+    pub created: u32,
+    /// Rows merged into the customer they duplicate.
+    pub merged: u32,
+    /// Rows not imported; their `reason` says why.
+    pub rejected: u32,
+    /// Every data row (the header is row 1), in file order.
+    pub rows: Vec<ImportOutcome>,
+}
+
+impl ImportReport {
+    fn new(mut rows: Vec<ImportOutcome>) -> Self {
+        rows.sort_by_key(|r| r.row);
+        let count =
+            |status: ImportStatus| rows.iter().filter(|r| r.status == status).count() as u32;
+        Self {
+            created: count(ImportStatus::Created),
+            merged: count(ImportStatus::Merged),
+            rejected: count(ImportStatus::Rejected),
+            rows,
+        }
+    }
+}
+
+/// Imports customers from CSV with a dedup report.
+///
+/// The file is UTF-8, with or without BOM, and its header names the columns, those of the
+/// export: `name` is required; `id` and `created_at` are read over. Tags in one cell are
+/// separated by semicolons. Answers with a report of every row: created, merged into the
 /// customer it duplicates, or rejected with the reason.
+#[utoipa::path(post, path = "/api/v1/customers/import", tag = "customers",
+    request_body(content = String, content_type = "text/csv",
+        description = "The CSV file, a header line first"),
+    responses(
+        (status = 200, description = "What happened to each row", body = ImportReport),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn import(req: &Request, _params: &Params) -> ApiResult {
     let who = credential(req)?;
     let body = req.body();
@@ -139,12 +176,12 @@ pub fn import(req: &Request, _params: &Params) -> ApiResult {
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                report.push(outcome_json(
-                    row_number,
-                    "rejected",
-                    None,
-                    &format!("csv: {e}"),
-                ));
+                report.push(ImportOutcome {
+                    row: row_number,
+                    status: ImportStatus::Rejected,
+                    customer_id: None,
+                    reason: format!("csv: {e}"),
+                });
                 continue;
             }
         };
@@ -185,54 +222,32 @@ pub fn import(req: &Request, _params: &Params) -> ApiResult {
         }
     }
     import_chunk(&who, &mut chunk, &mut report)?;
-    report.sort_by_key(|r| r["row"].as_u64());
-    let count = |status: &str| report.iter().filter(|r| r["status"] == status).count();
-    Ok(json(
-        200,
-        &serde_json::json!({
-            "created": count("created"),
-            "merged": count("merged"),
-            "rejected": count("rejected"),
-            "rows": report,
-        }),
-    ))
+    Ok(json(200, &ImportReport::new(report)))
 }
 
 fn import_chunk(
     who: &Credential,
     chunk: &mut Vec<(u32, ImportRow)>,
-    report: &mut Vec<serde_json::Value>,
+    report: &mut Vec<ImportOutcome>,
 ) -> Result<(), Problem> {
     if chunk.is_empty() {
         return Ok(());
     }
     let (numbers, rows): (Vec<u32>, Vec<ImportRow>) = std::mem::take(chunk).into_iter().unzip();
     let outcomes = customers::import_customers(who, &rows, numbers[0])?;
+    // Records numbers the rows it got from `numbers[0]` on, but a row the CSV reader refused
+    // is not among them: the file's own row numbers are the ones to report.
     for (number, outcome) in numbers.into_iter().zip(outcomes) {
-        let status = match outcome.status {
-            ImportStatus::Created => "created",
-            ImportStatus::Merged => "merged",
-            ImportStatus::Rejected => "rejected",
-        };
-        report.push(outcome_json(
-            number,
-            status,
-            outcome.customer_id,
-            &outcome.reason,
-        ));
+        report.push(ImportOutcome {
+            row: number,
+            ..outcome
+        });
     }
     Ok(())
 }
 
-fn outcome_json(
-    row: u32,
-    status: &str,
-    customer_id: Option<String>,
-    reason: &str,
-) -> serde_json::Value {
-    serde_json::json!({ "row": row, "status": status, "customer_id": customer_id, "reason": reason })
-}
-
+/// The query of both exports, documented on each (the customer export takes no
+/// `customer_id`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExportQuery {
@@ -343,8 +358,18 @@ impl Export<'_> {
     }
 }
 
-/// `GET /api/v1/customers/export.csv?bom=true`: every customer, oldest first, with the main
-/// contact and first address, in the columns the import reads.
+/// Exports every customer as CSV.
+///
+/// Oldest first, with the main contact and first address, in the columns the import reads.
+/// Streamed; a failure after the first page cuts the file short.
+#[utoipa::path(get, path = "/api/v1/customers/export.csv", tag = "customers",
+    params(("bom" = Option<bool>, Query,
+        description = "Put a UTF-8 byte order mark first, so that Excel reads Chinese text correctly")),
+    responses(
+        (status = 200, description = "The CSV file, `customers.csv`", body = String,
+            content_type = "text/csv", headers(("content-disposition" = String))),
+        (status = "4XX", response = Problem),
+    ))]
 pub async fn export_customers(req: Request, out: ResponseOutparam) {
     let (who, q) = match export_request(&req) {
         Ok(parsed) => parsed,
@@ -372,8 +397,21 @@ pub async fn export_customers(req: Request, out: ResponseOutparam) {
         .await
 }
 
-/// `GET /api/v1/orders/export.csv?bom=true&customer_id=`: one line per order line, most recent
-/// order first; money in major units with two decimals.
+/// Exports order lines as CSV.
+///
+/// One line per order line, most recently placed order first; money in major units with two
+/// decimals. Streamed; a failure after the first page cuts the file short.
+#[utoipa::path(get, path = "/api/v1/orders/export.csv", tag = "orders",
+    params(
+        ("bom" = Option<bool>, Query,
+            description = "Put a UTF-8 byte order mark first, so that Excel reads Chinese text correctly"),
+        ("customer_id" = Option<String>, Query, description = "Only this customer's orders"),
+    ),
+    responses(
+        (status = 200, description = "The CSV file, `orders.csv`", body = String,
+            content_type = "text/csv", headers(("content-disposition" = String))),
+        (status = "4XX", response = Problem),
+    ))]
 pub async fn export_orders(req: Request, out: ResponseOutparam) {
     let (who, q) = match export_request(&req) {
         Ok(parsed) => parsed,

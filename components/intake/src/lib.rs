@@ -8,6 +8,7 @@ mod activities;
 mod csv_files;
 mod customers;
 mod demo;
+mod openapi;
 mod orders;
 mod sales;
 mod staff;
@@ -21,8 +22,7 @@ use spin_sdk::http::{IncomingRequest, Method, Request, Response, ResponseOutpara
 use spin_sdk::http_component;
 
 const ROUTES: &[Route] = &[
-    Route::get("/api/v1/health/intake", health),
-    Route::get("/api/v1/openapi.json", openapi),
+    Route::get("/api/v1/health/intake", health).public(),
     Route::get("/api/v1/me", staff::me),
     Route::get("/api/v1/staff", staff::list_staff),
     Route::post("/api/v1/staff", staff::create_staff),
@@ -50,7 +50,8 @@ const ROUTES: &[Route] = &[
     Route::post("/api/v1/activities/batch", activities::record_batch),
     Route::get("/api/v1/leads", sales::list_leads),
     Route::post("/api/v1/leads", sales::create_lead),
-    Route::post("/api/v1/leads/capture", sales::capture_lead),
+    Route::post("/api/v1/leads/capture", sales::capture_lead).public(),
+    Route::options("/api/v1/leads/capture", sales::capture_preflight).public(),
     Route::get("/api/v1/leads/:id", sales::get_lead),
     Route::post("/api/v1/leads/:id/qualify", sales::qualify_lead),
     Route::post("/api/v1/leads/:id/disqualify", sales::disqualify_lead),
@@ -86,6 +87,7 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     };
     if *req.method() == Method::Get {
         match req.path() {
+            crm_guest::openapi::PATH => return respond(out, openapi_document().await).await,
             "/api/v1/customers/export.csv" => return csv_files::export_customers(req, out).await,
             "/api/v1/orders/export.csv" => return csv_files::export_orders(req, out).await,
             _ => {}
@@ -94,23 +96,25 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     respond(out, dispatch(ROUTES, req)).await
 }
 
+/// Whether intake can reach its database: the schema version through records.
+#[utoipa::path(get, path = "/api/v1/health/intake", tag = "meta", operation_id = "health_intake", security(()),
+    responses((status = 200, description = "Healthy", body = crm_guest::HealthView),
+              (status = "5XX", response = Problem)))]
 fn health(_req: &Request, _params: &Params) -> ApiResult {
     crm_guest::health("intake")
 }
 
-/// The OpenAPI 3.1 description of this API; a test checks it against the routes above and
-/// against real responses.
-const OPENAPI: &str = include_str!("../openapi.json");
-
-fn openapi(_req: &Request, _params: &Params) -> ApiResult {
-    Ok(Response::builder()
-        .status(200)
-        .header("content-type", "application/json")
-        .body(OPENAPI)
-        .build())
-}
-
-/// The page size of list endpoints when the caller names none.
-fn default_limit() -> u32 {
-    50
+/// The whole staff API's OpenAPI document: intake's part and the other components' parts.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", operation_id = "openapi", security(()),
+    responses((status = 200, description = "This document", content_type = "application/json")))]
+async fn openapi_document() -> Response {
+    match crm_guest::openapi::whole(
+        <openapi::IntakeApi as utoipa::OpenApi>::openapi(),
+        openapi::OTHER_COMPONENTS,
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(problem) => problem.into(),
+    }
 }

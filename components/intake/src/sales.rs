@@ -1,136 +1,106 @@
 //! The sales funnel: leads (`/api/v1/leads…`, including the public website form at
 //! `POST /api/v1/leads/capture`) and opportunities (`/api/v1/opportunities/:id…`).
 
-use crate::orders::{LineBody, OrderView};
-use crm_guest::names::{self, LeadSource, LeadStatus, ServiceKind, Stage};
-use crm_guest::request::{credential, form_or_json_body, json, json_body, query};
-use crm_guest::sales::{self, Lead, LeadQuery, NewLead, Opportunity, Qualification, WebLead, Win};
-use crm_guest::{ApiResult, Params};
-use serde::{Deserialize, Serialize};
-use spin_sdk::http::Request;
+use crm_guest::request::{credential, form_or_json_body, idempotency_key, json, json_body, query};
+use crm_guest::sales::{self, Lead, LeadPage, Opportunity, ServiceRequest, Won};
+use crm_guest::views::sales::{
+    CaptureLead, CreateLead, ListLeads, MoveStage, Qualify, QualifyAsService, Reason, Received,
+    WinOpportunity,
+};
+use crm_guest::{ApiResult, Params, Problem};
+use spin_sdk::http::{Request, Response};
 
-#[derive(Serialize)]
-struct LeadView {
-    id: String,
-    name: String,
-    company: String,
-    phone: Option<String>,
-    email: Option<String>,
-    message: String,
-    source: &'static str,
-    status: &'static str,
-    customer_id: Option<String>,
-    owner_id: Option<String>,
-    disqualify_reason: String,
-    created_at: String,
-}
-
-impl From<Lead> for LeadView {
-    fn from(l: Lead) -> Self {
-        Self {
-            id: l.id,
-            name: l.name,
-            company: l.company,
-            phone: l.phone,
-            email: l.email,
-            message: l.message,
-            source: LeadSource::from(l.source).as_str(),
-            status: LeadStatus::from(l.status).as_str(),
-            customer_id: l.customer_id,
-            owner_id: l.owner_id,
-            disqualify_reason: l.disqualify_reason,
-            created_at: l.created_at,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct OpportunityView {
-    id: String,
-    title: String,
-    lead_id: Option<String>,
-    customer_id: Option<String>,
-    stage: &'static str,
-    expected_value: i64,
-    expected_close: Option<String>,
-    owner_id: Option<String>,
-    order_id: Option<String>,
-    lost_reason: String,
-    created_at: String,
-    updated_at: String,
-}
-
-impl From<Opportunity> for OpportunityView {
-    fn from(o: Opportunity) -> Self {
-        Self {
-            id: o.id,
-            title: o.title,
-            lead_id: o.lead_id,
-            customer_id: o.customer_id,
-            stage: Stage::from(o.stage).as_str(),
-            expected_value: o.expected_value,
-            expected_close: o.expected_close,
-            owner_id: o.owner_id,
-            order_id: o.order_id,
-            lost_reason: o.lost_reason,
-            created_at: o.created_at,
-            updated_at: o.updated_at,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateLead {
-    name: String,
-    #[serde(default)]
-    company: String,
-    phone: Option<String>,
-    email: Option<String>,
-    #[serde(default)]
-    message: String,
-    source: String,
-    customer_id: Option<String>,
-    owner_id: Option<String>,
-}
-
-/// `POST /api/v1/leads`: a lead entered by staff.
+/// Records a lead entered by staff.
+#[utoipa::path(post, path = "/api/v1/leads", tag = "sales",
+    request_body = CreateLead,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    responses(
+        (status = 201, description = "The lead", body = Lead),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn create_lead(req: &Request, _params: &Params) -> ApiResult {
     let who = credential(req)?;
-    let body: CreateLead = json_body(req)?;
-    let input = NewLead {
-        name: body.name,
-        company: body.company,
-        phone: body.phone,
-        email: body.email,
-        message: body.message,
-        source: names::parse::<LeadSource>("source", &body.source)?.into(),
-        customer_id: body.customer_id,
-        owner_id: body.owner_id,
-    };
-    let lead = sales::create_lead(&who, &input)?;
-    Ok(json(201, &LeadView::from(lead)))
+    let input = json_body::<CreateLead>(req)?.into_input()?;
+    let lead = sales::create_lead(&who, &input, idempotency_key(req).as_ref())?;
+    Ok(json(201, &lead))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CaptureLead {
-    name: String,
-    #[serde(default)]
-    company: String,
-    phone: Option<String>,
-    email: Option<String>,
-    #[serde(default)]
-    message: String,
-    /// The form's hidden field; people leave it empty.
-    #[serde(default)]
-    website: String,
-}
-
-/// `POST /api/v1/leads/capture`: the public website form (form-encoded or JSON); no credential.
-/// Answers 202 both when the lead is kept and when it is dropped as spam, so that bots learn
-/// nothing.
+/// The website's public lead form; no credential.
+///
+/// Takes the form form-encoded (a plain HTML form) or as JSON. Answers 202 both when the lead
+/// is kept and when it is dropped as spam, so that bots learn nothing; at most 5 per sender in
+/// 10 minutes. A page on an origin of the `lead_form_origins` variable may post it from script.
+#[utoipa::path(post, path = "/api/v1/leads/capture", tag = "sales", security(()),
+    request_body(content(
+        (CaptureLead = "application/json"),
+        (CaptureLead = "application/x-www-form-urlencoded"),
+    )),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    responses(
+        (status = 202, description = "Received (or dropped as spam)", body = Received,
+            headers(("access-control-allow-origin" = String,
+                description = "The request's `Origin`, when it may post the form"))),
+        (status = 429, description = "Too many from this sender", body = Problem,
+            content_type = "application/problem+json",
+            headers(("retry-after" = u32, description = "Seconds to wait"))),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn capture_lead(req: &Request, _params: &Params) -> ApiResult {
+    let mut response = capture(req).unwrap_or_else(Response::from);
+    if let Some(origin) = allowed_origin(req) {
+        response.set_header("access-control-allow-origin", origin);
+        response.set_header("vary", "origin");
+    }
+    Ok(response)
+}
+
+/// The CORS preflight of the public lead form.
+///
+/// A page on another origin asks before posting the form from script. Origins listed in the
+/// `lead_form_origins` variable (comma-separated, or `*`) may post; others get 403, and the
+/// browser keeps the post from being sent.
+#[utoipa::path(options, path = "/api/v1/leads/capture", tag = "sales", security(()),
+    params(("Origin" = String, Header, description = "The origin of the page with the form")),
+    responses(
+        (status = 204, description = "The origin may post the form",
+            headers(
+                ("access-control-allow-origin" = String, description = "The request's `Origin`"),
+                ("access-control-allow-methods" = String, description = "`POST`"),
+                ("access-control-allow-headers" = String, description = "`content-type, idempotency-key`"),
+                ("access-control-max-age" = u32, description = "Seconds a browser may keep this answer"),
+            )),
+        (status = 403, response = Problem),
+    ))]
+pub fn capture_preflight(req: &Request, _params: &Params) -> ApiResult {
+    let Some(origin) = allowed_origin(req) else {
+        return Err(Problem::new(403, "Forbidden")
+            .with_detail("this origin may not post the lead form; see lead_form_origins"));
+    };
+    Ok(Response::builder()
+        .status(204)
+        .header("access-control-allow-origin", origin)
+        .header("access-control-allow-methods", "POST")
+        .header(
+            "access-control-allow-headers",
+            "content-type, idempotency-key",
+        )
+        .header("access-control-max-age", "600")
+        .header("vary", "origin")
+        .build())
+}
+
+/// The request's `Origin` if the deployment lets it post the lead form.
+fn allowed_origin(req: &Request) -> Option<String> {
+    let origin = req.header("origin")?.as_str()?.trim();
+    let allowed = spin_sdk::variables::get("lead_form_origins").unwrap_or_default();
+    allowed
+        .split(',')
+        .map(str::trim)
+        .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+        .then(|| origin.to_owned())
+}
+
+fn capture(req: &Request) -> ApiResult {
     let body: CaptureLead = form_or_json_body(req)?;
     // The sender's address as the host saw it; the port changes with every connection.
     let client_key = req
@@ -138,188 +108,171 @@ pub fn capture_lead(req: &Request, _params: &Params) -> ApiResult {
         .and_then(|v| v.as_str())
         .map(|addr| addr.rsplit_once(':').map_or(addr, |(ip, _)| ip).to_owned())
         .unwrap_or_else(|| "unknown".into());
-    let input = WebLead {
-        name: body.name,
-        company: body.company,
-        phone: body.phone,
-        email: body.email,
-        message: body.message,
-        honeypot: body.website,
-    };
-    sales::capture_lead(&input, &client_key)?;
-    Ok(json(
-        202,
-        &serde_json::json!({ "status": "received", "message": "Thank you, we will be in touch." }),
-    ))
+    sales::capture_lead(&body.into(), &client_key, idempotency_key(req).as_ref())?;
+    Ok(json(202, &Received::THANKS))
 }
 
+/// A lead.
+#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "sales",
+    params(("id" = String, Path, description = "The lead's id")),
+    responses(
+        (status = 200, description = "The lead", body = Lead),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn get_lead(req: &Request, params: &Params) -> ApiResult {
     let lead = sales::get_lead(&credential(req)?, params.get("id"))?;
-    Ok(json(200, &LeadView::from(lead)))
+    Ok(json(200, &lead))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListLeads {
-    status: Option<String>,
-    owner_id: Option<String>,
-    #[serde(default = "crate::default_limit")]
-    limit: u32,
-    cursor: Option<String>,
-}
-
-/// `GET /api/v1/leads?status=&owner_id=&limit=&cursor=`: newest first.
+/// Leads, newest first.
+#[utoipa::path(get, path = "/api/v1/leads", tag = "sales",
+    params(ListLeads),
+    responses(
+        (status = 200, description = "A page of leads", body = LeadPage),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn list_leads(req: &Request, _params: &Params) -> ApiResult {
     let who = credential(req)?;
-    let q: ListLeads = query(req)?;
-    let page = sales::list_leads(
-        &who,
-        &LeadQuery {
-            status: q
-                .status
-                .map(|s| names::parse::<LeadStatus>("status", &s).map(Into::into))
-                .transpose()?,
-            owner_id: q.owner_id,
-            limit: q.limit,
-            cursor: q.cursor,
-        },
-    )?;
-    let items: Vec<LeadView> = page.items.into_iter().map(LeadView::from).collect();
-    Ok(json(
-        200,
-        &serde_json::json!({ "items": items, "next_cursor": page.next_cursor }),
-    ))
+    let lead_query = query::<ListLeads>(req)?.into_query()?;
+    let page = sales::list_leads(&who, &lead_query)?;
+    Ok(json(200, &page))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Qualify {
-    title: String,
-    #[serde(default)]
-    expected_value: i64,
-    expected_close: Option<String>,
-}
-
-/// `POST /api/v1/leads/:id/qualify`: the lead becomes an opportunity.
+/// Qualifies a new lead into an opportunity.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/qualify", tag = "sales",
+    request_body = Qualify,
+    params(
+        ("id" = String, Path, description = "The lead's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 201, description = "The opportunity", body = Opportunity,
+            headers(("location" = String))),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn qualify_lead(req: &Request, params: &Params) -> ApiResult {
     let who = credential(req)?;
     let body: Qualify = json_body(req)?;
-    let input = Qualification {
-        title: body.title,
-        expected_value: body.expected_value,
-        expected_close: body.expected_close,
-    };
-    let opportunity = sales::qualify_lead(&who, params.get("id"), &input)?;
-    let mut response = json(201, &OpportunityView::from(opportunity.clone()));
-    response.set_header(
-        "location",
-        format!("/api/v1/opportunities/{}", opportunity.id),
-    );
+    let opportunity = sales::qualify_lead(
+        &who,
+        params.get("id"),
+        &body.into(),
+        idempotency_key(req).as_ref(),
+    )?;
+    let location = format!("/api/v1/opportunities/{}", opportunity.id);
+    let mut response = json(201, &opportunity);
+    response.set_header("location", location);
     Ok(response)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Reason {
-    reason: String,
-}
-
-/// `POST /api/v1/leads/:id/disqualify` with a reason.
+/// Disqualifies a new lead, with a reason.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/disqualify", tag = "sales",
+    request_body = Reason,
+    params(("id" = String, Path, description = "The lead's id")),
+    responses(
+        (status = 200, description = "The lead, now disqualified", body = Lead),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn disqualify_lead(req: &Request, params: &Params) -> ApiResult {
     let who = credential(req)?;
     let body: Reason = json_body(req)?;
     let lead = sales::disqualify_lead(&who, params.get("id"), &body.reason)?;
-    Ok(json(200, &LeadView::from(lead)))
+    Ok(json(200, &lead))
 }
 
+/// An opportunity.
+#[utoipa::path(get, path = "/api/v1/opportunities/{id}", tag = "sales",
+    params(("id" = String, Path, description = "The opportunity's id")),
+    responses(
+        (status = 200, description = "The opportunity", body = Opportunity),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn get_opportunity(req: &Request, params: &Params) -> ApiResult {
     let opportunity = sales::get_opportunity(&credential(req)?, params.get("id"))?;
-    Ok(json(200, &OpportunityView::from(opportunity)))
+    Ok(json(200, &opportunity))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Move {
-    stage: String,
-    expected_value: Option<i64>,
-}
-
-/// `POST /api/v1/opportunities/:id/stage`: moves an open opportunity to another open stage.
+/// Moves an open opportunity to another open stage, optionally with a new expected value.
+#[utoipa::path(post, path = "/api/v1/opportunities/{id}/stage", tag = "sales",
+    request_body = MoveStage,
+    params(("id" = String, Path, description = "The opportunity's id")),
+    responses(
+        (status = 200, description = "The moved opportunity", body = Opportunity),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn move_opportunity(req: &Request, params: &Params) -> ApiResult {
     let who = credential(req)?;
-    let body: Move = json_body(req)?;
-    let stage = names::parse::<Stage>("stage", &body.stage)?;
-    let opportunity =
-        sales::move_opportunity(&who, params.get("id"), stage.into(), body.expected_value)?;
-    Ok(json(200, &OpportunityView::from(opportunity)))
+    let body: MoveStage = json_body(req)?;
+    let stage = body.wit_stage()?;
+    let opportunity = sales::move_opportunity(&who, params.get("id"), stage, body.expected_value)?;
+    Ok(json(200, &opportunity))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WinBody {
-    lines: Vec<LineBody>,
-    placed_at: Option<String>,
-    #[serde(default)]
-    invoice_number: String,
-    #[serde(default)]
-    confirm_duplicate: bool,
-}
-
-/// `POST /api/v1/opportunities/:id/win`: records the order; the prospect becomes a customer.
+/// Wins an open opportunity: records the order; the prospect becomes a customer.
+///
+/// The customer is created from the lead if the prospect is not one yet; that is refused with
+/// 409 if it looks like an existing customer, unless the body says `"confirm_duplicate": true`.
+#[utoipa::path(post, path = "/api/v1/opportunities/{id}/win", tag = "sales",
+    request_body = WinOpportunity,
+    params(
+        ("id" = String, Path, description = "The opportunity's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 201, description = "Won: the opportunity, the order and whether a customer was created", body = Won),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn win_opportunity(req: &Request, params: &Params) -> ApiResult {
     let who = credential(req)?;
-    let body: WinBody = json_body(req)?;
-    let input = Win {
-        lines: body.lines.into_iter().map(Into::into).collect(),
-        placed_at: body.placed_at,
-        invoice_number: body.invoice_number,
-        allow_duplicate: body.confirm_duplicate,
-    };
-    let won = sales::win_opportunity(&who, params.get("id"), &input)?;
-    Ok(json(
-        201,
-        &serde_json::json!({
-            "opportunity": OpportunityView::from(won.opportunity),
-            "order": OrderView::from(won.order),
-            "customer_created": won.customer_created,
-        }),
-    ))
+    let body: WinOpportunity = json_body(req)?;
+    let won = sales::win_opportunity(
+        &who,
+        params.get("id"),
+        &body.into(),
+        idempotency_key(req).as_ref(),
+    )?;
+    Ok(json(201, &won))
 }
 
-/// `POST /api/v1/opportunities/:id/lose` with a reason.
+/// Marks an open opportunity lost, with a reason.
+#[utoipa::path(post, path = "/api/v1/opportunities/{id}/lose", tag = "sales",
+    request_body = Reason,
+    params(("id" = String, Path, description = "The opportunity's id")),
+    responses(
+        (status = 200, description = "The opportunity, now lost", body = Opportunity),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn lose_opportunity(req: &Request, params: &Params) -> ApiResult {
     let who = credential(req)?;
     let body: Reason = json_body(req)?;
     let opportunity = sales::lose_opportunity(&who, params.get("id"), &body.reason)?;
-    Ok(json(200, &OpportunityView::from(opportunity)))
+    Ok(json(200, &opportunity))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ServiceBody {
-    kind: String,
-    summary: String,
-}
-
-/// `POST /api/v1/leads/:id/service-request`: the lead turns out to need service, not a sale; it
-/// becomes a service request of its customer, which escalation works.
+/// Qualifies a new lead about a customer into a service request.
+///
+/// The lead turns out to need service, not a sale: it becomes a service request of its
+/// customer, which escalation works.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/service-request", tag = "sales",
+    request_body = QualifyAsService,
+    params(
+        ("id" = String, Path, description = "The lead's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+    ),
+    responses(
+        (status = 201, description = "The service request", body = ServiceRequest),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn qualify_as_service(req: &Request, params: &Params) -> ApiResult {
     let who = credential(req)?;
-    let body: ServiceBody = json_body(req)?;
-    let kind = names::parse::<ServiceKind>("kind", &body.kind)?;
-    let request =
-        sales::qualify_lead_as_service(&who, params.get("id"), kind.into(), &body.summary)?;
-    Ok(json(
-        201,
-        &serde_json::json!({
-            "id": request.id,
-            "customer_id": request.customer_id,
-            "lead_id": request.lead_id,
-            "kind": ServiceKind::from(request.kind).as_str(),
-            "summary": request.summary,
-            "status": request.status,
-            "created_by": request.created_by,
-            "created_at": request.created_at,
-        }),
-    ))
+    let body: QualifyAsService = json_body(req)?;
+    let kind = body.wit_kind()?;
+    let request = sales::qualify_lead_as_service(
+        &who,
+        params.get("id"),
+        kind,
+        &body.summary,
+        idempotency_key(req).as_ref(),
+    )?;
+    Ok(json(201, &request))
 }

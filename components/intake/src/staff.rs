@@ -1,77 +1,66 @@
 //! Staff and their tokens: `GET /api/v1/me`, `GET|POST /api/v1/staff`,
 //! `POST /api/v1/staff/:id/tokens`, `DELETE /api/v1/tokens/:id`.
 
-use crm_guest::identity::{self, NewStaff};
-use crm_guest::names::{self, Role};
-use crm_guest::request::{credential, json, json_body};
-use crm_guest::{ApiResult, Params};
-use serde::{Deserialize, Serialize};
+use crm_guest::identity::{self, Staff};
+use crm_guest::request::{credential, idempotency_key, json, json_body};
+use crm_guest::views::identity::{CreateStaff, IssueToken, IssuedTokenView, StaffList};
+use crm_guest::{ApiResult, Params, Problem};
 use spin_sdk::http::{Request, Response};
 
-/// A member of staff as the API shows it.
-#[derive(Serialize)]
-struct StaffView {
-    id: String,
-    name: String,
-    email: String,
-    role: &'static str,
-    active: bool,
-    created_at: String,
-}
-
-impl From<identity::Staff> for StaffView {
-    fn from(s: identity::Staff) -> Self {
-        Self {
-            id: s.id,
-            name: s.name,
-            email: s.email,
-            role: Role::from(s.role).as_str(),
-            active: s.active,
-            created_at: s.created_at,
-        }
-    }
-}
-
+/// Who the bearer token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "staff",
+    responses(
+        (status = 200, description = "The caller", body = Staff),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn me(req: &Request, _params: &Params) -> ApiResult {
     let staff = identity::whoami(&credential(req)?)?;
-    Ok(json(200, &StaffView::from(staff)))
+    Ok(json(200, &staff))
 }
 
+/// All staff, oldest first.
+///
+/// Administrators, service leads and sales managers.
+#[utoipa::path(get, path = "/api/v1/staff", tag = "staff",
+    responses(
+        (status = 200, description = "Every member of staff", body = StaffList),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn list_staff(req: &Request, _params: &Params) -> ApiResult {
-    let staff = identity::list_staff(&credential(req)?)?;
-    let items: Vec<StaffView> = staff.into_iter().map(StaffView::from).collect();
-    Ok(json(200, &serde_json::json!({ "items": items })))
+    let items = identity::list_staff(&credential(req)?)?;
+    Ok(json(200, &StaffList { items }))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateStaff {
-    name: String,
-    email: String,
-    role: String,
-}
-
+/// Creates a member of staff.
+///
+/// Administrators only.
+#[utoipa::path(post, path = "/api/v1/staff", tag = "staff",
+    request_body = CreateStaff,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    responses(
+        (status = 201, description = "Created", body = Staff, headers(("location" = String))),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn create_staff(req: &Request, _params: &Params) -> ApiResult {
     let who = credential(req)?;
-    let body: CreateStaff = json_body(req)?;
-    let input = NewStaff {
-        name: body.name,
-        email: body.email,
-        role: names::parse::<Role>("role", &body.role)?.into(),
-    };
-    let staff = identity::create_staff(&who, &input)?;
-    let mut response = json(201, &StaffView::from(staff.clone()));
-    response.set_header("location", format!("/api/v1/staff/{}", staff.id));
+    let input = json_body::<CreateStaff>(req)?.into_input()?;
+    let staff = identity::create_staff(&who, &input, idempotency_key(req).as_ref())?;
+    let location = format!("/api/v1/staff/{}", staff.id);
+    let mut response = json(201, &staff);
+    response.set_header("location", location);
     Ok(response)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct IssueToken {
-    #[serde(default)]
-    label: String,
-}
-
+/// Issues a bearer token for a member of staff.
+///
+/// The secret is shown in this answer only. Administrators only. The body may be left out.
+#[utoipa::path(post, path = "/api/v1/staff/{id}/tokens", tag = "staff",
+    request_body = Option<IssueToken>,
+    params(("id" = String, Path, description = "The staff member's id")),
+    responses(
+        (status = 201, description = "Issued; the token is shown once", body = IssuedTokenView),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn issue_token(req: &Request, params: &Params) -> ApiResult {
     let who = credential(req)?;
     let body: IssueToken = if req.body().is_empty() {
@@ -81,18 +70,18 @@ pub fn issue_token(req: &Request, params: &Params) -> ApiResult {
     };
     let staff_id = params.get("id");
     let token = identity::issue_token(&who, staff_id, &body.label)?;
-    Ok(json(
-        201,
-        &serde_json::json!({
-            "id": token.id,
-            "staff_id": token.staff_id,
-            "token": token.secret,
-            "label": token.label,
-            "created_at": token.created_at,
-        }),
-    ))
+    Ok(json(201, &IssuedTokenView::from(token)))
 }
 
+/// Revokes a token.
+///
+/// Administrators, or the token's own holder.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "staff",
+    params(("id" = String, Path, description = "The token's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = "4XX", response = Problem),
+    ))]
 pub fn revoke_token(req: &Request, params: &Params) -> ApiResult {
     let who = credential(req)?;
     identity::revoke_token(&who, params.get("id"))?;

@@ -76,7 +76,7 @@ pub fn read_log(db: &Db, actor: &Actor, query: AuditQuery) -> Result<AuditPage, 
         .iter()
         .map(|row| {
             Ok(AuditEntry {
-                seq: row.get::<i64>(0).unwrap_or_default(),
+                seq: db::integer(row, 0, "seq")?,
                 at: db::text(row, 1, "at")?,
                 actor: db::text(row, 2, "actor")?,
                 action: db::text(row, 3, "action")?,

@@ -66,7 +66,7 @@ fn customer_row(row: &RowResult) -> Result<CustomerRow, Error> {
         tags: serde_json::from_str(&tags_json).map_err(|e| db::internal("read tags", e))?,
         created_at: db::text(row, 10, "created_at")?,
         updated_at: db::text(row, 11, "updated_at")?,
-        version: row.get::<u32>(12).unwrap_or(1),
+        version: db::count(row, 12, "version")?,
     })
 }
 
@@ -220,7 +220,7 @@ pub fn check_owner(db: &Db, owner_id: &str) -> Result<(), Error> {
         ));
     };
     let role: Role = stored(&db::text(row, 0, "role")?)?;
-    if !row.get::<bool>(1).unwrap_or(false) {
+    if !db::flag(row, 1, "active")? {
         return Err(db::invalid(
             "owner_id",
             format!("{owner_id} is deactivated"),
@@ -349,7 +349,7 @@ fn contacts_of(db: &Db, customer_id: &str) -> Result<Vec<Contact>, Error> {
                 title: db::text(row, 2, "title")?,
                 phone: row.get::<&str>(3).map(str::to_owned),
                 email: row.get::<&str>(4).map(str::to_owned),
-                primary: row.get::<bool>(5).unwrap_or(false),
+                primary: db::flag(row, 5, "is_primary")?,
             })
         })
         .collect()
@@ -1218,7 +1218,7 @@ fn merge_row(db: &Db, actor: &Actor, existing_id: &str, row: &Customer) -> Resul
             position += 1;
         }
     }
-    let position = next_position(db, "address", existing_id)?;
+    let mut position = next_position(db, "address", existing_id)?;
     for address in &row.addresses {
         let street = dedup::name_key(&address.street);
         if !before
@@ -1227,6 +1227,7 @@ fn merge_row(db: &Db, actor: &Actor, existing_id: &str, row: &Customer) -> Resul
             .any(|a| dedup::name_key(&a.street) == street)
         {
             insert_address(db, existing_id, address, position, &after.updated_at)?;
+            position += 1;
         }
     }
     let after = load(db, existing_id)?;

@@ -34,12 +34,18 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_service_requests",
         include_str!("../migrations/0007_service_requests.sql"),
     ),
+    (
+        "0008_idempotency",
+        include_str!("../migrations/0008_idempotency.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.
 pub struct Db {
     conn: Connection,
     schema_version: u32,
+    /// How many `transaction` calls are running: an inner one is a savepoint of the outer.
+    depth: std::cell::Cell<u32>,
 }
 
 impl Db {
@@ -49,6 +55,7 @@ impl Db {
         let mut db = Self {
             conn,
             schema_version: 0,
+            depth: std::cell::Cell::new(0),
         };
         db.schema_version = db.migrate()?;
         Ok(db)
@@ -97,21 +104,10 @@ impl Db {
     }
 
     /// Runs `work` in a write transaction: committed if it returns `Ok`, rolled back otherwise.
+    /// Called inside another transaction, it is a savepoint of it: its changes are undone if it
+    /// fails and committed only with the outer one (e.g. a create and its idempotency record).
     pub fn transaction<T>(&self, work: impl FnOnce(&Db) -> Result<T, Error>) -> Result<T, Error> {
-        self.exec("BEGIN IMMEDIATE", &[])?;
-        match work(self) {
-            Ok(value) => {
-                self.exec("COMMIT", &[])?;
-                Ok(value)
-            }
-            Err(error) => {
-                // The rollback's own failure is secondary: the caller needs the first error.
-                if let Err(rollback) = self.conn.execute("ROLLBACK", &[]) {
-                    eprintln!("records: rollback failed: {rollback}");
-                }
-                Err(error)
-            }
-        }
+        self.run_transaction(false, work)
     }
 
     /// Runs `work` in a write transaction that is rolled back even when it succeeds if
@@ -121,13 +117,41 @@ impl Db {
         dry_run: bool,
         work: impl FnOnce(&Db) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        if !dry_run {
-            return self.transaction(work);
-        }
-        self.exec("BEGIN IMMEDIATE", &[])?;
+        self.run_transaction(dry_run, work)
+    }
+
+    fn run_transaction<T>(
+        &self,
+        always_roll_back: bool,
+        work: impl FnOnce(&Db) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let nested = self.depth.get() > 0;
+        let (begin, commit, roll_back) = if nested {
+            ("SAVEPOINT nested", "RELEASE nested", "ROLLBACK TO nested")
+        } else {
+            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        };
+        self.exec(begin, &[])?;
+        self.depth.set(self.depth.get() + 1);
         let outcome = work(self);
-        self.exec("ROLLBACK", &[])?;
-        outcome
+        self.depth.set(self.depth.get() - 1);
+        match outcome {
+            Ok(value) if !always_roll_back => {
+                self.exec(commit, &[])?;
+                Ok(value)
+            }
+            outcome => {
+                // The rollback's own failure is secondary: the caller needs the first outcome.
+                if let Err(rollback) = self.conn.execute(roll_back, &[]) {
+                    eprintln!("records: rollback failed: {rollback}");
+                }
+                if nested {
+                    // ROLLBACK TO keeps the savepoint open; release it (now empty).
+                    let _ = self.conn.execute(commit, &[]);
+                }
+                outcome
+            }
+        }
     }
 
     pub fn query(&self, sql: &str, params: &[Value]) -> Result<QueryResult, Error> {
@@ -241,6 +265,35 @@ pub fn text(
     row.get::<&str>(index)
         .map(str::to_owned)
         .ok_or_else(|| internal("read a row", format!("column {column} is not text")))
+}
+
+/// An integer column, or an internal error naming it if it is NULL or not an integer: a
+/// version, an amount or a count that silently read as 0 would be worse than a failure.
+pub fn integer(
+    row: &spin_sdk::sqlite3::RowResult,
+    index: usize,
+    column: &str,
+) -> Result<i64, Error> {
+    row.get::<i64>(index)
+        .ok_or_else(|| internal("read a row", format!("column {column} is not an integer")))
+}
+
+/// A non-negative integer column that fits `u32` (versions, counts, quantities).
+pub fn count(row: &spin_sdk::sqlite3::RowResult, index: usize, column: &str) -> Result<u32, Error> {
+    u32::try_from(integer(row, index, column)?)
+        .map_err(|_| internal("read a row", format!("column {column} is out of range")))
+}
+
+/// A 0/1 column as a bool.
+pub fn flag(row: &spin_sdk::sqlite3::RowResult, index: usize, column: &str) -> Result<bool, Error> {
+    match integer(row, index, column)? {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(internal(
+            "read a row",
+            format!("column {column} is not 0 or 1"),
+        )),
+    }
 }
 
 /// Now, in seconds since the Unix epoch, from the guest's wall clock.

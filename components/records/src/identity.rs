@@ -20,7 +20,7 @@ pub fn staff_from_row(row: &RowResult) -> Result<Staff, Error> {
         name: db::text(row, 1, "name")?,
         email: db::text(row, 2, "email")?,
         role: names::stored::<Role>(&db::text(row, 3, "role")?)?.into(),
-        active: row.get::<bool>(4).unwrap_or(false),
+        active: db::flag(row, 4, "active")?,
         created_at: db::text(row, 5, "created_at")?,
     })
 }

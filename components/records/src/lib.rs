@@ -11,6 +11,7 @@ mod auth;
 mod customers;
 mod db;
 mod demo;
+mod idempotency;
 mod identity;
 mod names;
 mod orders;
@@ -23,9 +24,11 @@ mod verification;
 wit_bindgen::generate!({
     world: "records",
     path: "../../wit",
+    // A keyed create stores its result and returns it again to a retry (see `idempotency`).
+    additional_derives: [serde::Serialize, serde::Deserialize],
 });
 
-use exports::crm::records::types::{Credential, Error};
+use exports::crm::records::types::{Credential, Error, IdempotencyKey};
 use exports::crm::records::{
     activities as activities_api, audit as audit_api, customers as customers_api, demo as demo_api,
     identity as identity_api, orders as orders_api, overview as overview_api, sales as sales_api,
@@ -43,6 +46,18 @@ fn with_actor<T>(
     let db = db::Db::open()?;
     let actor = auth::authenticate(&db, who)?;
     work(&db, &actor)
+}
+
+/// [`with_actor`] for a call that creates something: with an idempotency key, a retry returns
+/// the first call's result instead of creating again (see `idempotency`).
+fn with_actor_once<T: serde::Serialize + serde::de::DeserializeOwned>(
+    who: &Credential,
+    once: Option<IdempotencyKey>,
+    work: impl FnOnce(&db::Db, &auth::Actor) -> Result<T, Error>,
+) -> Result<T, Error> {
+    with_actor(who, |db, actor| {
+        idempotency::once(db, actor.id(), once, |db| work(db, actor))
+    })
 }
 
 impl system_api::Guest for Records {
@@ -64,8 +79,11 @@ impl identity_api::Guest for Records {
     fn create_staff(
         who: Credential,
         input: identity_api::NewStaff,
+        once: Option<IdempotencyKey>,
     ) -> Result<identity_api::Staff, Error> {
-        with_actor(&who, |db, actor| identity::create_staff(db, actor, input))
+        with_actor_once(&who, once, |db, actor| {
+            identity::create_staff(db, actor, input)
+        })
     }
 
     fn list_staff(who: Credential) -> Result<Vec<identity_api::Staff>, Error> {
@@ -103,8 +121,9 @@ impl customers_api::Guest for Records {
         who: Credential,
         input: customers_api::NewCustomer,
         allow_duplicate: bool,
+        once: Option<IdempotencyKey>,
     ) -> Result<customers_api::Creation, Error> {
-        with_actor(&who, |db, actor| {
+        with_actor_once(&who, once, |db, actor| {
             customers::create_customer(db, actor, input, allow_duplicate)
         })
     }
@@ -137,8 +156,9 @@ impl customers_api::Guest for Records {
         who: Credential,
         customer_id: String,
         input: customers_api::ContactInput,
+        once: Option<IdempotencyKey>,
     ) -> Result<customers_api::Contact, Error> {
-        with_actor(&who, |db, actor| {
+        with_actor_once(&who, once, |db, actor| {
             customers::add_contact(db, actor, &customer_id, input)
         })
     }
@@ -147,8 +167,9 @@ impl customers_api::Guest for Records {
         who: Credential,
         customer_id: String,
         input: customers_api::AddressInput,
+        once: Option<IdempotencyKey>,
     ) -> Result<customers_api::Address, Error> {
-        with_actor(&who, |db, actor| {
+        with_actor_once(&who, once, |db, actor| {
             customers::add_address(db, actor, &customer_id, input)
         })
     }
@@ -200,8 +221,11 @@ impl orders_api::Guest for Records {
     fn create_product(
         who: Credential,
         input: orders_api::NewProduct,
+        once: Option<IdempotencyKey>,
     ) -> Result<orders_api::Product, Error> {
-        with_actor(&who, |db, actor| orders::create_product(db, actor, input))
+        with_actor_once(&who, once, |db, actor| {
+            orders::create_product(db, actor, input)
+        })
     }
 
     fn update_product(
@@ -226,8 +250,11 @@ impl orders_api::Guest for Records {
     fn create_order(
         who: Credential,
         input: orders_api::NewOrder,
+        once: Option<IdempotencyKey>,
     ) -> Result<orders_api::Order, Error> {
-        with_actor(&who, |db, actor| orders::create_order(db, actor, input))
+        with_actor_once(&who, once, |db, actor| {
+            orders::create_order(db, actor, input)
+        })
     }
 
     fn get_order(who: Credential, id: String) -> Result<orders_api::Order, Error> {
@@ -256,8 +283,9 @@ impl activities_api::Guest for Records {
     fn record_activities(
         who: Credential,
         inputs: Vec<activities_api::ActivityInput>,
+        once: Option<IdempotencyKey>,
     ) -> Result<Vec<activities_api::Activity>, Error> {
-        with_actor(&who, |db, actor| {
+        with_actor_once(&who, once, |db, actor| {
             activities::record_activities(db, actor, inputs)
         })
     }
@@ -285,15 +313,25 @@ impl overview_api::Guest for Records {
 }
 
 impl sales_api::Guest for Records {
-    fn create_lead(who: Credential, input: sales_api::NewLead) -> Result<sales_api::Lead, Error> {
-        with_actor(&who, |db, actor| sales::create_lead(db, actor, input))
+    fn create_lead(
+        who: Credential,
+        input: sales_api::NewLead,
+        once: Option<IdempotencyKey>,
+    ) -> Result<sales_api::Lead, Error> {
+        with_actor_once(&who, once, |db, actor| sales::create_lead(db, actor, input))
     }
 
     fn capture_lead(
         input: sales_api::WebLead,
         client_key: String,
+        once: Option<IdempotencyKey>,
     ) -> Result<Option<sales_api::Lead>, Error> {
-        sales::capture_lead(&db::Db::open()?, input, &client_key)
+        let db = db::Db::open()?;
+        // The public form has no account: a sender's keys are scoped to its address.
+        let caller = format!("anonymous {client_key}");
+        idempotency::once(&db, &caller, once, |db| {
+            sales::capture_lead(db, input, &client_key)
+        })
     }
 
     fn get_lead(who: Credential, id: String) -> Result<sales_api::Lead, Error> {
@@ -311,8 +349,9 @@ impl sales_api::Guest for Records {
         who: Credential,
         lead_id: String,
         input: sales_api::Qualification,
+        once: Option<IdempotencyKey>,
     ) -> Result<sales_api::Opportunity, Error> {
-        with_actor(&who, |db, actor| {
+        with_actor_once(&who, once, |db, actor| {
             sales::qualify_lead(db, actor, &lead_id, input)
         })
     }
@@ -332,8 +371,9 @@ impl sales_api::Guest for Records {
         lead_id: String,
         kind: sales_api::ServiceKind,
         summary: String,
+        once: Option<IdempotencyKey>,
     ) -> Result<sales_api::ServiceRequest, Error> {
-        with_actor(&who, |db, actor| {
+        with_actor_once(&who, once, |db, actor| {
             sales::qualify_lead_as_service(db, actor, &lead_id, kind, &summary)
         })
     }
@@ -357,8 +397,9 @@ impl sales_api::Guest for Records {
         who: Credential,
         id: String,
         input: sales_api::Win,
+        once: Option<IdempotencyKey>,
     ) -> Result<sales_api::Won, Error> {
-        with_actor(&who, |db, actor| {
+        with_actor_once(&who, once, |db, actor| {
             sales::win_opportunity(db, actor, &id, input)
         })
     }
@@ -375,8 +416,12 @@ impl sales_api::Guest for Records {
 }
 
 impl tasks_api::Guest for Records {
-    fn assign_task(who: Credential, input: tasks_api::NewTask) -> Result<tasks_api::Task, Error> {
-        with_actor(&who, |db, actor| tasks::assign_task(db, actor, input))
+    fn assign_task(
+        who: Credential,
+        input: tasks_api::NewTask,
+        once: Option<IdempotencyKey>,
+    ) -> Result<tasks_api::Task, Error> {
+        with_actor_once(&who, once, |db, actor| tasks::assign_task(db, actor, input))
     }
 
     fn get_task(who: Credential, id: String) -> Result<tasks_api::Task, Error> {
@@ -417,8 +462,9 @@ impl verification_api::Guest for Records {
     fn draw_sample(
         who: Credential,
         request: verification_api::SampleRequest,
+        once: Option<IdempotencyKey>,
     ) -> Result<Vec<activities_api::Activity>, Error> {
-        with_actor(&who, |db, actor| {
+        with_actor_once(&who, once, |db, actor| {
             verification::draw_sample(db, actor, request)
         })
     }
@@ -428,8 +474,9 @@ impl verification_api::Guest for Records {
         activity_id: String,
         outcome: verification_api::CheckOutcome,
         note: String,
+        once: Option<IdempotencyKey>,
     ) -> Result<verification_api::VisitCheck, Error> {
-        with_actor(&who, |db, actor| {
+        with_actor_once(&who, once, |db, actor| {
             verification::record_check(db, actor, &activity_id, outcome, &note)
         })
     }

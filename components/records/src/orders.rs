@@ -29,8 +29,8 @@ fn product_from_row(row: &RowResult) -> Result<Product, Error> {
         id: db::text(row, 0, "id")?,
         sku: db::text(row, 1, "sku")?,
         name: db::text(row, 2, "name")?,
-        unit_price: row.get::<i64>(3).unwrap_or_default(),
-        active: row.get::<bool>(4).unwrap_or(false),
+        unit_price: db::integer(row, 3, "unit_price")?,
+        active: db::flag(row, 4, "active")?,
         created_at: db::text(row, 5, "created_at")?,
     })
 }
@@ -162,23 +162,19 @@ pub fn list_products(
 // Orders
 
 fn channel_name(channel: OrderChannel) -> &'static str {
-    match channel {
-        OrderChannel::Staff => "staff",
-        OrderChannel::Web => "web",
-    }
+    crm_domain::orders::OrderChannel::from(channel).as_str()
 }
 
 fn order_from_row(row: &RowResult, lines: Vec<OrderLine>) -> Result<Order, Error> {
-    let channel = match db::text(row, 2, "channel")?.as_str() {
-        "web" => OrderChannel::Web,
-        _ => OrderChannel::Staff,
-    };
+    let channel: OrderChannel =
+        crate::names::stored::<crm_domain::orders::OrderChannel>(&db::text(row, 2, "channel")?)?
+            .into();
     Ok(Order {
         id: db::text(row, 0, "id")?,
         customer_id: db::text(row, 1, "customer_id")?,
         channel,
         placed_at: db::text(row, 3, "placed_at")?,
-        total: row.get::<i64>(4).unwrap_or_default(),
+        total: db::integer(row, 4, "total")?,
         invoice_number: db::text(row, 5, "invoice_number")?,
         ship_date: row.get::<&str>(6).map(str::to_owned),
         notes: db::text(row, 7, "notes")?,
@@ -202,9 +198,9 @@ fn lines_of(db: &Db, order_id: &str) -> Result<Vec<OrderLine>, Error> {
                 product_id: db::text(row, 0, "product_id")?,
                 sku: db::text(row, 1, "sku")?,
                 product_name: db::text(row, 2, "product_name")?,
-                quantity: row.get::<u32>(3).unwrap_or_default(),
-                unit_price: row.get::<i64>(4).unwrap_or_default(),
-                line_total: row.get::<i64>(5).unwrap_or_default(),
+                quantity: db::count(row, 3, "quantity")?,
+                unit_price: db::integer(row, 4, "unit_price")?,
+                line_total: db::integer(row, 5, "line_total")?,
                 batch_number: db::text(row, 6, "batch_number")?,
             })
         })
@@ -436,10 +432,10 @@ pub fn order_summaries(db: &Db, customer_id: &str) -> Result<Vec<OrderSummary>, 
             Ok(OrderSummary {
                 id: db::text(row, 0, "id")?,
                 placed_at: db::text(row, 1, "placed_at")?,
-                total: row.get::<i64>(2).unwrap_or_default(),
+                total: db::integer(row, 2, "total")?,
                 channel: db::text(row, 3, "channel")?,
                 entered_by: db::text(row, 4, "entered_by")?,
-                line_count: row.get::<u32>(5).unwrap_or_default(),
+                line_count: db::count(row, 5, "line_count")?,
             })
         })
         .collect()

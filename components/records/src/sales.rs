@@ -78,7 +78,7 @@ fn opportunity_from_row(row: &RowResult) -> Result<Opportunity, Error> {
         lead_id: optional(row, 2),
         customer_id: optional(row, 3),
         stage: stored::<Stage>(&db::text(row, 4, "stage")?)?.into(),
-        expected_value: row.get::<i64>(5).unwrap_or_default(),
+        expected_value: db::integer(row, 5, "expected_value")?,
         expected_close: optional(row, 6),
         owner_id: optional(row, 7),
         order_id: optional(row, 8),

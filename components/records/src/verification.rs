@@ -129,8 +129,9 @@ pub fn rates(
     let (start, end) = period(first_day, last_day)?;
     let found = db.query(
         "SELECT a.rep_id, COUNT(*), COUNT(c.activity_id),
-                SUM(c.outcome = 'confirmed'), SUM(c.outcome = 'not_confirmed'),
-                SUM(c.outcome = 'no_answer')
+                COALESCE(SUM(c.outcome = 'confirmed'), 0),
+                COALESCE(SUM(c.outcome = 'not_confirmed'), 0),
+                COALESCE(SUM(c.outcome = 'no_answer'), 0)
            FROM activity a LEFT JOIN visit_check c ON c.activity_id = a.id
           WHERE a.kind = 'visit' AND a.occurred_at >= ? AND a.occurred_at < ?
           GROUP BY a.rep_id ORDER BY a.rep_id",
@@ -140,15 +141,16 @@ pub fn rates(
         .rows
         .iter()
         .map(|row| {
-            let count = |i: usize| row.get::<u32>(i).unwrap_or(0);
+            let count = |i: usize| db::count(row, i, "count");
+            let (confirmed, not_confirmed) = (count(3)?, count(4)?);
             Ok(RepRate {
                 rep_id: db::text(row, 0, "rep_id")?,
-                visits: count(1),
-                checked: count(2),
-                confirmed: count(3),
-                not_confirmed: count(4),
-                no_answer: count(5),
-                rate: verification_rate(count(3), count(4)),
+                visits: count(1)?,
+                checked: count(2)?,
+                confirmed,
+                not_confirmed,
+                no_answer: count(5)?,
+                rate: verification_rate(confirmed, not_confirmed),
             })
         })
         .collect()

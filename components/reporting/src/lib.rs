@@ -1,68 +1,54 @@
 //! Reporting: the reports API under `/api/v1/reports/…`, the audit log at `/api/v1/audit`, and
 //! the managers' dashboard at `/dashboard`.
 
-use crm_guest::audit::{self, AuditQuery};
-use crm_guest::request::{credential, json, query_pairs};
+use crm_guest::audit;
+use crm_guest::openapi::StaffApi;
+use crm_guest::request::{credential, json, query};
+use crm_guest::views::audit::{AuditLog, AuditParams};
 use crm_guest::{dispatch, ApiResult, Params, Problem, Route};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
+use utoipa::OpenApi;
 
 const ROUTES: &[Route] = &[
-    Route::get("/api/v1/health/reporting", health),
+    Route::get("/api/v1/health/reporting", health).public(),
     Route::get("/api/v1/audit", read_audit_log),
+    // Reporting's part of the staff API's document, for intake to merge (see crm_guest::openapi).
+    Route::get(crm_guest::openapi::PATH, openapi_part).public(),
 ];
+
+#[derive(OpenApi)]
+#[openapi(paths(health, read_audit_log), modifiers(&StaffApi))]
+struct ReportingApi;
 
 #[http_component]
 fn handle(req: Request) -> Response {
     dispatch(ROUTES, req)
 }
 
+fn openapi_part(_req: &Request, _params: &Params) -> ApiResult {
+    crm_guest::openapi::part(&ReportingApi::openapi())
+}
+
+/// Whether reporting can reach its database: the schema version through records.
+#[utoipa::path(get, path = "/api/v1/health/reporting", tag = "meta", operation_id = "health_reporting", security(()),
+    responses((status = 200, description = "Healthy", body = crm_guest::HealthView),
+              (status = "5XX", response = Problem)))]
 fn health(_req: &Request, _params: &Params) -> ApiResult {
     crm_guest::health("reporting")
 }
 
-/// `GET /api/v1/audit?entity=&entity_id=&limit=&cursor=`: the audit log, newest first.
+/// The audit log, newest first: every change, who made it and when, with the object before
+/// and after. Administrators and managers only.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit",
+    params(AuditParams),
+    responses(
+        (status = 200, description = "A page of the log", body = AuditLog),
+        (status = "4XX", response = Problem),
+    ))]
 fn read_audit_log(req: &Request, _params: &Params) -> ApiResult {
     let who = credential(req)?;
-    let mut query = AuditQuery {
-        entity: None,
-        entity_id: None,
-        limit: 50,
-        cursor: None,
-    };
-    for (key, value) in query_pairs(req.query()) {
-        match key.as_str() {
-            "entity" => query.entity = Some(value),
-            "entity_id" => query.entity_id = Some(value),
-            "cursor" => query.cursor = Some(value),
-            "limit" => {
-                query.limit = value.parse().map_err(|_| {
-                    Problem::invalid("limit", "must be a whole number between 1 and 500")
-                })?
-            }
-            other => {
-                return Err(Problem::bad_request(
-                    Some(other.into()),
-                    format!("unknown query parameter `{other}`"),
-                ))
-            }
-        }
-    }
-    let page = audit::read_log(&who, &query)?;
-    let entries: Vec<_> = page
-        .entries
-        .into_iter()
-        .map(|e| {
-            serde_json::json!({
-                "seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
-                "entity": e.entity, "entity_id": e.entity_id,
-                "before": e.before.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok()),
-                "after": e.after.and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok()),
-            })
-        })
-        .collect();
-    Ok(json(
-        200,
-        &serde_json::json!({ "items": entries, "next_cursor": page.next_cursor }),
-    ))
+    let params: AuditParams = query(req)?;
+    let page = audit::read_log(&who, &params.into())?;
+    Ok(json(200, &AuditLog::from(page)))
 }

@@ -12,6 +12,15 @@ crate::named_enum! {
 }
 
 crate::named_enum! {
+    /// What a customer import did with one row.
+    pub enum ImportStatus as "import status" {
+        Created = "created",
+        Merged = "merged",
+        Rejected = "rejected",
+    }
+}
+
+crate::named_enum! {
     /// The service tier of a customer; SLA policies and remedies may depend on it.
     pub enum Tier as "tier" {
         Standard = "standard",

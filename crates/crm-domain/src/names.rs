@@ -40,6 +40,26 @@ macro_rules! named_enum {
             }
         }
 
+        #[cfg(feature = "api")]
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        #[cfg(feature = "api")]
+        impl ::utoipa::PartialSchema for $name {
+            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+                ::utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(::utoipa::openapi::schema::Type::String)
+                    .enum_values(Some(Self::ALL.iter().map(|v| v.as_str())))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "api")]
+        impl ::utoipa::ToSchema for $name {}
+
         impl ::std::str::FromStr for $name {
             type Err = $crate::names::UnknownName;
 
@@ -84,7 +104,10 @@ macro_rules! bridge_records_enums {
     ($($wit:ident)::+) => {
         mod records_enum_bridges {
             use $($wit)::+::activities::ActivityKind as WitActivityKind;
-            use $($wit)::+::customers::{CustomerKind as WitCustomerKind, Tier as WitTier};
+            use $($wit)::+::customers::{
+                CustomerKind as WitCustomerKind, ImportStatus as WitImportStatus, Tier as WitTier,
+            };
+            use $($wit)::+::orders::OrderChannel as WitOrderChannel;
             use $($wit)::+::sales::{
                 LeadSource as WitLeadSource, LeadStatus as WitLeadStatus,
                 ServiceKind as WitServiceKind, Stage as WitStage,
@@ -93,7 +116,8 @@ macro_rules! bridge_records_enums {
             use $($wit)::+::types::Role as WitRole;
             use $($wit)::+::verification::CheckOutcome as WitCheckOutcome;
             use $crate::activity::ActivityKind;
-            use $crate::customer::{CustomerKind, Tier};
+            use $crate::customer::{CustomerKind, ImportStatus, Tier};
+            use $crate::orders::OrderChannel;
             use $crate::role::Role;
             use $crate::sales::{LeadSource, LeadStatus, ServiceKind, Stage, SubjectKind, TaskStatus};
             use $crate::verification::CheckOutcome;
@@ -109,6 +133,8 @@ macro_rules! bridge_records_enums {
             $crate::bridge_enum!(WitTaskStatus, TaskStatus { Open, Succeeded, Failed, Redo });
             $crate::bridge_enum!(WitCheckOutcome, CheckOutcome { Confirmed, NotConfirmed, NoAnswer });
             $crate::bridge_enum!(WitServiceKind, ServiceKind { Replacement, Repair, Refund, Other });
+            $crate::bridge_enum!(WitOrderChannel, OrderChannel { Staff, Web });
+            $crate::bridge_enum!(WitImportStatus, ImportStatus { Created, Merged, Rejected });
         }
     };
 }

@@ -3,6 +3,14 @@
 
 use crate::FieldError;
 
+crate::named_enum! {
+    /// Where an order was placed: entered by staff, or by the customer on the web portal.
+    pub enum OrderChannel as "order channel" {
+        Staff = "staff",
+        Web = "web",
+    }
+}
+
 /// The most units one order line can carry; more is a typing error, not an order.
 pub const MAX_QUANTITY: u32 = 1_000_000;
 

@@ -4,12 +4,53 @@ use crate::problem::Problem;
 use std::str::FromStr;
 
 pub use crm_domain::activity::ActivityKind;
-pub use crm_domain::customer::{CustomerKind, Tier};
+pub use crm_domain::customer::{CustomerKind, ImportStatus, Tier};
+pub use crm_domain::orders::OrderChannel;
 pub use crm_domain::role::Role;
 pub use crm_domain::sales::{LeadSource, LeadStatus, ServiceKind, Stage, SubjectKind, TaskStatus};
 pub use crm_domain::verification::CheckOutcome;
 
 crm_domain::bridge_records_enums!(crate::bindings::crm::records);
+
+/// A WIT enum in JSON and in the OpenAPI document is its domain name (`service_lead`, not
+/// `ServiceLead`): serialised and described through the domain enum it bridges to.
+macro_rules! spelt_as_domain {
+    ($($wit:ty => $domain:ty),+ $(,)?) => {$(
+        impl serde::Serialize for $wit {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                <$domain>::from(*self).serialize(serializer)
+            }
+        }
+
+        impl utoipa::PartialSchema for $wit {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                <$domain as utoipa::PartialSchema>::schema()
+            }
+        }
+
+        impl utoipa::ToSchema for $wit {
+            fn name() -> std::borrow::Cow<'static, str> {
+                <$domain as utoipa::ToSchema>::name()
+            }
+        }
+    )+};
+}
+
+spelt_as_domain! {
+    crate::types::Role => Role,
+    crate::customers::Tier => Tier,
+    crate::customers::CustomerKind => CustomerKind,
+    crate::customers::ImportStatus => ImportStatus,
+    crate::orders::OrderChannel => OrderChannel,
+    crate::activities::ActivityKind => ActivityKind,
+    crate::sales::LeadSource => LeadSource,
+    crate::sales::LeadStatus => LeadStatus,
+    crate::sales::Stage => Stage,
+    crate::tasks::SubjectKind => SubjectKind,
+    crate::tasks::TaskStatus => TaskStatus,
+    crate::verification::CheckOutcome => CheckOutcome,
+    crate::sales::ServiceKind => ServiceKind,
+}
 
 /// Parses a name of the closed set `D` from the input field `field`; convert the result into
 /// the WIT enum with `.into()`.

@@ -6,19 +6,31 @@ use spin_sdk::http::Response;
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
-/// A problem to report to the caller. `field` names the input field at fault, when there is one.
-#[derive(Debug, Clone, Serialize)]
+/// A problem to report to the caller (RFC 9457). `field` names the input field at fault, when
+/// there is one; some problems carry more members, e.g. the `candidates` of a likely duplicate
+/// or `retry_after` seconds.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema, utoipa::ToResponse)]
+#[response(
+    description = "The request was refused; the body says why (RFC 9457 problem details).",
+    content_type = "application/problem+json"
+)]
 pub struct Problem {
+    /// Always `about:blank`: the status says what kind of problem it is.
     #[serde(rename = "type")]
     pub kind: String,
+    /// The status's reason phrase, e.g. `Invalid input`.
     pub title: String,
+    /// The HTTP status.
     pub status: u16,
+    /// What went wrong, in a sentence for the caller.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The input field at fault: a body field, query parameter or header name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// Further members specific to the problem, e.g. the `candidates` of a likely duplicate.
+    /// Further members specific to the problem.
     #[serde(flatten)]
+    #[schema(ignore)]
     pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 

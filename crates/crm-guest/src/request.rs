@@ -1,9 +1,10 @@
 //! Reading requests and writing JSON responses.
 
 use crate::problem::Problem;
-use crate::types::Credential;
+use crate::types::{Credential, IdempotencyKey};
 use serde::de::{Deserialize, DeserializeOwned};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use spin_sdk::http::{Request, Response};
 
 /// The largest JSON body the staff API accepts; larger ones get 413.
@@ -29,6 +30,34 @@ pub fn credential(req: &Request) -> Result<Credential, Problem> {
         _ => Err(Problem::new(401, "Unauthenticated")
             .with_detail("the Authorization header must be `Bearer <token>`")),
     }
+}
+
+/// The request's `Idempotency-Key`, with a fingerprint of what the request asks for (method,
+/// path, query and body), for a records call that creates something. The key's syntax is
+/// checked by records, after it has authenticated the caller. Structured-field quotes
+/// (`"key"`, as the IETF draft writes it) are removed; a bare token is taken as it is.
+pub fn idempotency_key(req: &Request) -> Option<IdempotencyKey> {
+    let value = req.header("idempotency-key")?;
+    let raw = String::from_utf8_lossy(value.as_bytes());
+    let raw = raw.trim();
+    let key = raw
+        .strip_prefix('"')
+        .and_then(|k| k.strip_suffix('"'))
+        .unwrap_or(raw);
+    let mut digest = Sha256::new();
+    digest.update(format!("{:?}", req.method()));
+    digest.update([0]);
+    digest.update(req.path_and_query().unwrap_or_else(|| req.path()));
+    digest.update([0]);
+    digest.update(req.body());
+    Some(IdempotencyKey {
+        key: key.to_owned(),
+        fingerprint: hex(&digest.finalize()),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parses the JSON body into `T`. Types should use `#[serde(deny_unknown_fields)]` so that a

@@ -14,6 +14,8 @@ pub struct Route {
     method: Method,
     pattern: &'static str,
     handler: Handler,
+    /// Answers callers without a credential (health, the OpenAPI document, the public lead form).
+    public: bool,
 }
 
 impl Route {
@@ -22,6 +24,7 @@ impl Route {
             method: Method::Get,
             pattern,
             handler,
+            public: false,
         }
     }
 
@@ -30,6 +33,7 @@ impl Route {
             method: Method::Post,
             pattern,
             handler,
+            public: false,
         }
     }
 
@@ -38,7 +42,23 @@ impl Route {
             method: Method::Patch,
             pattern,
             handler,
+            public: false,
         }
+    }
+
+    pub const fn options(pattern: &'static str, handler: Handler) -> Self {
+        Self {
+            method: Method::Options,
+            pattern,
+            handler,
+            public: false,
+        }
+    }
+
+    /// Marks a route that serves anonymous callers.
+    pub const fn public(mut self) -> Self {
+        self.public = true;
+        self
     }
 
     pub const fn delete(pattern: &'static str, handler: Handler) -> Self {
@@ -46,6 +66,7 @@ impl Route {
             method: Method::Delete,
             pattern,
             handler,
+            public: false,
         }
     }
 }
@@ -67,10 +88,12 @@ impl Params {
 }
 
 /// Dispatches `req` to the first route whose pattern and method match. A path that matches
-/// only with other methods gets 405; no match at all gets 404; both as problem+json.
+/// only with other methods gets 405 with `Allow`; no match at all gets 404; both as
+/// problem+json. A staff route's input errors go to authenticated callers only (see
+/// [`authentication_first`]).
 pub fn dispatch(routes: &[Route], req: Request) -> Response {
     let method = req.method().clone();
-    let mut other_methods = false;
+    let mut allowed: Vec<&str> = Vec::new();
     for route in routes {
         let Some(params) = match_pattern(route.pattern, req.path()) else {
             continue;
@@ -78,17 +101,55 @@ pub fn dispatch(routes: &[Route], req: Request) -> Response {
         let same_method =
             route.method == method || (method == Method::Head && route.method == Method::Get);
         if same_method {
-            return (route.handler)(&req, &params).unwrap_or_else(Response::from);
+            return match (route.handler)(&req, &params) {
+                Ok(response) => response,
+                Err(problem) if route.public => problem.into(),
+                Err(problem) => authentication_first(&req, problem).into(),
+            };
         }
-        other_methods = true;
+        allowed.push(method_name(&route.method));
+        if route.method == Method::Get {
+            allowed.push("HEAD");
+        }
     }
     let path = req.path();
-    if other_methods {
-        Problem::new(405, "Method not allowed")
-            .with_detail(format!("{path} does not accept {method}"))
-            .into()
-    } else {
-        Problem::not_found(format!("no resource at {path}")).into()
+    if allowed.is_empty() {
+        return Problem::not_found(format!("no resource at {path}")).into();
+    }
+    let mut response: Response = Problem::new(405, "Method not allowed")
+        .with_detail(format!("{path} does not accept {method}"))
+        .into();
+    response.set_header("allow", allowed.join(", "));
+    response
+}
+
+/// A handler checks its input before records authenticates the caller, so an input error on a
+/// staff route is confirmed with records first: an anonymous or unknown caller gets 401 and
+/// learns nothing about what the route expects. Costs a records call only on that error path.
+fn authentication_first(req: &Request, problem: Problem) -> Problem {
+    if !matches!(problem.status, 400 | 413 | 415 | 422) {
+        return problem;
+    }
+    let who = match crate::request::credential(req) {
+        Ok(who) => who,
+        Err(unauthenticated) => return unauthenticated,
+    };
+    match crate::identity::whoami(&who) {
+        Err(crate::types::Error::Unauthenticated) => {
+            Problem::from(crate::types::Error::Unauthenticated)
+        }
+        _ => problem,
+    }
+}
+
+fn method_name(method: &Method) -> &'static str {
+    match method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Patch => "PATCH",
+        Method::Delete => "DELETE",
+        Method::Put => "PUT",
+        _ => "OPTIONS",
     }
 }
 

@@ -11,11 +11,19 @@ use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAlloc
 /// How often the epoch advances; a request's deadline is checked at this granularity.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// The smallest memory slot of the pooling allocator.
+const MIN_SLOT_BYTES: usize = 256 << 20;
+
 /// Builds the engine: epoch interruption, and the pooling allocator (with copy-on-write memory
 /// images) when the machine lets us reserve its address space; otherwise on-demand allocation.
-pub fn build_engine() -> Result<(Engine, &'static str)> {
+///
+/// `max_instance_memory` is the largest any one guest memory may grow (`--max-instance-memory`,
+/// enforced per store); the pool's slots are made at least that large, or a memory would hit
+/// the slot's end before the limit and fail in a way the limit does not report.
+pub fn build_engine(max_instance_memory: usize) -> Result<(Engine, &'static str)> {
+    let slot = slot_bytes(max_instance_memory);
     let mut config = base_config();
-    without_guard_pages(&mut config);
+    without_guard_pages(&mut config, slot);
     let mut pooling = PoolingAllocationConfig::default();
     pooling
         .total_component_instances(1000)
@@ -23,7 +31,7 @@ pub fn build_engine() -> Result<(Engine, &'static str)> {
         .total_memories(2000)
         .total_tables(4000)
         .total_stacks(1000)
-        .max_memory_size(256 << 20)
+        .max_memory_size(slot)
         // Resetting a slot with madvise costs a TLB shootdown on every core and page faults on
         // the next use; keeping the low pages resident and resetting only the dirty ones
         // (found with PAGEMAP_SCAN where the kernel has it) avoids both.
@@ -59,10 +67,20 @@ fn base_config() -> Config {
 /// on nearly every request) shrinks the slot's accessible range with `mprotect`, and each
 /// shrink is a TLB shootdown on every core. Explicit bounds checks cost the guest a little
 /// and avoid that host-wide stall.
-fn without_guard_pages(config: &mut Config) {
+fn without_guard_pages(config: &mut Config, slot: usize) {
     config.signals_based_traps(false);
     config.memory_guard_size(0);
-    config.memory_reservation(256 << 20);
+    config.memory_reservation(slot as u64);
+}
+
+/// The pool's memory slot for a limit: at least [`MIN_SLOT_BYTES`], rounded up to whole
+/// 64 KiB wasm pages.
+fn slot_bytes(max_instance_memory: usize) -> usize {
+    const PAGE: usize = 64 << 10;
+    max_instance_memory
+        .max(MIN_SLOT_BYTES)
+        .div_ceil(PAGE)
+        .saturating_mul(PAGE)
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] on one thread, for the life of the process.
@@ -140,4 +158,16 @@ pub fn default_cache_dir(state_dir: &Path) -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
         .map(|base| base.join("crm"))
         .unwrap_or_else(|| state_dir.join("cache"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_slots_hold_the_instance_memory_limit() {
+        assert_eq!(slot_bytes(128 << 20), MIN_SLOT_BYTES);
+        assert_eq!(slot_bytes(1 << 30), 1 << 30);
+        assert_eq!(slot_bytes((1 << 30) + 1), (1 << 30) + (64 << 10));
+    }
 }

@@ -11,6 +11,7 @@ pub mod builder;
 pub mod clock;
 pub mod compose;
 pub mod engine;
+pub mod guest_log;
 pub mod kv;
 pub mod manifest;
 pub mod outbound;

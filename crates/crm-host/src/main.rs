@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crm_host::{bench, builder, manifest::App, up};
+use crm_host::{bench, builder, manifest::App, server, up};
 
 #[derive(Parser)]
 #[command(
@@ -51,6 +51,43 @@ struct UpArgs {
     /// Turn on the app's `demo_data` variable and seed a small demo set into a fresh store.
     #[arg(long)]
     demo: bool,
+    /// The largest request body accepted (bytes, or a number with KiB, MiB or GiB). A larger
+    /// declared body is answered 413 before any component runs; a streamed one is cut off
+    /// there and answered 413.
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
+    max_request_bytes: u64,
+    /// How large any one memory of a component instance may grow (bytes, or a number with
+    /// KiB, MiB or GiB); past it the guest's allocation fails, as with Spin's option of the
+    /// same name.
+    #[arg(long, value_name = "SIZE", default_value = "128MiB", value_parser = parse_size)]
+    max_instance_memory: u64,
+    /// Component instances alive at once; a request beyond them is answered 503 with
+    /// `retry-after: 1`, before any component runs.
+    #[arg(long, value_name = "N", default_value_t = server::DEFAULT_MAX_CONCURRENT_REQUESTS)]
+    max_concurrent_requests: usize,
+}
+
+/// A size in bytes: a plain number, or one with a binary unit (`512KiB`, `10MiB`, `1GiB`).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| {
+        format!("`{text}` is not a size: give bytes, or a number with KiB, MiB or GiB")
+    })?;
+    let scale: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "K" | "KiB" => 1 << 10,
+        "M" | "MiB" => 1 << 20,
+        "G" | "GiB" => 1 << 30,
+        other => return Err(format!("unknown unit `{other}`: use KiB, MiB or GiB")),
+    };
+    number
+        .checked_mul(scale)
+        .filter(|bytes| *bytes > 0)
+        .ok_or_else(|| format!("`{text}` is not a usable size"))
 }
 
 #[derive(Subcommand)]
@@ -120,6 +157,15 @@ impl UpArgs {
                 Ok((route.to_owned(), Duration::from_secs(seconds)))
             })
             .collect::<Result<_>>()?;
+        if self.max_concurrent_requests == 0 {
+            bail!("--max-concurrent-requests must be at least 1");
+        }
+        let limits = server::Limits {
+            max_request_bytes: self.max_request_bytes,
+            max_instance_memory: usize::try_from(self.max_instance_memory)
+                .context("--max-instance-memory is larger than this machine can address")?,
+            max_concurrent_requests: self.max_concurrent_requests,
+        };
         Ok(up::UpOptions {
             manifest: self.manifest,
             listen: self.listen,
@@ -131,6 +177,7 @@ impl UpArgs {
             request_timeout: Duration::from_secs(self.request_timeout.max(1)),
             ticks,
             demo: self.demo,
+            limits,
         })
     }
 }
@@ -145,7 +192,7 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Build { manifest } => builder::build(&App::load(&manifest)?),
-        Command::Up(args) => runtime()?.block_on(up::run(args.into_options()?)),
+        Command::Up(args) => block_on(up::run(args.into_options()?)),
         Command::Seed {
             up,
             customers,
@@ -164,7 +211,7 @@ fn run(cli: Cli) -> Result<()> {
                 visits_per_customer,
                 chunk: 1000,
             };
-            runtime()?.block_on(async move {
+            block_on(async move {
                 let prepared = up::prepare(&options, false, false)?;
                 let token = prepared
                     .admin_token
@@ -179,7 +226,7 @@ fn run(cli: Cli) -> Result<()> {
             if options.state_dir.is_none() {
                 bail!("--suite intake needs --state-dir of a store seeded with `crm seed`");
             }
-            runtime()?.block_on(crm_host::bench_intake::run(
+            block_on(crm_host::bench_intake::run(
                 options,
                 Duration::from_secs(seconds),
             ))
@@ -192,7 +239,7 @@ fn run(cli: Cli) -> Result<()> {
             ..
         } => {
             let options = up.into_options()?;
-            runtime()?.block_on(bench::run(
+            block_on(bench::run(
                 options,
                 &route,
                 Duration::from_secs(seconds),
@@ -202,9 +249,57 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+/// Runs a command on the async runtime, then empties the SQLite logs however it ended, so the
+/// next start has nothing to recover.
+fn block_on(command: impl std::future::Future<Output = Result<()>>) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let result = command.await;
+        crm_host::sqlite::checkpoint_all().await;
+        result
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_binary_units_and_the_defaults_are_the_hosts() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("512KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("10MiB"), Ok(server::DEFAULT_MAX_REQUEST_BYTES));
+        assert_eq!(
+            parse_size("128MiB"),
+            Ok(server::DEFAULT_MAX_INSTANCE_MEMORY as u64)
+        );
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("10MB").is_err());
+        assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn up_documents_its_limits_and_their_defaults() {
+        use clap::CommandFactory;
+        let mut command = Cli::command();
+        let help = command
+            .find_subcommand_mut("up")
+            .expect("up")
+            .render_long_help()
+            .to_string();
+        for expected in [
+            "--max-request-bytes <SIZE>",
+            "[default: 10MiB]",
+            "--max-instance-memory <SIZE>",
+            "[default: 128MiB]",
+            "--max-concurrent-requests <N>",
+            "[default: 256]",
+        ] {
+            assert!(help.contains(expected), "{expected} missing from:\n{help}");
+        }
+    }
 }

@@ -377,6 +377,14 @@ source = "web.wasm"
     }
 
     #[test]
+    fn parameter_routes_are_accepted_as_on_spin() {
+        let text = MINIMAL.replace("route = \"/...\"", "route = \"/items/:id\"");
+        assert_eq!(parse(&text).unwrap().trigger.http.len(), 1);
+        let unnamed = MINIMAL.replace("route = \"/...\"", "route = \"/items/:\"");
+        assert!(format!("{:#}", parse(&unnamed).unwrap_err()).contains("params must be named"));
+    }
+
+    #[test]
     fn version_one_manifests_are_rejected() {
         assert!(parse(&MINIMAL.replace("= 2", "= 1")).is_err());
     }

@@ -2,7 +2,8 @@
 //! in-process (service chaining), as on Spin.
 
 use anyhow::{bail, Context, Result};
-use http::uri::Scheme;
+use http::header::HOST;
+use http::HeaderValue;
 use std::future::Future;
 use std::sync::Weak;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
@@ -23,6 +24,10 @@ enum HostMatch {
     Any,
     Exact(String),
     Suffix(String),
+    /// `self` or `self.alt`: the application's own listener, for relative URLs; it matches no
+    /// host name.
+    // As Spin 4.0.2: crates/factor-outbound-networking/src/allowed_hosts.rs (HostConfig::ToSelf)
+    ToSelf,
 }
 
 /// The outbound hosts a component may reach.
@@ -57,8 +62,19 @@ impl AllowedHosts {
                                 .to_ascii_lowercase()
                                 .ends_with(&suffix.to_ascii_lowercase())
                     }
+                    HostMatch::ToSelf => false,
                 }
         })
+    }
+
+    /// Whether a request to the application itself (a relative URL, or `http://self.alt/…`)
+    /// is allowed: by `http://self`, `http://self.alt` or a `*` host, whatever the port.
+    // As Spin 4.0.2: crates/factor-outbound-networking/src/allowed_hosts.rs
+    // (AllowedHostConfig::allows_relative, checked for the schemes http and https)
+    pub fn allows_self(&self) -> bool {
+        self.patterns
+            .iter()
+            .any(|p| matches!(p.host, HostMatch::Any | HostMatch::ToSelf))
     }
 }
 
@@ -89,6 +105,7 @@ fn parse_pattern(entry: &str) -> Result<HostPattern> {
     let host = match host {
         "" => bail!("the host is empty"),
         "*" => HostMatch::Any,
+        "self" | "self.alt" => HostMatch::ToSelf,
         h if h.starts_with("*.") => HostMatch::Suffix(h[1..].to_owned()),
         h if h.contains('*') => bail!("`*` is only allowed as the whole host or as `*.domain`"),
         h => HostMatch::Exact(h.to_owned()),
@@ -105,18 +122,78 @@ fn default_port(scheme: &str) -> u16 {
 }
 
 /// The `wasi:http` hooks of one request's store: checks every outgoing request against the
-/// component's allowed hosts, and serves `*.spin.internal` in-process.
+/// component's allowed hosts, sends requests to the application itself to its own listener,
+/// and serves `*.spin.internal` in-process.
 pub struct OutboundHooks {
     pub allowed: std::sync::Arc<AllowedHosts>,
     pub host: Weak<Host>,
+    /// The request this instance serves, for log lines.
+    pub request: u64,
 }
 
-const INTERNAL_SUFFIX: &str = ".spin.internal";
+/// What `WasiHttpHooks::send_request`'s future resolves to.
+type SendResult = Result<
+    (
+        http::Response<WasiBody>,
+        Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ),
+    HttpError,
+>;
+
+/// Where an outgoing request goes, decided from its URL as Spin decides it.
+#[derive(Debug, PartialEq, Eq)]
+enum Destination {
+    /// The application's own listener: a relative URL or `http://self.alt/…`.
+    ToSelf,
+    /// A component of this application, in-process.
+    Chained(String),
+    /// Anywhere else, over the network.
+    Network,
+}
+
+// As Spin 4.0.2: crates/factor-outbound-http/src/wasi.rs (RequestSender::prepare_request) and
+// crates/factor-outbound-networking/src/allowed_hosts.rs (parse_service_chaining_target)
+fn destination(uri: &http::Uri) -> Destination {
+    match uri.authority().map(|a| a.host()) {
+        None | Some("self.alt") => Destination::ToSelf,
+        Some(host) => match host.split_once('.') {
+            Some((component, "spin.internal")) => Destination::Chained(component.to_owned()),
+            _ => Destination::Network,
+        },
+    }
+}
+
+/// spin-sdk sends a relative URL as `https://:443/path` (wasi-http wants an authority); an
+/// empty host means the URL had none.
+// As Spin 4.0.2: crates/factor-outbound-http/src/wasi.rs (RequestSender::prepare_request)
+fn strip_empty_authority(uri: &mut http::Uri) {
+    if uri.authority().is_some_and(|a| a.host().is_empty()) {
+        let mut relative = http::Uri::builder();
+        if let Some(path_and_query) = uri.path_and_query() {
+            relative = relative.path_and_query(path_and_query.clone());
+        }
+        if let Ok(relative) = relative.build() {
+            *uri = relative;
+        }
+    }
+}
+
+/// The `Host` header hyper-util's client (Spin's) derives from a URL: the port only when it is
+/// not the scheme's default.
+fn host_header(uri: &http::Uri) -> Option<HeaderValue> {
+    let host = uri.host()?;
+    let default = default_port(uri.scheme_str().unwrap_or("http"));
+    let value = match uri.port_u16() {
+        Some(port) if port != default => format!("{host}:{port}"),
+        _ => host.to_owned(),
+    };
+    HeaderValue::from_str(&value).ok()
+}
 
 impl WasiHttpHooks for OutboundHooks {
     fn send_request(
         &mut self,
-        request: http::Request<WasiBody>,
+        mut request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
     ) -> Box<
@@ -130,24 +207,59 @@ impl WasiHttpHooks for OutboundHooks {
                 >,
             > + Send,
     > {
-        let uri = request.uri().clone();
-        let scheme = uri.scheme().cloned().unwrap_or(Scheme::HTTPS);
-        let host_name = uri.host().unwrap_or_default().to_owned();
-        let port = uri
-            .port_u16()
-            .unwrap_or_else(|| default_port(scheme.as_str()));
-        let allowed = self.allowed.allows(scheme.as_str(), &host_name, port);
-        let host = self.host.clone();
-        Box::new(async move {
-            if !allowed {
-                return Err(HttpError::HttpRequestDenied);
+        strip_empty_authority(request.uri_mut());
+        let destination = destination(request.uri());
+        let allowed = match &destination {
+            Destination::ToSelf => self.allowed.allows_self(),
+            _ => {
+                let uri = request.uri();
+                // A URL without a scheme is checked as https, as Spin's `check_url` does.
+                let scheme = uri.scheme_str().unwrap_or("https").to_owned();
+                let port = uri.port_u16().unwrap_or_else(|| default_port(&scheme));
+                self.allowed
+                    .allows(&scheme, uri.host().unwrap_or_default(), port)
             }
+        };
+        if !allowed {
+            self.log_denied(&destination, request.uri());
+            return Box::new(async { SendResult::Err(HttpError::HttpRequestDenied) });
+        }
+        // Spin drops the guest's `Host` before sending; its HTTP client then names the
+        // destination, and a chained callee gets none.
+        // As Spin 4.0.2: crates/factor-outbound-http/src/wasi.rs (prepare_request)
+        request.headers_mut().remove(HOST);
+        let host = self.host.clone();
+        let request_id = self.request;
+        Box::new(async move {
             let done: Box<dyn Future<Output = Result<(), HttpError>> + Send> =
                 Box::new(async { Ok(()) });
-            if let Some(component) = host_name.strip_suffix(INTERNAL_SUFFIX) {
-                let host = host.upgrade().ok_or(HttpError::DestinationUnavailable)?;
-                let response = host.handle_chained(component, request).await?;
-                return Ok((response, done));
+            let host = host.upgrade().ok_or(HttpError::DestinationUnavailable)?;
+            match destination {
+                Destination::Chained(component) => {
+                    let response = host.handle_chained(request_id, &component, request).await?;
+                    return Ok((response, done));
+                }
+                Destination::ToSelf => {
+                    let Some(origin) = host.self_origin() else {
+                        eprintln!(
+                            "crm: [req {request_id}] cannot send a request to the application \
+                             itself: it is not listening on a socket"
+                        );
+                        return Err(HttpError::HttpRequestUriInvalid);
+                    };
+                    let path_and_query = request
+                        .uri()
+                        .path_and_query()
+                        .map_or("/", |p| p.as_str())
+                        .to_owned();
+                    *request.uri_mut() = format!("http://{origin}{path_and_query}")
+                        .parse::<http::Uri>()
+                        .map_err(|_| HttpError::HttpRequestUriInvalid)?;
+                }
+                Destination::Network => {}
+            }
+            if let Some(value) = host_header(request.uri()) {
+                request.headers_mut().insert(HOST, value);
             }
             let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
             use http_body_util::BodyExt;
@@ -156,6 +268,35 @@ impl WasiHttpHooks for OutboundHooks {
                 Box::new(io) as Box<dyn Future<Output = _> + Send>,
             ))
         })
+    }
+}
+
+impl OutboundHooks {
+    // As Spin 4.0.2: crates/runtime-factors/src/lib.rs (outbound_networking_factor)
+    fn log_denied(&self, destination: &Destination, uri: &http::Uri) {
+        let id = self.request;
+        let pattern = match destination {
+            Destination::ToSelf => {
+                eprintln!(
+                    "crm: [req {id}] A component tried to make an HTTP request to its own app \
+                     but it does not have permission."
+                );
+                "http://self".to_owned()
+            }
+            _ => {
+                let scheme = uri.scheme_str().unwrap_or("https");
+                let authority = uri.authority().map_or("", |a| a.as_str());
+                eprintln!(
+                    "crm: [req {id}] A component tried to make an outbound network connection \
+                     to disallowed destination '{scheme}://{authority}'."
+                );
+                format!("{scheme}://{authority}")
+            }
+        };
+        eprintln!(
+            "crm: [req {id}] To allow this request, add 'allowed_outbound_hosts = [\"{pattern}\"]' \
+             to the manifest component section."
+        );
     }
 }
 
@@ -188,6 +329,48 @@ mod tests {
         assert!(!a.allows("http", "spin.internal", 80));
         assert!(a.allows("https", "a.example.org", 8080));
         assert!(!a.allows("https", "a.example.org", 443));
+    }
+
+    #[test]
+    fn self_entries_allow_only_requests_to_the_app_itself() {
+        for entry in ["http://self", "http://self.alt", "*://*:*", "http://*:*"] {
+            assert!(allowed(&[entry]).allows_self(), "{entry}");
+        }
+        for entry in [
+            "http://127.0.0.1:*",
+            "http://*.spin.internal",
+            "https://example.com",
+        ] {
+            assert!(!allowed(&[entry]).allows_self(), "{entry}");
+        }
+        // `http://self/…` as a URL is an ordinary host, which `self` does not name.
+        assert!(!allowed(&["http://self"]).allows("http", "self", 80));
+    }
+
+    #[test]
+    fn destinations_are_decided_from_the_url_as_on_spin() {
+        let at = |url: &str| {
+            let mut uri: http::Uri = url.parse().unwrap();
+            strip_empty_authority(&mut uri);
+            destination(&uri)
+        };
+        assert_eq!(at("https://:443/plain/headers"), Destination::ToSelf);
+        assert_eq!(at("http://self.alt/x"), Destination::ToSelf);
+        assert_eq!(at("http://self/x"), Destination::Network);
+        assert_eq!(
+            at("http://back.spin.internal/x"),
+            Destination::Chained("back".into())
+        );
+        assert_eq!(at("http://a.b.spin.internal/x"), Destination::Network);
+        assert_eq!(at("https://example.com/x"), Destination::Network);
+    }
+
+    #[test]
+    fn the_host_header_names_the_destination_as_hyper_util_does() {
+        let header = |url: &str| host_header(&url.parse().unwrap()).unwrap();
+        assert_eq!(header("http://127.0.0.1:3000/x"), "127.0.0.1:3000");
+        assert_eq!(header("https://example.com:443/x"), "example.com");
+        assert_eq!(header("http://example.com/x"), "example.com");
     }
 
     #[test]

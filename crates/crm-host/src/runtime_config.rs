@@ -32,7 +32,23 @@ enum KvConfig {
 #[serde(tag = "type", deny_unknown_fields)]
 enum SqliteConfig {
     #[serde(rename = "spin")]
-    Spin { path: Option<PathBuf> },
+    Spin {
+        path: Option<PathBuf>,
+        /// Spin 4.0.1 and later: let `ATTACH` open files. crm always refuses them.
+        // As Spin 4.0.2: crates/sqlite/src/lib.rs (InProcDatabase), spinframework/spin#3503
+        #[serde(default)]
+        allow_attach_file: bool,
+    },
+    /// A remote libSQL (Turso) database, which Spin can reach and crm cannot. Parsed in Spin's
+    /// shape so that a mistyped key is still reported as one.
+    // As Spin 4.0.2: crates/sqlite/src/lib.rs (LibSqlDatabase)
+    #[serde(rename = "libsql")]
+    Libsql {
+        #[allow(dead_code)]
+        url: String,
+        #[allow(dead_code)]
+        token: String,
+    },
 }
 
 /// The opened stores and databases, by label.
@@ -50,8 +66,34 @@ impl RuntimeConfig {
             .with_context(|| format!("cannot read {}", path.display()))?;
         let config: Self = toml::from_str(&text)
             .with_context(|| format!("{} is not a valid runtime config", path.display()))?;
+        config
+            .refuse_what_crm_cannot_do()
+            .with_context(|| format!("runtime config {}", path.display()))?;
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok((config, base))
+    }
+
+    /// Settings Spin accepts but crm cannot honour stop startup with a message saying so,
+    /// rather than run the application against something else than it asked for.
+    fn refuse_what_crm_cannot_do(&self) -> Result<()> {
+        for (label, database) in &self.sqlite_database {
+            match database {
+                SqliteConfig::Libsql { .. } => bail!(
+                    "[sqlite_database.{label}] type = \"libsql\" (a remote libSQL database) is \
+                     not supported by crm; run this application with Spin (`spin up \
+                     --runtime-config-file ...`) to use it, or use type = \"spin\" for a local file"
+                ),
+                SqliteConfig::Spin {
+                    allow_attach_file: true,
+                    ..
+                } => bail!(
+                    "[sqlite_database.{label}] allow_attach_file = true is not supported by crm, \
+                     which never lets ATTACH open a file; run this application with Spin to use it"
+                ),
+                SqliteConfig::Spin { .. } => {}
+            }
+        }
+        Ok(())
     }
 
     /// Opens every label the manifest uses. The `default` labels live in the state directory
@@ -92,9 +134,17 @@ impl RuntimeConfig {
         let mut sqlite = HashMap::new();
         for label in sqlite_labels {
             let file = match (self.sqlite_database.get(label), label.as_str()) {
-                (Some(SqliteConfig::Spin { path: Some(path) }), _) => base.join(path),
-                (Some(SqliteConfig::Spin { path: None }), _) | (None, "default") => {
+                (
+                    Some(SqliteConfig::Spin {
+                        path: Some(path), ..
+                    }),
+                    _,
+                ) => base.join(path),
+                (Some(SqliteConfig::Spin { path: None, .. }), _) | (None, "default") => {
                     state_dir.join("sqlite_db.db")
+                }
+                (Some(SqliteConfig::Libsql { .. }), _) => {
+                    bail!("SQLite database `{label}` is a libSQL database, which crm cannot open")
                 }
                 (None, _) => {
                     bail!("SQLite database `{label}` is used but not defined in the runtime config")
@@ -158,6 +208,47 @@ mod tests {
             format!("{err:#}").contains("cannot connect to Redis"),
             "{err:#}"
         );
+    }
+
+    fn load(text: &str) -> Result<RuntimeConfig> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("runtime-config.toml");
+        std::fs::write(&path, text).unwrap();
+        RuntimeConfig::load(Some(&path)).map(|(config, _)| config)
+    }
+
+    #[test]
+    fn a_libsql_database_stops_startup_and_names_spin() {
+        let err = load(
+            "[sqlite_database.remote]\ntype = \"libsql\"\nurl = \"https://db.example.com\"\ntoken = \"t\"\n",
+        )
+        .unwrap_err();
+        let message = format!("{err:#}");
+        assert!(
+            message.contains("[sqlite_database.remote]")
+                && message.contains("libsql")
+                && message.contains("Spin"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_still_rejected_for_every_database_type() {
+        let libsql = load(
+            "[sqlite_database.remote]\ntype = \"libsql\"\nurl = \"https://db.example.com\"\ntoken = \"t\"\nreplica = true\n",
+        )
+        .unwrap_err();
+        assert!(format!("{libsql:#}").contains("replica"), "{libsql:#}");
+        let spin = load("[sqlite_database.x]\ntype = \"spin\"\nfile = \"a.db\"\n").unwrap_err();
+        assert!(format!("{spin:#}").contains("file"), "{spin:#}");
+    }
+
+    #[test]
+    fn attach_files_may_be_named_off_but_not_on() {
+        load("[sqlite_database.x]\ntype = \"spin\"\nallow_attach_file = false\n").unwrap();
+        let err =
+            load("[sqlite_database.x]\ntype = \"spin\"\nallow_attach_file = true\n").unwrap_err();
+        assert!(format!("{err:#}").contains("allow_attach_file"), "{err:#}");
     }
 
     #[test]

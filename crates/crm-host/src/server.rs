@@ -3,21 +3,24 @@
 
 use anyhow::{anyhow, Context, Result};
 use bytes::{Bytes, BytesMut};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RETRY_AFTER};
+use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::io::IsTerminal;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::WasiCtxBuilder;
@@ -28,12 +31,13 @@ use wasmtime_wasi_http::{Error as HttpError, WasiBody, WasiHttpCtx, WasiHttpView
 use crate::clock::Clock;
 use crate::compose::{self, DependencyName};
 use crate::engine;
+use crate::guest_log::{next_request_id, GuestOutput, Target};
 use crate::manifest::{App, RouteSpec};
 use crate::outbound::{AllowedHosts, OutboundHooks};
 use crate::routes::{RouteMatch, Router};
 use crate::runtime_config::RuntimeConfig;
 use crate::spin_api::SpinPlatform;
-use crate::state::{Capabilities, RequestState};
+use crate::state::{Capabilities, MemoryLimit, RequestState};
 use crate::variables::AppVariables;
 
 /// Responses up to this size are buffered so they go out with `content-length`; larger ones
@@ -42,6 +46,40 @@ const BUFFER_LIMIT: usize = 1 << 20;
 
 /// The host-only endpoint of `--test-clock`; never routed to a guest.
 pub const TEST_CLOCK_PATH: &str = "/.well-known/crm/test-clock";
+
+/// Paths the host answers itself, before routing.
+// As Spin 4.0.2: crates/routes/src/lib.rs (WELL_KNOWN_PREFIX)
+const WELL_KNOWN_PREFIX: &str = "/.well-known/spin/";
+
+/// `spin-client-addr` of a service-chaining request.
+// As Spin 4.0.2: crates/trigger-http/src/outbound_http.rs (CHAINED_CLIENT_ADDR)
+const CHAINED_CLIENT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
+
+pub const DEFAULT_MAX_REQUEST_BYTES: u64 = 10 << 20;
+pub const DEFAULT_MAX_INSTANCE_MEMORY: usize = 128 << 20;
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 256;
+
+/// Resource limits of `crm up` (OWASP API4). Spin has none of the first and third; guests never
+/// see them, only callers who exceed them.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A larger request body is answered 413 (declared) or cut off (streamed).
+    pub max_request_bytes: u64,
+    /// The most any one linear memory of an instance may grow to.
+    pub max_instance_memory: usize,
+    /// Instances alive at once; a request over it is answered 503 without one.
+    pub max_concurrent_requests: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            max_instance_memory: DEFAULT_MAX_INSTANCE_MEMORY,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+        }
+    }
+}
 
 /// Settings of `crm up`, read once at startup.
 #[derive(Debug, Clone)]
@@ -53,6 +91,7 @@ pub struct HostOptions {
     pub request_timeout: Duration,
     pub access_log: bool,
     pub record_instantiation: bool,
+    pub limits: Limits,
 }
 
 struct LoadedComponent {
@@ -69,6 +108,21 @@ pub struct Host {
     options: HostOptions,
     instantiation_micros: Mutex<Vec<u32>>,
     myself: Weak<Host>,
+    /// One permit per instance alive (`--max-concurrent-requests`).
+    instances: Arc<Semaphore>,
+    /// The body of `/.well-known/spin/info`.
+    app_info: Bytes,
+    /// The address `serve` listens on: where requests to the application itself go.
+    self_origin: OnceLock<SocketAddr>,
+}
+
+/// `/.well-known/spin/info`.
+// As Spin 4.0.2: crates/http/src/app_info.rs (AppInfo)
+#[derive(serde::Serialize)]
+struct AppInfo<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
 }
 
 impl Host {
@@ -79,7 +133,7 @@ impl Host {
         generated: &BTreeMap<String, String>,
     ) -> Result<Arc<Host>> {
         let manifest = &app.manifest;
-        let (engine, allocator) = engine::build_engine()?;
+        let (engine, allocator) = engine::build_engine(options.limits.max_instance_memory)?;
         engine::start_epoch_ticker(&engine);
         let variables =
             AppVariables::resolve(manifest, &|name| std::env::var(name).ok(), generated)?;
@@ -150,15 +204,31 @@ impl Host {
         let mut router = Router::default();
         for trigger in &manifest.trigger.http {
             if let RouteSpec::Path(route) = &trigger.route {
-                router.add(route, &trigger.component);
+                router.add(route, &trigger.component)?;
             }
         }
+        // As Spin 4.0.2: crates/trigger-http/src/server.rs (HttpServer::new)
+        let unreachable = router.routes_under(WELL_KNOWN_PREFIX);
+        if !unreachable.is_empty() {
+            eprintln!(
+                "crm: routes under {WELL_KNOWN_PREFIX} are answered by the host and will never \
+                 be reached: {}",
+                unreachable.join(", ")
+            );
+        }
+        let app_info = serde_json::to_vec_pretty(&AppInfo {
+            name: &manifest.application.name,
+            version: manifest.application.version.as_deref(),
+        })?;
         if options.access_log {
             println!(
                 "crm: {} components loaded ({allocator} allocator)",
                 components.len()
             );
         }
+        let instances = Arc::new(Semaphore::new(
+            options.limits.max_concurrent_requests.max(1),
+        ));
         Ok(Arc::new_cyclic(|myself| Host {
             engine,
             router,
@@ -167,7 +237,15 @@ impl Host {
             options,
             instantiation_micros: Mutex::new(Vec::new()),
             myself: myself.clone(),
+            instances,
+            app_info: Bytes::from(app_info),
+            self_origin: OnceLock::new(),
         }))
+    }
+
+    /// Where a request to the application itself is sent, once `serve` listens.
+    pub fn self_origin(&self) -> Option<SocketAddr> {
+        self.self_origin.get().copied()
     }
 
     pub fn routes(&self) -> Vec<(String, String)> {
@@ -175,84 +253,195 @@ impl Host {
     }
 
     /// Serves one request that arrived over the network.
+    // As Spin 4.0.2: crates/trigger-http/src/server.rs (HttpServer::handle)
     pub async fn handle(
         self: Arc<Self>,
         req: Request<Incoming>,
         client: SocketAddr,
     ) -> Response<WasiBody> {
         let started = Instant::now();
+        let id = next_request_id();
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
         if self.options.test_clock && path == TEST_CLOCK_PATH {
             return self.test_clock(req).await;
         }
+        if let Some(well_known) = path.strip_prefix(WELL_KNOWN_PREFIX) {
+            let response = match well_known {
+                "health" => Response::new(full(Bytes::from_static(b"OK"))),
+                "info" => {
+                    let mut response = Response::new(full(self.app_info.clone()));
+                    response
+                        .headers_mut()
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    response
+                }
+                _ => empty(StatusCode::NOT_FOUND),
+            };
+            self.log_access(id, &method, &path, "-", response.status(), started, None);
+            return response;
+        }
         let (response, route, component) = match self.router.route(&path) {
-            None => (
-                problem(StatusCode::NOT_FOUND, &format!("no route matches {path}")),
-                "-".to_owned(),
-                "-".to_owned(),
-            ),
+            None => {
+                not_found_hint(&path);
+                (empty(StatusCode::NOT_FOUND), "-".to_owned(), "-".to_owned())
+            }
             Some(matched) => {
-                let host = req
-                    .headers()
-                    .get(HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .unwrap_or("localhost")
-                    .to_owned();
-                let path_and_query = req
-                    .uri()
-                    .path_and_query()
-                    .map_or("/", |p| p.as_str())
-                    .to_owned();
-                let full_url = format!("http://{host}{path_and_query}");
-                let req = req.map(|body| body.map_err(HttpError::from).boxed_unsync());
-                let response = match self.run(&matched, req, Some(client), &full_url).await {
-                    Ok(response) => with_length_if_small(response).await,
-                    Err(error) => {
-                        eprintln!(
-                            "crm: {} {}: {error:#}",
-                            matched.component, matched.raw_route
-                        );
-                        problem(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "the component failed; the host log has details",
-                        )
-                    }
-                };
+                let response = self.serve_routed(id, &matched, req, client).await;
                 (response, matched.raw_route, matched.component)
             }
         };
-        if self.options.access_log {
-            println!(
-                "crm: {method} {route} {component} {} {}µs",
-                response.status().as_u16(),
-                started.elapsed().as_micros()
-            );
+        self.log_access(
+            id,
+            &method,
+            &route,
+            &component,
+            response.status(),
+            started,
+            None,
+        );
+        response
+    }
+
+    /// The route pattern, not the path, so no customer data reaches the log.
+    #[allow(clippy::too_many_arguments)]
+    fn log_access(
+        &self,
+        id: u64,
+        method: &Method,
+        route: &str,
+        component: &str,
+        status: StatusCode,
+        started: Instant,
+        caller: Option<u64>,
+    ) {
+        if !self.options.access_log {
+            return;
+        }
+        let micros = started.elapsed().as_micros();
+        let status = status.as_u16();
+        match caller {
+            None => println!("crm: [req {id}] {method} {route} {component} {status} {micros}µs"),
+            Some(caller) => println!(
+                "crm: [req {id}] {method} {route} {component} {status} {micros}µs (chained from req {caller})"
+            ),
+        }
+    }
+
+    /// A routed request: refused over the limits before any instance exists, else run.
+    async fn serve_routed(
+        &self,
+        id: u64,
+        matched: &RouteMatch,
+        req: Request<Incoming>,
+        client: SocketAddr,
+    ) -> Response<WasiBody> {
+        let limit = self.options.limits.max_request_bytes;
+        if declared_length(&req).is_some_and(|length| length > limit) {
+            return too_large(limit);
+        }
+        let Ok(permit) = self.instances.clone().try_acquire_owned() else {
+            return busy();
+        };
+        // As Spin 4.0.2: crates/trigger-http/src/headers.rs (prepare_request_headers)
+        let host = req
+            .headers()
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let path_and_query = req.uri().path_and_query().map_or("/", |p| p.as_str());
+        let full_url = format!("http://{host}{path_and_query}");
+        let overflow = Arc::new(AtomicBool::new(false));
+        let req = req.map(|body| {
+            LimitedBody {
+                inner: body,
+                read: 0,
+                limit,
+                overflow: overflow.clone(),
+            }
+            .boxed_unsync()
+        });
+        let response = match self
+            .run(id, matched, req, Some(client), &full_url, permit)
+            .await
+        {
+            Ok(response) => with_length_if_small(id, response).await,
+            Err(error) => {
+                // As Spin 4.0.2: crates/trigger-http/src/server.rs (respond_wasm_component):
+                // the cause goes to the log, the caller gets an empty 500.
+                eprintln!(
+                    "crm: [req {id}] error processing request ({} {}): {error:#}",
+                    matched.component, matched.raw_route
+                );
+                empty(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        };
+        if overflow.load(Ordering::Relaxed) {
+            // The body was cut off at the limit; whatever the guest made of the rest is not
+            // an answer to the request that was sent.
+            return too_large(limit);
         }
         response
     }
 
     /// Serves `http://<component>.spin.internal/…` for a guest of this application, in-process.
+    // As Spin 4.0.2: crates/trigger-http/src/outbound_http.rs (OutboundHttpInterceptor::intercept)
     pub async fn handle_chained(
         &self,
+        caller: u64,
         component: &str,
         req: Request<WasiBody>,
     ) -> Result<Response<WasiBody>, HttpError> {
         if !self.components.contains_key(component) {
             return Err(HttpError::DestinationNotFound);
         }
-        let matched = self.router.route_to_component(component, req.uri().path());
-        let full_url = req.uri().to_string();
-        match self.run(&matched, req, None, &full_url).await {
-            Ok(response) => Ok(response),
-            Err(error) => {
-                eprintln!("crm: chained call to {component}: {error:#}");
-                Ok(problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the component failed; the host log has details",
-                ))
+        let started = Instant::now();
+        let id = next_request_id();
+        let method = req.method().clone();
+        let matched = RouteMatch::synthetic(component, req.uri().path());
+        // The caller's `Host` was dropped before this point, so the URL names `localhost`.
+        // As Spin 4.0.2: crates/trigger-http/src/headers.rs (prepare_request_headers)
+        let host = req
+            .headers()
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let path_and_query = req.uri().path_and_query().map_or("/", |p| p.as_str());
+        let full_url = format!("http://{host}{path_and_query}");
+        let response = match self.instances.clone().try_acquire_owned() {
+            Err(_) => busy(),
+            Ok(permit) => {
+                match self
+                    .run(
+                        id,
+                        &matched,
+                        req,
+                        Some(CHAINED_CLIENT_ADDR),
+                        &full_url,
+                        permit,
+                    )
+                    .await
+                {
+                    Ok(response) => response,
+                    Err(error) => {
+                        eprintln!(
+                            "crm: [req {id}] error processing request ({component} /...): {error:#}"
+                        );
+                        empty(StatusCode::INTERNAL_SERVER_ERROR)
+                    }
+                }
             }
-        }
+        };
+        self.log_access(
+            id,
+            &method,
+            &matched.raw_route,
+            component,
+            response.status(),
+            started,
+            Some(caller),
+        );
+        Ok(response)
     }
 
     /// Sends `POST route` through the router as if from outside; used by `--tick`.
@@ -262,7 +451,8 @@ impl Host {
     }
 
     /// Sends a request through the router as if from outside and reads the whole answer; used
-    /// by `--tick`, `--demo` and `crm seed`.
+    /// by `--tick`, `--demo` and `crm seed`. It waits for room under
+    /// `--max-concurrent-requests` rather than being turned away.
     pub async fn call(
         self: &Arc<Self>,
         method: &str,
@@ -289,8 +479,22 @@ impl Host {
                     .boxed_unsync(),
             )
             .context("cannot build the request")?;
+        let permit = self
+            .instances
+            .clone()
+            .acquire_owned()
+            .await
+            .context("the host is shutting down")?;
+        let id = next_request_id();
         let response = self
-            .run(&matched, req, None, &format!("http://localhost{route}"))
+            .run(
+                id,
+                &matched,
+                req,
+                None,
+                &format!("http://localhost{route}"),
+                permit,
+            )
             .await?;
         let status = response.status();
         let body = response
@@ -302,12 +506,15 @@ impl Host {
         Ok((status, body))
     }
 
+    /// Runs one request in a fresh instance; `permit` is held until the instance is gone.
     async fn run(
         &self,
+        id: u64,
         matched: &RouteMatch,
         mut req: Request<WasiBody>,
         client: Option<SocketAddr>,
         full_url: &str,
+        permit: OwnedSemaphorePermit,
     ) -> Result<Response<WasiBody>> {
         let component = self
             .components
@@ -316,8 +523,8 @@ impl Host {
         set_spin_headers(req.headers_mut(), matched, client, full_url);
 
         let mut wasi = WasiCtxBuilder::new();
-        wasi.inherit_stdout()
-            .inherit_stderr()
+        wasi.stdout(GuestOutput::new(id, Target::Stdout))
+            .stderr(GuestOutput::new(id, Target::Stderr))
             .wall_clock(self.clock.clone())
             .envs(&component.caps.environment);
         let state = RequestState {
@@ -327,10 +534,13 @@ impl Host {
             hooks: OutboundHooks {
                 allowed: component.caps.allowed_hosts.clone(),
                 host: self.myself.clone(),
+                request: id,
             },
             caps: component.caps.clone(),
+            limits: MemoryLimit::new(self.options.limits.max_instance_memory, id),
         };
         let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
         let deadline = Instant::now() + self.options.request_timeout;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
@@ -352,6 +562,7 @@ impl Host {
         let pre = component.pre.clone();
         let host = self.myself.clone();
         let task = tokio::spawn(async move {
+            let _permit = permit;
             let started = Instant::now();
             let proxy = pre.instantiate_async(&mut store).await?;
             if let Some(host) = host.upgrade() {
@@ -362,8 +573,22 @@ impl Host {
                 .call_handle(&mut store, incoming, outparam)
                 .await
         });
+        // As Spin 4.0.2: crates/trigger-http/src/wasi.rs (WasiHttpExecutor::execute)
         match receiver.await {
-            Ok(Ok(response)) => Ok(response),
+            Ok(Ok(response)) => {
+                tokio::spawn(async move {
+                    let failure = match task.await {
+                        Ok(Ok(())) => return,
+                        Ok(Err(trap)) => format!("{:#}", anyhow::Error::from(trap)),
+                        Err(join) => join.to_string(),
+                    };
+                    eprintln!(
+                        "crm: [req {id}] component error after the response started; the \
+                         response may not be fully sent: {failure}"
+                    );
+                });
+                Ok(response)
+            }
             Ok(Err(code)) => Err(anyhow!("the component answered with error code {code:?}")),
             Err(_) => match task.await {
                 Ok(Ok(())) => Err(anyhow!("the component returned without setting a response")),
@@ -435,34 +660,55 @@ impl Host {
 }
 
 /// Sets the headers Spin gives every request, replacing any the client sent under those names.
+// As Spin 4.0.2: crates/trigger-http/src/headers.rs (compute_default_headers)
 fn set_spin_headers(
     headers: &mut http::HeaderMap,
     m: &RouteMatch,
     client: Option<SocketAddr>,
     full_url: &str,
 ) {
-    let mut set = |name: &'static str, value: &str| {
-        headers.remove(name);
+    let mut set = |name: HeaderName, value: &str| {
+        headers.remove(&name);
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(name, value);
         }
     };
-    set("spin-full-url", full_url);
-    set("spin-path-info", &m.path_info);
-    set("spin-matched-route", &m.raw_route);
-    set("spin-raw-component-route", &m.raw_route);
-    set("spin-component-route", &m.component_route);
-    set("spin-base-path", "/");
+    set(HeaderName::from_static("spin-full-url"), full_url);
+    set(HeaderName::from_static("spin-path-info"), &m.path_info);
     set(
-        "spin-client-addr",
+        HeaderName::from_static("spin-matched-route"),
+        &m.based_route,
+    );
+    set(HeaderName::from_static("spin-base-path"), "/");
+    set(
+        HeaderName::from_static("spin-raw-component-route"),
+        &m.raw_route,
+    );
+    set(
+        HeaderName::from_static("spin-component-route"),
+        &m.component_route,
+    );
+    set(
+        HeaderName::from_static("spin-client-addr"),
         &client.map(|c| c.to_string()).unwrap_or_default(),
     );
+    for (param, value) in &m.params {
+        // `SPIN_PATH_MATCH_<NAME>` turned into a header name; a name that cannot be one is
+        // dropped, as Spin's wasi executor drops it.
+        let name = format!(
+            "spin-path-match-{}",
+            param.to_ascii_lowercase().replace('_', "-")
+        );
+        if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+            set(name, value);
+        }
+    }
 }
 
 /// Buffers a response body of up to [`BUFFER_LIMIT`] bytes to give it a `content-length`
 /// (keep-alive clients stall on small chunked responses without TCP_NODELAY tricks); a larger
 /// body is streamed on after what was buffered.
-async fn with_length_if_small(response: Response<WasiBody>) -> Response<WasiBody> {
+async fn with_length_if_small(id: u64, response: Response<WasiBody>) -> Response<WasiBody> {
     let (mut parts, mut body) = response.into_parts();
     if parts.headers.contains_key(CONTENT_LENGTH) {
         return Response::from_parts(parts, body);
@@ -498,11 +744,8 @@ async fn with_length_if_small(response: Response<WasiBody>) -> Response<WasiBody
                 }
             },
             Some(Err(error)) => {
-                eprintln!("crm: the component's response body failed: {error}");
-                return problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the component's response body failed",
-                );
+                eprintln!("crm: [req {id}] the component's response body failed: {error}");
+                return empty(StatusCode::INTERNAL_SERVER_ERROR);
             }
         }
     }
@@ -555,7 +798,121 @@ fn json(status: StatusCode, value: &serde_json::Value) -> Response<WasiBody> {
     response
 }
 
-/// A problem+json response made by the host itself (no route, a trapped component).
+/// A response with no body, as Spin makes its own 404 and 500.
+// As Spin 4.0.2: crates/trigger-http/src/server.rs (not_found, internal_error)
+fn empty(status: StatusCode) -> Response<WasiBody> {
+    let mut response = Response::new(full(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}
+
+/// Spin's one hint about a generic 404, shown once and only to someone at a terminal.
+// As Spin 4.0.2: crates/trigger-http/src/server.rs (HttpServer::not_found)
+fn not_found_hint(path: &str) {
+    static SHOWN: AtomicBool = AtomicBool::new(false);
+    if !SHOWN.fetch_or(true, Ordering::Relaxed) && std::io::stderr().is_terminal() {
+        eprintln!(
+            "crm: Request to {path} matched no pattern, and received a generic 404 response. To \
+             serve a more informative 404 page, add a catch-all (/...) route."
+        );
+    }
+}
+
+fn text(status: StatusCode, body: String) -> Response<WasiBody> {
+    let mut response = Response::new(full(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// `--max-request-bytes` exceeded. The connection is closed after it, since the rest of the
+/// body is never read.
+fn too_large(limit: u64) -> Response<WasiBody> {
+    let mut response = text(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("the request body is larger than {limit} bytes\n"),
+    );
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// `--max-concurrent-requests` reached.
+fn busy() -> Response<WasiBody> {
+    let mut response = text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "too many requests in progress; retry shortly\n".to_owned(),
+    );
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// The body length a request declares, if it declares one.
+fn declared_length<B>(req: &Request<B>) -> Option<u64> {
+    req.headers()
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// A request body that fails once it has delivered more than `limit` bytes, and says so in
+/// `overflow`: a streamed body has no length to check up front.
+struct LimitedBody {
+    inner: Incoming,
+    read: u64,
+    limit: u64,
+    overflow: Arc<AtomicBool>,
+}
+
+impl http_body::Body for LimitedBody {
+    type Data = Bytes;
+    type Error = HttpError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, HttpError>>> {
+        let this = self.get_mut();
+        if this.read > this.limit {
+            return Poll::Ready(Some(Err(HttpError::HttpRequestBodySize(Some(this.read)))));
+        }
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    this.read += data.len() as u64;
+                    if this.read > this.limit {
+                        this.overflow.store(true, Ordering::Relaxed);
+                        return Poll::Ready(Some(Err(HttpError::HttpRequestBodySize(Some(
+                            this.read,
+                        )))));
+                    }
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(HttpError::from(error)))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// The entries of `all` whose labels the component was granted.
 fn granted<V: Clone>(labels: &[String], all: &HashMap<String, V>) -> HashMap<String, V> {
     labels
@@ -564,7 +921,8 @@ fn granted<V: Clone>(labels: &[String], all: &HashMap<String, V>) -> HashMap<Str
         .collect()
 }
 
-pub fn problem(status: StatusCode, detail: &str) -> Response<WasiBody> {
+/// A problem+json response of crm's own test-only endpoint.
+fn problem(status: StatusCode, detail: &str) -> Response<WasiBody> {
     let body = serde_json::json!({
         "type": "about:blank",
         "title": status.canonical_reason().unwrap_or("Error"),
@@ -586,6 +944,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
+    let _ = host.self_origin.set(listener.local_addr()?);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let builder = hyper::server::conn::http1::Builder::new();
     tokio::pin!(shutdown);

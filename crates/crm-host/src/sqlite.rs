@@ -10,6 +10,7 @@
 //! on power loss, which would break "durable before acknowledged").
 
 use anyhow::{Context, Result};
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 use std::mem::ManuallyDrop;
@@ -39,12 +40,19 @@ pub struct DbPool {
     /// busy handler (which sleeps 1, 2, 5, 10… ms between tries) hands the lock on the moment it
     /// is released, and suspends the waiting request instead of blocking a worker thread.
     writer: Arc<tokio::sync::Mutex<()>>,
+    wal: WalPolicy,
+    /// Set by a commit that left the log past its size, to wake the checkpointer at once.
+    wal_full: (Mutex<bool>, std::sync::Condvar),
 }
 
 impl DbPool {
     /// Opens (creating if needed) the database at `path`, failing now rather than at the first
     /// request if it cannot be opened.
     pub fn open(path: &Path) -> Result<Arc<DbPool>> {
+        Self::open_with(path, WalPolicy::default())
+    }
+
+    pub fn open_with(path: &Path, wal: WalPolicy) -> Result<Arc<DbPool>> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -53,12 +61,18 @@ impl DbPool {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            wal,
+            wal_full: (Mutex::new(false), std::sync::Condvar::new()),
         });
         let first = pool
             .connect()
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         pool.lock_idle().push(first);
         spawn_checkpointer(&pool)?;
+        let mut pools = lock(&POOLS);
+        pools.retain(|p| p.strong_count() > 0);
+        pools.push(Arc::downgrade(&pool));
+        drop(pools);
         Ok(pool)
     }
 
@@ -70,18 +84,21 @@ impl DbPool {
         // Checkpoints run on a thread of their own (see `spawn_checkpointer`), not inside a
         // guest's COMMIT, where they would hold up every writer queued behind it.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // When SQLite resets the log, it truncates a larger file to this size.
+        conn.pragma_update(None, "journal_size_limit", self.wal.restart_bytes as i64)?;
         // Read pages through one shared memory map rather than a private cache per pooled
         // connection: with random ids every insert touches pages all over a large database.
         conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        // `ATTACH 'other.db'` would let a guest open any file the host can read or write.
+        // As Spin 4.0.2: crates/sqlite-inproc/src/lib.rs (spinframework/spin#3503, with
+        // `allow_attach_file` off, its default)
+        conn.authorizer(Some(attach_sandbox));
         Ok(conn)
     }
 
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
-        // A panic while holding this lock cannot leave the Vec inconsistent; keep using it.
-        self.idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.idle)
     }
 
     /// A connection for the caller's exclusive use until the returned guard is dropped.
@@ -102,27 +119,135 @@ impl DbPool {
     }
 }
 
-/// How often the checkpointer copies the WAL back into the database file.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// How often the checkpointer looks at the WAL.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// The WAL size past which the checkpointer restarts the log (see [`WalPolicy`]).
+pub const WAL_RESTART_BYTES: u64 = 32 << 20;
+
+/// When the write-ahead log is cut back.
+///
+/// Why PASSIVE checkpoints alone let the log grow without bound: SQLite writes the WAL from its
+/// start again only when a writer begins while *every* frame has been copied back and no reader
+/// still uses the log. Under steady writes there are always fresh frames behind the last
+/// checkpoint, so that moment never comes, and the file grows for as long as the load lasts
+/// (19.5 GB after `crm seed`). So once the log passes `restart_bytes`, the checkpointer takes the
+/// database's write turn (guests queue behind it as behind any writer), runs
+/// `wal_checkpoint(TRUNCATE)` — which waits for readers of old frames to finish, copies the rest
+/// and truncates the file to zero — and hands the turn on. Readers are per-statement (a pooled
+/// connection never keeps a snapshot between statements), so that wait is short.
+///
+/// The bound: a commit that leaves the log past `restart_bytes` wakes the checkpointer at once
+/// (other writes are caught by its 100 ms round), so the log holds at most `restart_bytes` plus
+/// what writers commit before the checkpointer has the write turn — about one transaction per
+/// waiting writer. `journal_size_limit` (= `restart_bytes`) caps what SQLite itself leaves
+/// behind when it resets the log. The test below asserts `2 × restart_bytes` under concurrent
+/// writers and readers.
+#[derive(Clone, Copy, Debug)]
+pub struct WalPolicy {
+    pub restart_bytes: u64,
+}
+
+impl Default for WalPolicy {
+    fn default() -> Self {
+        WalPolicy {
+            restart_bytes: WAL_RESTART_BYTES,
+        }
+    }
+}
+
+/// Every pool of the process, so that a clean shutdown can empty their logs.
+static POOLS: Mutex<Vec<std::sync::Weak<DbPool>>> = Mutex::new(Vec::new());
 
 /// Starts the pool's checkpointer: a thread with a connection of its own that copies committed
-/// WAL frames into the database file (`PASSIVE`: it never blocks readers or writers) until the
-/// pool is dropped. What a commit wrote is durable in the WAL already; this only keeps the WAL
-/// short.
+/// WAL frames into the database file (`PASSIVE`: it never blocks readers or writers) and cuts
+/// the log back when it passes the policy's size, until the pool is dropped. What a commit
+/// wrote is durable in the WAL already; this only keeps the WAL short.
 fn spawn_checkpointer(pool: &Arc<DbPool>) -> Result<()> {
     let conn = pool.connect()?;
     let weak = Arc::downgrade(pool);
     std::thread::Builder::new()
         .name("crm-sqlite-checkpoint".into())
         .spawn(move || loop {
-            std::thread::sleep(CHECKPOINT_EVERY);
             let Some(pool) = weak.upgrade() else { return };
-            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            pool.wait_for_checkpoint();
+            if let Err(e) = pool.checkpoint(&conn) {
                 eprintln!("crm: checkpoint of {} failed: {e}", pool.path.display());
             }
         })
         .context("cannot start the checkpoint thread")?;
     Ok(())
+}
+
+impl DbPool {
+    /// The size of the WAL file now (0 when there is none).
+    pub fn wal_bytes(&self) -> u64 {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        std::fs::metadata(wal).map_or(0, |m| m.len())
+    }
+
+    /// Sleeps until the next round: [`CHECKPOINT_EVERY`], or sooner if a commit filled the log.
+    fn wait_for_checkpoint(&self) {
+        let (full, wake) = &self.wal_full;
+        let guard = lock(full);
+        let (mut guard, _) = wake
+            .wait_timeout_while(guard, CHECKPOINT_EVERY, |full| !*full)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *guard = false;
+    }
+
+    /// After a commit: wakes the checkpointer if the log has passed its size.
+    fn committed(&self) {
+        if self.wal_bytes() >= self.wal.restart_bytes {
+            *lock(&self.wal_full.0) = true;
+            self.wal_full.1.notify_one();
+        }
+    }
+
+    /// One round of the checkpointer: PASSIVE always, TRUNCATE under the write turn once the
+    /// log has passed the policy's size.
+    fn checkpoint(&self, conn: &Connection) -> rusqlite::Result<()> {
+        if self.wal_bytes() < self.wal.restart_bytes {
+            return conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        }
+        let _turn = self.writer.blocking_lock();
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+    }
+
+    /// Copies the whole log into the database and truncates it, waiting for the write turn;
+    /// run at a clean shutdown, after the requests in flight have finished.
+    pub async fn checkpoint_and_truncate(self: &Arc<Self>) -> Result<()> {
+        let _turn = self.writer.lock().await;
+        let conn = self.connect()?;
+        let (busy,): (i64,) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+            Ok((row.get(0)?,))
+        })?;
+        if busy != 0 {
+            anyhow::bail!("readers kept the log of {} busy", self.path.display());
+        }
+        Ok(())
+    }
+}
+
+/// Empties the WAL of every open database: the last step of a clean shutdown, so that the
+/// next start has no log to recover.
+pub async fn checkpoint_all() {
+    let pools: Vec<Arc<DbPool>> = lock(&POOLS).iter().filter_map(|w| w.upgrade()).collect();
+    for pool in pools {
+        if let Err(e) = pool.checkpoint_and_truncate().await {
+            eprintln!(
+                "crm: final checkpoint of {} failed: {e:#}",
+                pool.path.display()
+            );
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding one of these locks cannot leave the data inconsistent; keep using it.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A connection on loan from a [`DbPool`]; returned to it on drop.
@@ -155,7 +280,34 @@ impl Drop for PooledConnection {
     }
 }
 
-/// Runs one statement, as Spin does: a string holding more than one statement is an error.
+/// Allows `ATTACH` only of a new temporary (`''`) or in-memory (`':memory:'`) database, as
+/// Spin does; a denied statement fails to prepare with SQLite's `not authorized`, which the
+/// guest gets as `io("not authorized")`.
+///
+/// An `ATTACH` whose file name is not a literal (`ATTACH ? AS x`) reaches the authorizer
+/// without a name; it is denied too, since the name could be any file. `VACUUM INTO 'file'`
+/// attaches its output the same way and is denied with it.
+fn attach_sandbox(context: AuthContext<'_>) -> Authorization {
+    match context.action {
+        AuthAction::Attach { filename } if filename.is_empty() || filename == ":memory:" => {
+            Authorization::Allow
+        }
+        AuthAction::Attach { .. } => Authorization::Deny,
+        AuthAction::Unknown { code, .. } if code == rusqlite::ffi::SQLITE_ATTACH => {
+            Authorization::Deny
+        }
+        _ => Authorization::Allow,
+    }
+}
+
+/// Runs one statement. A string holding more than one statement is an error
+/// (`io("Multiple statements provided")`, rusqlite 0.37); a trailing `;`, space or comment
+/// is not.
+///
+/// Whether Spin 4.0.2 does the same depends on its rusqlite: up to 0.34 (the last version of
+/// Spin's workspace pin the index holds, 3.7.0-pre0) `prepare` silently drops the statements
+/// after the first; from 0.35 it refuses them as here. Spin 4.0.2's pin could not be read, so
+/// this keeps the refusal, which fails loudly rather than skipping writes.
 pub fn execute(
     conn: &Connection,
     statement: &str,
@@ -205,6 +357,37 @@ pub struct GuestConnection {
     write_turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
+impl GuestConnection {
+    pub fn open(pool: &Arc<DbPool>) -> rusqlite::Result<Self> {
+        Ok(GuestConnection {
+            conn: pool.checkout()?,
+            write_turn: None,
+        })
+    }
+
+    /// Runs a guest's statement; a `BEGIN IMMEDIATE`/`EXCLUSIVE` first waits for the write turn,
+    /// which passes on when the connection is back in autocommit.
+    pub async fn execute(
+        &mut self,
+        statement: &str,
+        parameters: Vec<Value>,
+    ) -> Result<QueryResult, Error> {
+        if self.write_turn.is_none() && begins_write_transaction(statement) {
+            let writer = self.conn.pool.writer.clone();
+            match tokio::time::timeout(BUSY_TIMEOUT, writer.lock_owned()).await {
+                Ok(turn) => self.write_turn = Some(turn),
+                Err(_) => return Err(Error::Io("database is locked".into())),
+            }
+        }
+        let result = execute(&self.conn, statement, parameters);
+        if self.conn.is_autocommit() && self.write_turn.take().is_some() {
+            // COMMIT, ROLLBACK, or a BEGIN that failed: the turn has passed on.
+            self.conn.pool.committed();
+        }
+        result
+    }
+}
+
 /// Whether a statement starts a transaction that takes the write lock at once.
 fn begins_write_transaction(statement: &str) -> bool {
     let mut words = statement.split_whitespace();
@@ -224,11 +407,8 @@ impl sqlite::HostConnection for RequestState {
         let Some(pool) = self.caps.sqlite.get(&database) else {
             return Ok(Err(Error::AccessDenied));
         };
-        match pool.checkout() {
-            Ok(conn) => Ok(Ok(self.table.push(GuestConnection {
-                conn,
-                write_turn: None,
-            })?)),
+        match GuestConnection::open(pool) {
+            Ok(conn) => Ok(Ok(self.table.push(conn)?)),
             Err(e) => Ok(Err(Error::Io(e.to_string()))),
         }
     }
@@ -239,20 +419,11 @@ impl sqlite::HostConnection for RequestState {
         statement: String,
         parameters: Vec<Value>,
     ) -> wasmtime::Result<Result<QueryResult, Error>> {
-        let guest = self.table.get_mut(&connection)?;
-        if guest.write_turn.is_none() && begins_write_transaction(&statement) {
-            let writer = guest.conn.pool.writer.clone();
-            match tokio::time::timeout(BUSY_TIMEOUT, writer.lock_owned()).await {
-                Ok(turn) => guest.write_turn = Some(turn),
-                Err(_) => return Ok(Err(Error::Io("database is locked".into()))),
-            }
-        }
-        let result = execute(&guest.conn, &statement, parameters);
-        if guest.conn.is_autocommit() {
-            // COMMIT, ROLLBACK, or a BEGIN that failed: the turn passes on.
-            guest.write_turn = None;
-        }
-        Ok(result)
+        Ok(self
+            .table
+            .get_mut(&connection)?
+            .execute(&statement, parameters)
+            .await)
     }
 
     fn last_insert_rowid(
@@ -295,6 +466,76 @@ mod tests {
         assert!(matches!(rows.rows[0].values[0], Value::Integer(0)));
     }
 
+    /// Concurrent writers (each commit taking the write turn, as guests do) and readers: the
+    /// log stays within twice the policy's size, where PASSIVE checkpoints alone let it grow to
+    /// the whole volume written (tens of MiB here).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_wal_stays_bounded_under_concurrent_writers_and_readers() {
+        const WRITERS: usize = 4;
+        const COMMITS: usize = 750;
+        let policy = WalPolicy {
+            restart_bytes: 2 << 20,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let pool = DbPool::open_with(&dir.path().join("t.db"), policy).unwrap();
+        pool.checkout()
+            .unwrap()
+            .execute_batch("CREATE TABLE t (b BLOB)")
+            .unwrap();
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let largest = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let mut readers = Vec::new();
+        for _ in 0..2 {
+            let (pool, done, largest) = (pool.clone(), done.clone(), largest.clone());
+            readers.push(tokio::spawn(async move {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let mut conn = GuestConnection::open(&pool).unwrap();
+                    conn.execute("SELECT count(*) FROM t", vec![])
+                        .await
+                        .unwrap();
+                    largest.fetch_max(pool.wal_bytes(), std::sync::atomic::Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+            }));
+        }
+        let mut writers = Vec::new();
+        for w in 0..WRITERS {
+            let pool = pool.clone();
+            writers.push(tokio::spawn(async move {
+                for i in 0..COMMITS {
+                    let mut conn = GuestConnection::open(&pool).unwrap();
+                    conn.execute("BEGIN IMMEDIATE", vec![]).await.unwrap();
+                    let blob = vec![(w * COMMITS + i) as u8; 4096];
+                    conn.execute("INSERT INTO t VALUES (?)", vec![Value::Blob(blob)])
+                        .await
+                        .unwrap();
+                    conn.execute("COMMIT", vec![]).await.unwrap();
+                }
+            }));
+        }
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        for reader in readers {
+            reader.await.unwrap();
+        }
+        let largest = largest.load(std::sync::atomic::Ordering::Relaxed);
+        let written = (WRITERS * COMMITS * 4096) as u64;
+        assert!(
+            largest <= 2 * policy.restart_bytes,
+            "the WAL reached {largest} bytes (bound {}; {written} bytes written)",
+            2 * policy.restart_bytes
+        );
+        pool.checkpoint_and_truncate().await.unwrap();
+        assert_eq!(pool.wal_bytes(), 0);
+        let conn = pool.checkout().unwrap();
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows as usize, WRITERS * COMMITS);
+    }
+
     #[test]
     fn only_immediate_and_exclusive_transactions_take_the_write_turn() {
         assert!(begins_write_transaction("BEGIN IMMEDIATE"));
@@ -333,5 +574,63 @@ mod tests {
         let pool = DbPool::open(&dir.path().join("t.db")).unwrap();
         let conn = pool.checkout().unwrap();
         assert!(execute(&conn, "SELECT 1; SELECT 2", vec![]).is_err());
+    }
+
+    fn io_error(result: Result<QueryResult, Error>) -> String {
+        match result {
+            Err(Error::Io(message)) => message,
+            Err(other) => panic!("expected an io error, got {other:?}"),
+            Ok(_) => panic!("expected an io error, got rows"),
+        }
+    }
+
+    #[test]
+    fn attach_of_a_file_is_not_authorized_as_on_spin() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = DbPool::open(&dir.path().join("t.db")).unwrap();
+        let conn = pool.checkout().unwrap();
+        let other = dir.path().join("other.db");
+        rusqlite::Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE secret (x)")
+            .unwrap();
+        let attach_file = format!("ATTACH '{}' AS other", other.display());
+        assert_eq!(
+            io_error(execute(&conn, &attach_file, vec![])),
+            "not authorized"
+        );
+        assert_eq!(
+            io_error(execute(&conn, "ATTACH '/etc/passwd' AS p", vec![])),
+            "not authorized"
+        );
+        assert_eq!(
+            io_error(execute(
+                &conn,
+                "ATTACH DATABASE 'file:x.db?mode=memory' AS u",
+                vec![]
+            )),
+            "not authorized"
+        );
+        let by_parameter = execute(
+            &conn,
+            "ATTACH ? AS other",
+            vec![Value::Text(other.display().to_string())],
+        );
+        assert_eq!(io_error(by_parameter), "not authorized");
+        let vacuum_into = format!("VACUUM INTO '{}'", dir.path().join("copy.db").display());
+        assert!(execute(&conn, &vacuum_into, vec![]).is_err());
+        assert!(!dir.path().join("copy.db").exists());
+    }
+
+    #[test]
+    fn attach_of_a_temporary_or_in_memory_database_works_as_on_spin() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = DbPool::open(&dir.path().join("t.db")).unwrap();
+        let conn = pool.checkout().unwrap();
+        execute(&conn, "ATTACH ':memory:' AS m", vec![]).unwrap();
+        execute(&conn, "ATTACH '' AS t", vec![]).unwrap();
+        execute(&conn, "CREATE TABLE m.x (v)", vec![]).unwrap();
+        execute(&conn, "DETACH m", vec![]).unwrap();
+        execute(&conn, "DETACH t", vec![]).unwrap();
     }
 }

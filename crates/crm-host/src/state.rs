@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -28,6 +29,52 @@ pub struct RequestState {
     pub table: ResourceTable,
     pub hooks: OutboundHooks,
     pub caps: Arc<Capabilities>,
+    pub limits: MemoryLimit,
+}
+
+/// `--max-instance-memory`: how large any one linear memory of the instance may grow. A
+/// refused `memory.grow` returns -1 to the guest, whose allocator then usually aborts.
+// As Spin 4.0.2: crates/core/src/limits.rs (StoreLimitsAsync::memory_growing): a limit per
+// memory (`desired <= limit`), not a total, and a warning when it refuses.
+pub struct MemoryLimit {
+    limits: StoreLimits,
+    request: u64,
+}
+
+impl MemoryLimit {
+    pub fn new(max_bytes: usize, request: u64) -> MemoryLimit {
+        MemoryLimit {
+            limits: StoreLimitsBuilder::new().memory_size(max_bytes).build(),
+            request,
+        }
+    }
+}
+
+impl ResourceLimiter for MemoryLimit {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        if !allowed {
+            eprintln!(
+                "crm: [req {}] instance memory limit exceeded: a memory of {current} bytes asked for {desired}",
+                self.request
+            );
+        }
+        Ok(allowed)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
 }
 
 impl WasiView for RequestState {

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use crate::builder;
 use crate::manifest::App;
 use crate::seed;
-use crate::server::{self, Host, HostOptions};
+use crate::server::{self, Host, HostOptions, Limits};
 
 #[derive(Debug, Clone)]
 pub struct UpOptions {
@@ -26,6 +26,7 @@ pub struct UpOptions {
     pub ticks: Vec<(String, Duration)>,
     /// Turn on the `demo_data` variable and seed a small demo set into a fresh store.
     pub demo: bool,
+    pub limits: Limits,
 }
 
 /// A loaded application, ready to serve.
@@ -72,6 +73,7 @@ pub fn prepare(
         request_timeout: options.request_timeout,
         access_log,
         record_instantiation,
+        limits: options.limits,
     };
     let host = Host::load(&app, host_options, &generated)?;
     Ok(Prepared {

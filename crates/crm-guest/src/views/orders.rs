@@ -1,0 +1,152 @@
+//! Bodies and queries of `crm:records/orders`. Money is in minor units (fen/cents).
+
+use crate::orders::{NewOrder, NewProduct, OrderLineInput, OrderQuery, Product, ProductPatch};
+use serde::{Deserialize, Serialize};
+
+/// A product to add to the catalogue.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProduct {
+    /// Stock-keeping unit: letters, digits, `-`, `_` and `.`, 1–40 characters; unique,
+    /// ignoring case, and stored upper-case.
+    pub sku: String,
+    /// Name, 1–200 characters.
+    pub name: String,
+    /// List price per unit, minor units, 0 up to 10^10.
+    pub unit_price: i64,
+}
+
+impl From<CreateProduct> for NewProduct {
+    fn from(b: CreateProduct) -> Self {
+        Self {
+            sku: b.sku,
+            name: b.name,
+            unit_price: b.unit_price,
+        }
+    }
+}
+
+/// A change to a product: fields present are replaced.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProduct {
+    /// New name, 1–200 characters.
+    pub name: Option<String>,
+    /// New list price per unit, minor units.
+    pub unit_price: Option<i64>,
+    /// `false` retires the product: it stays on old orders but cannot be ordered again.
+    pub active: Option<bool>,
+}
+
+impl From<UpdateProduct> for ProductPatch {
+    fn from(b: UpdateProduct) -> Self {
+        Self {
+            name: b.name,
+            unit_price: b.unit_price,
+            active: b.active,
+        }
+    }
+}
+
+/// Which products to list.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListProducts {
+    /// Also list retired products.
+    #[serde(default)]
+    pub include_inactive: bool,
+}
+
+/// The catalogue, by SKU.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProductList {
+    pub items: Vec<Product>,
+}
+
+/// One order line as the API takes it.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineBody {
+    /// An active product's id.
+    pub product_id: String,
+    /// Units, 1 up to 10^6.
+    pub quantity: u32,
+    /// Agreed price per unit, minor units; the product's list price when absent.
+    pub unit_price: Option<i64>,
+    /// Production batch number, at most 40 characters.
+    #[serde(default)]
+    pub batch_number: String,
+}
+
+impl From<LineBody> for OrderLineInput {
+    fn from(l: LineBody) -> Self {
+        Self {
+            product_id: l.product_id,
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            batch_number: l.batch_number,
+        }
+    }
+}
+
+/// An order entered by staff for a customer.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrder {
+    /// The customer who buys.
+    pub customer_id: String,
+    /// When the order was placed, RFC 3339 or a date; now when absent, so that staff can also
+    /// enter past orders.
+    pub placed_at: Option<String>,
+    /// 1–100 lines.
+    pub lines: Vec<LineBody>,
+    /// Invoice number, at most 40 characters.
+    #[serde(default)]
+    pub invoice_number: String,
+    /// Day the goods shipped, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub ship_date: Option<String>,
+    /// Notes, at most 2000 characters.
+    #[serde(default)]
+    pub notes: String,
+}
+
+impl From<CreateOrder> for NewOrder {
+    fn from(b: CreateOrder) -> Self {
+        Self {
+            customer_id: b.customer_id,
+            placed_at: b.placed_at,
+            lines: b.lines.into_iter().map(Into::into).collect(),
+            invoice_number: b.invoice_number,
+            ship_date: b.ship_date,
+            notes: b.notes,
+        }
+    }
+}
+
+/// Which orders to list, most recently placed first.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListOrders {
+    /// Only this customer's orders.
+    pub customer_id: Option<String>,
+    /// Page size, 1–200.
+    #[serde(default = "super::default_limit")]
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: u32,
+    /// The `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
+impl From<ListOrders> for OrderQuery {
+    fn from(q: ListOrders) -> Self {
+        Self {
+            customer_id: q.customer_id,
+            limit: q.limit,
+            cursor: q.cursor,
+        }
+    }
+}
