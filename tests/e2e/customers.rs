@@ -370,7 +370,7 @@ fn bad_customer_input_gets_a_problem_naming_the_field() {
         ),
         (
             json!({"name": "x", "owner_id": "stf_nobody"}),
-            422,
+            409,
             "owner_id",
         ),
         (json!({"name": "x", "owner_id": ops.id}), 422, "owner_id"),

@@ -399,11 +399,19 @@ fn leads_change_state_once_and_bad_input_names_the_field() {
             json!({"name": "x", "source": "web", "phone": "12"}),
             "phone",
         ),
-        (
-            json!({"name": "x", "source": "web", "customer_id": "cus_000000000000000000000000"}),
-            "customer_id",
-        ),
     ];
+    // A lead about a customer that does not exist names it: 409, the field named.
+    let unknown = app.post_json(
+        "/api/v1/leads",
+        Some(&rep.token),
+        &json!({"name": "x", "source": "web", "customer_id": "cus_000000000000000000000000"}),
+    );
+    assert_eq!(
+        (unknown.status, unknown.json()["field"].as_str()),
+        (409, Some("customer_id")),
+        "{}",
+        unknown.body
+    );
     for (body, field) in cases {
         let reply = app.post_json("/api/v1/leads", Some(&rep.token), &body);
         assert_eq!(

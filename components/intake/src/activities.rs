@@ -8,6 +8,7 @@ use crm_guest::views::activities::{
     ActivityBatch, ActivityBody, ActivityDraftView, ActivityList, ActivityPageView, ActivityView,
     DraftQuery, ListActivities,
 };
+use crm_guest::views::IdempotencyKeyHeader;
 use crm_guest::{ApiResult, Params, Problem};
 use spin_sdk::http::Request;
 
@@ -32,7 +33,7 @@ pub fn draft(req: &Request, _params: &Params) -> ApiResult {
 #[utoipa::path(post, path = "/api/v1/activities", operation_id = "record_activity",
     tag = "activities",
     request_body = ActivityBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Recorded", body = ActivityView),
         (status = "4XX", response = Problem),
@@ -60,7 +61,7 @@ pub fn record(req: &Request, _params: &Params) -> ApiResult {
 #[utoipa::path(post, path = "/api/v1/activities/batch", operation_id = "record_activities",
     tag = "activities",
     request_body = ActivityBatch,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Recorded", body = ActivityList),
         (status = "4XX", response = Problem),

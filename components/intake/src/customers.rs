@@ -11,6 +11,7 @@ use crm_guest::views::customers::{
     AddressBody, ContactBody, CreateCustomer, ListCustomers, Merge, OverviewQuery, Reassign,
     Reassigned, UpdateCustomer,
 };
+use crm_guest::views::{IdempotencyKeyHeader, IfMatchHeader};
 use crm_guest::{ApiResult, Params, Problem};
 use spin_sdk::http::{Request, Response};
 
@@ -31,7 +32,7 @@ fn customer_response(status: u16, customer: Customer) -> Response {
 /// the body says `"confirm_duplicate": true`.
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", operation_id = "create_customer",
     request_body = CreateCustomer,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Created", body = Customer,
             headers(("location" = String), ("etag" = String))),
@@ -80,7 +81,7 @@ pub fn get(req: &Request, params: &Params) -> ApiResult {
     request_body = UpdateCustomer,
     params(
         ("id" = String, Path, description = "The customer's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on"),
+        IfMatchHeader,
     ),
     responses(
         (status = 200, description = "The changed customer", body = Customer, headers(("etag" = String))),
@@ -112,7 +113,7 @@ pub fn list(req: &Request, _params: &Params) -> ApiResult {
     request_body = ContactBody,
     params(
         ("id" = String, Path, description = "The customer's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+        IdempotencyKeyHeader,
     ),
     responses(
         (status = 201, description = "The contact", body = Contact),
@@ -130,7 +131,7 @@ pub fn add_contact(req: &Request, params: &Params) -> ApiResult {
     request_body = AddressBody,
     params(
         ("id" = String, Path, description = "The customer's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+        IdempotencyKeyHeader,
     ),
     responses(
         (status = 201, description = "The address", body = Address),

@@ -72,7 +72,17 @@ const ROUTES: &[Route] = &[
     Route::post("/api/v1/verification/samples", verification::sample),
     Route::get("/api/v1/verification/rates", verification::rates),
     Route::post("/api/v1/demo/seed", demo::seed),
+    // Answered by `handle` before the table (they stream, or ask the other components); listed
+    // so that other methods get 405 with the right `Allow`, not another route's answer.
+    Route::get(crm_guest::openapi::PATH, answered_before_the_table).public(),
+    Route::get("/api/v1/customers/export.csv", answered_before_the_table),
+    Route::get("/api/v1/orders/export.csv", answered_before_the_table),
 ];
+
+fn answered_before_the_table(_req: &Request, _params: &Params) -> ApiResult {
+    Err(Problem::new(500, "Internal error")
+        .with_detail("this route is answered by the entry point"))
+}
 
 /// The exports stream their body as they read it, so they take the response outparam; every
 /// other route answers with a whole response through the route table.
@@ -85,7 +95,7 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
             return respond(out, problem.into()).await;
         }
     };
-    if *req.method() == Method::Get {
+    if matches!(req.method(), Method::Get | Method::Head) {
         match req.path() {
             crm_guest::openapi::PATH => return respond(out, openapi_document().await).await,
             "/api/v1/customers/export.csv" => return csv_files::export_customers(req, out).await,

@@ -6,13 +6,14 @@ use crm_guest::request::{credential, idempotency_key, json, json_body, query};
 use crm_guest::views::orders::{
     CreateOrder, CreateProduct, ListOrders, ListProducts, ProductList, UpdateProduct,
 };
+use crm_guest::views::IdempotencyKeyHeader;
 use crm_guest::{ApiResult, Params, Problem};
 use spin_sdk::http::Request;
 
 /// Adds a product to the catalogue (admin, sales GM).
 #[utoipa::path(post, path = "/api/v1/products", tag = "orders",
     request_body = CreateProduct,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Created", body = Product, headers(("location" = String))),
         (status = "4XX", response = Problem),
@@ -59,7 +60,7 @@ pub fn list_products(req: &Request, _params: &Params) -> ApiResult {
 /// Records an order entered by staff for a customer, e.g. a won deal or a phoned-in order.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders",
     request_body = CreateOrder,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Created", body = Order, headers(("location" = String))),
         (status = "4XX", response = Problem),

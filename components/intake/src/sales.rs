@@ -4,16 +4,17 @@
 use crm_guest::request::{credential, form_or_json_body, idempotency_key, json, json_body, query};
 use crm_guest::sales::{self, Lead, LeadPage, Opportunity, ServiceRequest, Won};
 use crm_guest::views::sales::{
-    CaptureLead, CreateLead, ListLeads, MoveStage, Qualify, QualifyAsService, Reason, Received,
-    WinOpportunity,
+    CaptureLead, CaptureLeadBody, CaptureLeadForm, CreateLead, ListLeads, MoveStage, Qualify,
+    QualifyAsService, Reason, Received, WinOpportunity,
 };
+use crm_guest::views::IdempotencyKeyHeader;
 use crm_guest::{ApiResult, Params, Problem};
 use spin_sdk::http::{Request, Response};
 
 /// Records a lead entered by staff.
 #[utoipa::path(post, path = "/api/v1/leads", tag = "sales",
     request_body = CreateLead,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 201, description = "The lead", body = Lead),
         (status = "4XX", response = Problem),
@@ -32,10 +33,10 @@ pub fn create_lead(req: &Request, _params: &Params) -> ApiResult {
 /// 10 minutes. A page on an origin of the `lead_form_origins` variable may post it from script.
 #[utoipa::path(post, path = "/api/v1/leads/capture", tag = "sales", security(()),
     request_body(content(
-        (CaptureLead = "application/json"),
-        (CaptureLead = "application/x-www-form-urlencoded"),
+        (CaptureLeadBody = "application/json"),
+        (CaptureLeadForm = "application/x-www-form-urlencoded"),
     )),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 202, description = "Received (or dropped as spam)", body = Received,
             headers(("access-control-allow-origin" = String,
@@ -143,7 +144,7 @@ pub fn list_leads(req: &Request, _params: &Params) -> ApiResult {
     request_body = Qualify,
     params(
         ("id" = String, Path, description = "The lead's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+        IdempotencyKeyHeader,
     ),
     responses(
         (status = 201, description = "The opportunity", body = Opportunity,
@@ -216,7 +217,7 @@ pub fn move_opportunity(req: &Request, params: &Params) -> ApiResult {
     request_body = WinOpportunity,
     params(
         ("id" = String, Path, description = "The opportunity's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+        IdempotencyKeyHeader,
     ),
     responses(
         (status = 201, description = "Won: the opportunity, the order and whether a customer was created", body = Won),
@@ -257,7 +258,7 @@ pub fn lose_opportunity(req: &Request, params: &Params) -> ApiResult {
     request_body = QualifyAsService,
     params(
         ("id" = String, Path, description = "The lead's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+        IdempotencyKeyHeader,
     ),
     responses(
         (status = 201, description = "The service request", body = ServiceRequest),

@@ -4,6 +4,7 @@
 use crm_guest::identity::{self, Staff};
 use crm_guest::request::{credential, idempotency_key, json, json_body};
 use crm_guest::views::identity::{CreateStaff, IssueToken, IssuedTokenView, StaffList};
+use crm_guest::views::IdempotencyKeyHeader;
 use crm_guest::{ApiResult, Params, Problem};
 use spin_sdk::http::{Request, Response};
 
@@ -36,7 +37,7 @@ pub fn list_staff(req: &Request, _params: &Params) -> ApiResult {
 /// Administrators only.
 #[utoipa::path(post, path = "/api/v1/staff", tag = "staff",
     request_body = CreateStaff,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Created", body = Staff, headers(("location" = String))),
         (status = "4XX", response = Problem),
@@ -53,7 +54,8 @@ pub fn create_staff(req: &Request, _params: &Params) -> ApiResult {
 
 /// Issues a bearer token for a member of staff.
 ///
-/// The secret is shown in this answer only. Administrators only. The body may be left out.
+/// The secret is shown in this answer only. Administrators only. The body may be left out,
+/// empty or `null`: the token then has no label.
 #[utoipa::path(post, path = "/api/v1/staff/{id}/tokens", tag = "staff",
     request_body = Option<IssueToken>,
     params(("id" = String, Path, description = "The staff member's id")),
@@ -63,10 +65,11 @@ pub fn create_staff(req: &Request, _params: &Params) -> ApiResult {
     ))]
 pub fn issue_token(req: &Request, params: &Params) -> ApiResult {
     let who = credential(req)?;
+    // No body, an empty one and `null` all mean the defaults.
     let body: IssueToken = if req.body().is_empty() {
         IssueToken::default()
     } else {
-        json_body(req)?
+        json_body::<Option<IssueToken>>(req)?.unwrap_or_default()
     };
     let staff_id = params.get("id");
     let token = identity::issue_token(&who, staff_id, &body.label)?;

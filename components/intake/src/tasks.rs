@@ -4,6 +4,7 @@
 use crm_guest::request::{credential, idempotency_key, json, json_body, query};
 use crm_guest::tasks::{self, Task, TaskPage};
 use crm_guest::views::tasks::{AssignTask, ListTasks, RedoTask, ReportTask};
+use crm_guest::views::IdempotencyKeyHeader;
 use crm_guest::{ApiResult, Params, Problem};
 use spin_sdk::http::Request;
 
@@ -11,7 +12,7 @@ use spin_sdk::http::Request;
 #[utoipa::path(post, path = "/api/v1/tasks", operation_id = "assign_task",
     tag = "tasks",
     request_body = AssignTask,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Assigned", body = Task, headers(("location" = String))),
         (status = "4XX", response = Problem),

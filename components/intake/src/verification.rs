@@ -5,6 +5,7 @@ use crm_guest::request::{credential, idempotency_key, json, json_body, query};
 use crm_guest::verification::{self, VisitCheck};
 use crm_guest::views::activities::ActivityView;
 use crm_guest::views::verification::{CheckVisit, DrawSample, Period, RateList, Sample};
+use crm_guest::views::IdempotencyKeyHeader;
 use crm_guest::{ApiResult, Params, Problem};
 use spin_sdk::http::Request;
 
@@ -12,7 +13,7 @@ use spin_sdk::http::Request;
 #[utoipa::path(post, path = "/api/v1/verification/samples", operation_id = "draw_sample",
     tag = "verification",
     request_body = DrawSample,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The sample", body = Sample),
         (status = "4XX", response = Problem),
@@ -33,7 +34,7 @@ pub fn sample(req: &Request, _params: &Params) -> ApiResult {
     request_body = CheckVisit,
     params(
         ("id" = String, Path, description = "The visit's (activity's) id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first response"),
+        IdempotencyKeyHeader,
     ),
     responses(
         (status = 200, description = "The recorded check", body = VisitCheck),

@@ -129,7 +129,7 @@ pub fn draft_activity(
 fn complete(db: &Db, actor: &Actor, input: &ActivityInput, now: i64) -> Result<Activity, Error> {
     let customer = customers::load(db, &input.customer_id).map_err(|e| match e {
         Error::NotFound(_) => {
-            db::invalid("customer_id", format!("no customer {}", input.customer_id))
+            db::missing("customer_id", format!("no customer {}", input.customer_id))
         }
         other => other,
     })?;
@@ -142,10 +142,7 @@ fn complete(db: &Db, actor: &Actor, input: &ActivityInput, now: i64) -> Result<A
     {
         Some(rep) if rep != actor.id() => {
             actor.require(Role::manages_field_work, "record contacts for someone else")?;
-            customers::check_owner(db, rep).map_err(|e| match e {
-                Error::Invalid(p) => db::invalid("rep_id", p.message),
-                other => other,
-            })?;
+            customers::check_owner(db, rep).map_err(|e| db::refield(e, |_| "rep_id".into()))?;
             rep.to_owned()
         }
         _ => actor.id().to_owned(),
@@ -212,10 +209,8 @@ pub fn record_activities(
     db.transaction(|db| {
         let mut recorded = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.iter().enumerate() {
-            let activity = complete(db, actor, input, now).map_err(|e| match e {
-                Error::Invalid(p) => db::invalid(&format!("items[{i}].{}", p.field), p.message),
-                other => other,
-            })?;
+            let activity = complete(db, actor, input, now)
+                .map_err(|e| db::refield(e, |field| format!("items[{i}].{field}")))?;
             insert(db, &activity)?;
             audit::record(
                 db,

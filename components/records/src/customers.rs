@@ -214,7 +214,7 @@ pub fn check_owner(db: &Db, owner_id: &str) -> Result<(), Error> {
         &[Value::Text(owner_id.to_owned())],
     )?;
     let Some(row) = found.rows.first() else {
-        return Err(db::invalid(
+        return Err(db::missing(
             "owner_id",
             format!("no member of staff {owner_id}"),
         ));
@@ -916,10 +916,7 @@ pub fn reassign_customers(
         return Err(db::invalid("from_owner", "must name a member of staff"));
     }
     db.transaction(|db| {
-        check_owner(db, to_owner).map_err(|e| match e {
-            Error::Invalid(p) => db::invalid("to_owner", p.message),
-            other => other,
-        })?;
+        check_owner(db, to_owner).map_err(|e| db::refield(e, |_| "to_owner".into()))?;
         let owned = db.query(
             "SELECT id FROM customer WHERE owner_id = ? AND merged_into IS NULL ORDER BY created_at, id",
             &[Value::Text(from_owner.to_owned())],
@@ -1035,7 +1032,7 @@ pub fn merge_customers(
     db.transaction_or_dry_run(dry_run, |db| {
         let before = load(db, survivor_id)?;
         let merged = load(db, merged_id).map_err(|e| match e {
-            Error::NotFound(_) => db::invalid("merge_id", format!("no customer {merged_id}")),
+            Error::NotFound(_) => db::missing("merge_id", format!("no customer {merged_id}")),
             other => other,
         })?;
         let mut counts = BTreeMap::new();
@@ -1258,7 +1255,7 @@ pub fn import_customers(
                 reason,
             };
             let rejected = |e: Error| match e {
-                Error::Invalid(p) => Ok(outcome(
+                Error::Invalid(p) | Error::Missing(p) => Ok(outcome(
                     ImportStatus::Rejected,
                     None,
                     format!("{}: {}", csv_column(&p.field), p.message),

@@ -243,6 +243,24 @@ pub fn next_cursor<T>(
     })
 }
 
+/// An input field names an object that does not exist (HTTP 409, naming the field).
+pub fn missing(field: &str, message: impl Into<String>) -> Error {
+    Error::Missing(FieldProblem {
+        field: field.into(),
+        message: message.into(),
+    })
+}
+
+/// The same error naming another field (`invalid` and `missing` carry one), e.g. an owner
+/// check's `owner_id` reported as `assignee_id`, or a batch item's field as `items[2].…`.
+pub fn refield(error: Error, field: impl FnOnce(&str) -> String) -> Error {
+    match error {
+        Error::Invalid(p) => invalid(&field(&p.field), p.message),
+        Error::Missing(p) => missing(&field(&p.field), p.message),
+        other => other,
+    }
+}
+
 pub fn invalid(field: &str, message: impl Into<String>) -> Error {
     Error::Invalid(FieldProblem {
         field: field.into(),

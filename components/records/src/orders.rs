@@ -252,7 +252,7 @@ pub fn insert_new_order(
     let notes = parse_text("notes", &input.notes, 2000)?;
     customers::load(db, &input.customer_id).map_err(|e| match e {
         Error::NotFound(_) => {
-            db::invalid("customer_id", format!("no customer {}", input.customer_id))
+            db::missing("customer_id", format!("no customer {}", input.customer_id))
         }
         other => other,
     })?;
@@ -260,7 +260,7 @@ pub fn insert_new_order(
     for (i, line) in input.lines.iter().enumerate() {
         let field = |name: &str| format!("lines[{i}].{name}");
         let product = find_product(db, &line.product_id).map_err(|e| match e {
-            Error::NotFound(_) => db::invalid(
+            Error::NotFound(_) => db::missing(
                 &field("product_id"),
                 format!("no product {}", line.product_id),
             ),

@@ -263,7 +263,7 @@ pub fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<Lead, Error
         }
         if let Some(customer) = &lead.customer_id {
             customers::load(db, customer).map_err(|e| match e {
-                Error::NotFound(_) => db::invalid("customer_id", format!("no customer {customer}")),
+                Error::NotFound(_) => db::missing("customer_id", format!("no customer {customer}")),
                 other => other,
             })?;
         }

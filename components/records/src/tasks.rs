@@ -116,10 +116,8 @@ pub fn assign_task(db: &Db, actor: &Actor, input: NewTask) -> Result<Task, Error
     let due_at = parse_due(&input.due_at)?;
     let id = secrets::new_id("tsk")?;
     db.transaction(|db| {
-        customers::check_owner(db, &input.assignee_id).map_err(|e| match e {
-            Error::Invalid(p) => db::invalid("assignee_id", p.message),
-            other => other,
-        })?;
+        customers::check_owner(db, &input.assignee_id)
+            .map_err(|e| db::refield(e, |_| "assignee_id".into()))?;
         let customer_id = subject_customer(db, input.subject_kind, &input.subject_id)?;
         let now = db::now();
         db.exec(

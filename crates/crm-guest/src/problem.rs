@@ -105,6 +105,14 @@ impl From<RecordsError> for Problem {
             RecordsError::Forbidden(why) => Problem::new(403, "Forbidden").with_detail(why),
             RecordsError::NotFound(what) => Problem::not_found(what),
             RecordsError::Invalid(p) => Problem::invalid(p.field, p.message),
+            // The input refers to something the current state does not have: a conflict with
+            // that state, not a malformed request (the same body may succeed once it exists),
+            // and not a 404, which would say the resource in the URL is missing.
+            RecordsError::Missing(p) => {
+                let mut problem = Problem::new(409, "Unknown reference").with_detail(p.message);
+                problem.field = Some(p.field);
+                problem
+            }
             RecordsError::Conflict(why) => Problem::new(409, "Conflict").with_detail(why),
             RecordsError::RateLimited(seconds) => Problem::new(429, "Too many requests")
                 .with_detail(format!("try again in {seconds} seconds"))

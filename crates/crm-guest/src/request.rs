@@ -76,7 +76,38 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
         return Err(Problem::new(415, "Unsupported media type")
             .with_detail("send the body as application/json"));
     }
-    serde_json::from_slice(body).map_err(|e| json_problem(&e))
+    serde_json::from_slice(body).or_else(|e| {
+        // JSON has one number type: `2.0` is the integer 2 to a JSON Schema validator, so
+        // an integer field takes it too (a second parse, on this error path only).
+        let mut value: serde_json::Value =
+            serde_json::from_slice(body).map_err(|_| json_problem(&e))?;
+        if !integral_floats_to_integers(&mut value) {
+            return Err(json_problem(&e));
+        }
+        serde_json::from_value(value).map_err(|_| json_problem(&e))
+    })
+}
+
+/// Rewrites every float with no fractional part (`2.0`) as an integer; whether any was.
+fn integral_floats_to_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            let whole = f.fract() == 0.0 && f.abs() < 9.0e15;
+            if whole {
+                *value = Value::from(f as i64);
+            }
+            whole
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |any, v| integral_floats_to_integers(v) | any),
+        Value::Object(members) => members
+            .values_mut()
+            .fold(false, |any, v| integral_floats_to_integers(v) | any),
+        _ => false,
+    }
 }
 
 /// The field a serde message complains about, where it says which.

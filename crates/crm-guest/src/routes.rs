@@ -93,34 +93,55 @@ impl Params {
 /// [`authentication_first`]).
 pub fn dispatch(routes: &[Route], req: Request) -> Response {
     let method = req.method().clone();
-    let mut allowed: Vec<&str> = Vec::new();
+    // The most specific patterns that match: a literal segment beats a `:param` at the first
+    // place they differ, as Spin's router ranks them, so `/customers/reassign` is never taken
+    // for `/customers/:id`.
+    let mut best: Vec<(&Route, Params)> = Vec::new();
     for route in routes {
         let Some(params) = match_pattern(route.pattern, req.path()) else {
             continue;
         };
-        let same_method =
-            route.method == method || (method == Method::Head && route.method == Method::Get);
-        if same_method {
-            return match (route.handler)(&req, &params) {
-                Ok(response) => response,
-                Err(problem) if route.public => problem.into(),
-                Err(problem) => authentication_first(&req, problem).into(),
-            };
+        match best
+            .first()
+            .map(|(b, _)| specificity(route.pattern).cmp(&specificity(b.pattern)))
+        {
+            Some(std::cmp::Ordering::Less) => continue,
+            Some(std::cmp::Ordering::Greater) => best.clear(),
+            _ => {}
         }
+        best.push((route, params));
+    }
+    let path = req.path();
+    if best.is_empty() {
+        return Problem::not_found(format!("no resource at {path}")).into();
+    }
+    let same_method =
+        |r: &Route| r.method == method || (method == Method::Head && r.method == Method::Get);
+    if let Some((route, params)) = best.iter().find(|(r, _)| same_method(r)) {
+        return match (route.handler)(&req, params) {
+            Ok(response) => response,
+            Err(problem) if route.public => problem.into(),
+            Err(problem) => authentication_first(&req, problem).into(),
+        };
+    }
+    let mut allowed: Vec<&str> = Vec::new();
+    for (route, _) in &best {
         allowed.push(method_name(&route.method));
         if route.method == Method::Get {
             allowed.push("HEAD");
         }
-    }
-    let path = req.path();
-    if allowed.is_empty() {
-        return Problem::not_found(format!("no resource at {path}")).into();
     }
     let mut response: Response = Problem::new(405, "Method not allowed")
         .with_detail(format!("{path} does not accept {method}"))
         .into();
     response.set_header("allow", allowed.join(", "));
     response
+}
+
+/// Which segments of a pattern are literal, left to right: compared as a whole, the more
+/// literal pattern wins.
+fn specificity(pattern: &str) -> Vec<bool> {
+    pattern.split('/').map(|s| !s.starts_with(':')).collect()
 }
 
 /// A handler checks its input before records authenticates the caller, so an input error on a
@@ -182,5 +203,12 @@ mod tests {
         assert!(match_pattern("/api/v1/staff", "/api/v1/staff/x").is_none());
         assert!(match_pattern("/api/v1/staff", "/api/v1/staff/").is_some());
         assert!(match_pattern("/api/v1/staff/:id", "/api/v1/staff").is_none());
+    }
+
+    #[test]
+    fn a_literal_segment_is_more_specific_than_a_parameter() {
+        assert!(specificity("/api/v1/customers/reassign") > specificity("/api/v1/customers/:id"));
+        assert!(specificity("/a/:x/c") > specificity("/a/:x/:y"));
+        assert_eq!(specificity("/a/:x"), specificity("/a/:y"));
     }
 }

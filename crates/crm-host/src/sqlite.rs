@@ -139,7 +139,8 @@ pub const WAL_RESTART_BYTES: u64 = 32 << 20;
 /// The bound: a commit that leaves the log past `restart_bytes` wakes the checkpointer at once
 /// (other writes are caught by its 100 ms round), so the log holds at most `restart_bytes` plus
 /// what writers commit before the checkpointer has the write turn — about one transaction per
-/// waiting writer. `journal_size_limit` (= `restart_bytes`) caps what SQLite itself leaves
+/// waiting writer — and never less than the largest single transaction, which must sit in the
+/// log whole until it commits. `journal_size_limit` (= `restart_bytes`) caps what SQLite itself leaves
 /// behind when it resets the log. The test below asserts `2 × restart_bytes` under concurrent
 /// writers and readers.
 #[derive(Clone, Copy, Debug)]
@@ -219,13 +220,18 @@ impl DbPool {
     pub async fn checkpoint_and_truncate(self: &Arc<Self>) -> Result<()> {
         let _turn = self.writer.lock().await;
         let conn = self.connect()?;
-        let (busy,): (i64,) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
-            Ok((row.get(0)?,))
-        })?;
-        if busy != 0 {
-            anyhow::bail!("readers kept the log of {} busy", self.path.display());
+        // The checkpointer's own PASSIVE round may be running (checkpoints do not run two at
+        // a time): try again for a while before giving up.
+        for _ in 0..100 {
+            let (busy,): (i64,) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                Ok((row.get(0)?,))
+            })?;
+            if busy == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Ok(())
+        anyhow::bail!("readers kept the log of {} busy", self.path.display())
     }
 }
 

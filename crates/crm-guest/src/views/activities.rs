@@ -3,6 +3,7 @@
 //! The API calls an activity's kind `type` (`"type": "visit"`), so an activity and its draft
 //! are shown through small views rather than as the records types.
 
+use super::rules;
 use crate::activities::{Activity, ActivityDraft, ActivityInput, ActivityPage, ActivityQuery};
 use crate::names::{self, ActivityKind};
 use crate::problem::Problem;
@@ -150,16 +151,22 @@ pub struct ActivityBody {
     /// A contact of that customer.
     pub contact_id: Option<String>,
     /// When it happened, RFC 3339 or a date; not in the future.
+    #[schema(value_type = Option<rules::PastInstant>)]
     pub occurred_at: Option<String>,
     /// Where, at most 200 characters.
+    #[schema(value_type = Option<rules::Text200>)]
     pub location: Option<String>,
     /// Notes, at most 4000 characters.
+    #[schema(value_type = Option<rules::Text4000>)]
     pub notes: Option<String>,
     /// What the customer asked for, at most 2000 characters.
+    #[schema(value_type = Option<rules::Text2000>)]
     pub requests: Option<String>,
     /// What competitors are doing at the customer, at most 2000 characters.
+    #[schema(value_type = Option<rules::Text2000>)]
     pub competitor_activity: Option<String>,
     /// Things still to do, each 1–200 characters, at most 20.
+    #[schema(value_type = Option<Vec<rules::RequiredText200>>, max_items = 20)]
     pub open_items: Option<Vec<String>>,
 }
 
@@ -188,6 +195,7 @@ impl ActivityBody {
 #[serde(deny_unknown_fields)]
 pub struct ActivityBatch {
     /// 1–100 contacts; a field error names the item, e.g. `items[2].occurred_at`.
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<ActivityBody>,
 }
 
@@ -205,7 +213,7 @@ pub struct ListActivities {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: u32,
     /// The `next_cursor` of the previous page.
-    #[param(min_length = 1)]
+    #[param(value_type = Option<rules::PageCursor>, inline)]
     pub cursor: Option<String>,
 }
 

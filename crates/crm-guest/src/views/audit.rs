@@ -1,5 +1,6 @@
 //! The audit log as the API shows it (`crm:records/audit`).
 
+use super::rules;
 use crate::audit::{AuditEntry, AuditPage, AuditQuery};
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +69,7 @@ pub struct AuditParams {
     #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: u32,
     /// The `next_cursor` of the previous page.
-    #[param(min_length = 1)]
+    #[param(value_type = Option<rules::AuditCursor>, inline)]
     pub cursor: Option<String>,
 }
 

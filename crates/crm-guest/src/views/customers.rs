@@ -1,5 +1,6 @@
 //! Bodies and queries of `crm:records/customers` (and of the overview, its read model).
 
+use super::rules;
 use crate::customers::{AddressInput, ContactInput, CustomerPatch, CustomerQuery, NewCustomer};
 use crate::names::{self, CustomerKind, Tier};
 use crate::problem::Problem;
@@ -11,15 +12,19 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct ContactBody {
     /// Name, 1–100 characters.
+    #[schema(value_type = rules::RequiredText100)]
     pub name: String,
-    /// Job title.
+    /// Job title, at most 100 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text100)]
     pub title: String,
-    /// Phone number.
+    /// Phone number; blank is none.
+    #[schema(value_type = Option<rules::PhoneNumber>)]
     pub phone: Option<String>,
-    /// E-mail address.
+    /// E-mail address; blank is none.
+    #[schema(value_type = Option<rules::OptionalEmailAddress>)]
     pub email: Option<String>,
-    /// Whether this is the customer's main contact.
+    /// Whether this is the customer's main contact; at most one contact of a customer is.
     #[serde(default)]
     pub primary: bool,
 }
@@ -40,19 +45,28 @@ impl From<ContactBody> for ContactInput {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressBody {
-    /// What the address is for, e.g. `shipping`.
+    /// What the address is for, e.g. `shipping`; at most 50 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text50)]
     pub label: String,
     /// Street and number, 1–200 characters.
+    #[schema(value_type = rules::RequiredText200)]
     pub street: String,
+    /// City, at most 100 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text100)]
     pub city: String,
+    /// Province, at most 100 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text100)]
     pub province: String,
+    /// Postcode, at most 20 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text20)]
     pub postcode: String,
-    /// ISO 3166 country code, e.g. `CN`.
+    /// ISO 3166 country code, e.g. `CN`; at most 100 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text100)]
     pub country: String,
 }
 
@@ -77,26 +91,35 @@ pub struct CreateCustomer {
     #[schema(value_type = CustomerKind, default = "company")]
     pub kind: String,
     /// Name, 1–200 characters.
+    #[schema(value_type = rules::RequiredText200)]
     pub name: String,
-    /// Main phone number.
+    /// Main phone number; blank is none.
+    #[schema(value_type = Option<rules::PhoneNumber>)]
     pub phone: Option<String>,
-    /// Main e-mail address.
+    /// Main e-mail address; blank is none.
+    #[schema(value_type = Option<rules::OptionalEmailAddress>)]
     pub email: Option<String>,
     #[serde(default = "standard")]
     #[schema(value_type = Tier, default = "standard")]
     pub tier: String,
-    /// Sales region.
+    /// Sales region, at most 100 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text100)]
     pub region: String,
-    /// Distributor.
+    /// Distributor, at most 100 characters; blank is none.
+    #[schema(value_type = Option<rules::Text100>)]
     pub channel_partner: Option<String>,
-    /// The rep to assign; a rep creating a customer is assigned when none is given.
+    /// The rep to assign: an active member of staff who works with customers; a rep creating a
+    /// customer is assigned when none is given.
     pub owner_id: Option<String>,
-    /// Tags, each 1–40 characters, at most 20.
+    /// Tags, each 1–40 characters, at most 20 (duplicates ignoring case count once).
     #[serde(default)]
+    #[schema(value_type = Vec<rules::RequiredText40>, max_items = 20)]
     pub tags: Vec<String>,
+    /// Contact persons; at most one of them `primary`.
     #[serde(default)]
     pub contacts: Vec<ContactBody>,
+    /// Addresses.
     #[serde(default)]
     pub addresses: Vec<AddressBody>,
     /// Create even if the entry looks like an existing customer (after a 409 with candidates).
@@ -138,23 +161,33 @@ impl CreateCustomer {
 pub struct UpdateCustomer {
     #[schema(value_type = Option<CustomerKind>)]
     pub kind: Option<String>,
+    /// Name, 1–200 characters.
+    #[schema(value_type = Option<rules::RequiredText200>)]
     pub name: Option<String>,
+    /// Main phone number; `null` or blank clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<rules::PhoneNumber>)]
     pub phone: Option<Option<String>>,
+    /// Main e-mail address; `null` or blank clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<rules::OptionalEmailAddress>)]
     pub email: Option<Option<String>>,
     #[schema(value_type = Option<Tier>)]
     pub tier: Option<String>,
+    /// Sales region, at most 100 characters.
+    #[schema(value_type = Option<rules::Text100>)]
     pub region: Option<String>,
+    /// Distributor, at most 100 characters; `null` or blank clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<rules::Text100>)]
     pub channel_partner: Option<Option<String>>,
+    /// The rep to assign: an active member of staff who works with customers; `null` or blank
+    /// clears it.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub owner_id: Option<Option<String>>,
-    /// Replaces all tags.
+    /// Replaces all tags: each 1–40 characters, at most 20.
+    #[schema(value_type = Option<Vec<rules::RequiredText40>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
 }
 
@@ -201,7 +234,7 @@ pub struct ListCustomers {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: u32,
     /// The `next_cursor` of the previous page.
-    #[param(min_length = 1)]
+    #[param(value_type = Option<rules::PageCursor>, inline)]
     pub cursor: Option<String>,
 }
 
@@ -226,11 +259,12 @@ impl ListCustomers {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reassign {
-    /// The rep whose customers move.
+    /// The rep whose customers move; not blank.
+    #[schema(value_type = rules::NotBlank)]
     pub from_owner: String,
-    /// The rep who takes them.
+    /// The rep who takes them: an active member of staff who works with customers.
     pub to_owner: String,
-    /// Only these customers; all of `from_owner`'s when absent.
+    /// Only these customers, each assigned to `from_owner`; all of `from_owner`'s when absent.
     pub customer_ids: Option<Vec<String>>,
 }
 
@@ -255,7 +289,7 @@ pub struct OverviewQuery {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Merge {
-    /// The customer merged away: everything it has moves to this one.
+    /// The customer merged away (not this one): everything it has moves to this one.
     pub merge_id: String,
     /// Show what the merge would do, changing nothing.
     #[serde(default)]

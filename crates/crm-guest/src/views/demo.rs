@@ -1,5 +1,6 @@
 //! Bodies of `crm:records/demo`.
 
+use super::rules;
 use crate::demo::SeedRequest;
 use serde::Deserialize;
 
@@ -8,14 +9,14 @@ use serde::Deserialize;
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Seed {
-    /// The same seed gives the same data.
+    /// The same seed gives the same data; any `u64`.
     #[serde(default = "one")]
-    #[schema(default = 1)]
+    #[schema(value_type = rules::U64, default = 1)]
     pub seed: u64,
     /// The index of the first customer of this chunk; must equal the number of customers
     /// already stored.
     #[serde(default)]
-    #[schema(default = 0)]
+    #[schema(value_type = rules::U32, default = 0)]
     pub first_customer: u32,
     /// Customers in this chunk, 1–5000.
     #[schema(minimum = 1, maximum = 5000)]

@@ -1,6 +1,7 @@
 //! Bodies of `crm:records/identity` (staff and tokens), and the answers that are not an
 //! identity record as it is.
 
+use super::rules;
 use crate::identity::{IssuedToken, NewStaff, Staff};
 use crate::names::{self, Role};
 use crate::problem::Problem;
@@ -11,8 +12,10 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct CreateStaff {
     /// Display name, 1–100 characters after trimming.
+    #[schema(value_type = rules::RequiredText100)]
     pub name: String,
     /// E-mail address; must be unique among staff.
+    #[schema(value_type = rules::EmailAddress)]
     pub email: String,
     /// The role to grant.
     #[schema(value_type = Role)]
@@ -29,12 +32,13 @@ impl CreateStaff {
     }
 }
 
-/// What to issue a token with; the body may be left out.
+/// What to issue a token with; the body may be left out, empty or `null`.
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueToken {
     /// A label for the token, e.g. the device it is for; at most 100 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text100)]
     pub label: String,
 }
 

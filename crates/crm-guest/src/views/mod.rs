@@ -12,6 +12,7 @@ pub mod customers;
 pub mod demo;
 pub mod identity;
 pub mod orders;
+pub mod rules;
 pub mod sales;
 pub mod tasks;
 pub mod verification;
@@ -19,4 +20,25 @@ pub mod verification;
 /// How many items a list returns when the caller names no `limit`.
 pub fn default_limit() -> u32 {
     50
+}
+
+/// The `Idempotency-Key` header of a request that creates something: a retry with the same key
+/// (and the same request) gets the first response again instead of creating twice.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKeyHeader {
+    /// Makes a retry return the first response: 1–255 printable ASCII characters, e.g. a UUID,
+    /// new for every new request.
+    #[param(rename = "Idempotency-Key", value_type = Option<rules::IdempotencyKey>, inline, nullable = false)]
+    pub idempotency_key: Option<String>,
+}
+
+/// The `If-Match` header of a change: the change is refused (409) if the object is no longer
+/// at that version.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchHeader {
+    /// The ETag the change is based on, e.g. `"3"`.
+    #[param(rename = "If-Match", value_type = Option<rules::IfMatch>, inline, nullable = false)]
+    pub if_match: Option<String>,
 }

@@ -1,5 +1,6 @@
 //! Bodies and queries of `crm:records/orders`. Money is in minor units (fen/cents).
 
+use super::rules;
 use crate::orders::{NewOrder, NewProduct, OrderLineInput, OrderQuery, Product, ProductPatch};
 use serde::{Deserialize, Serialize};
 
@@ -9,10 +10,13 @@ use serde::{Deserialize, Serialize};
 pub struct CreateProduct {
     /// Stock-keeping unit: letters, digits, `-`, `_` and `.`, 1–40 characters; unique,
     /// ignoring case, and stored upper-case.
+    #[schema(value_type = rules::Sku)]
     pub sku: String,
     /// Name, 1–200 characters.
+    #[schema(value_type = rules::RequiredText200)]
     pub name: String,
     /// List price per unit, minor units, 0 up to 10^10.
+    #[schema(value_type = rules::MinorUnits)]
     pub unit_price: i64,
 }
 
@@ -31,8 +35,10 @@ impl From<CreateProduct> for NewProduct {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProduct {
     /// New name, 1–200 characters.
+    #[schema(value_type = Option<rules::RequiredText200>)]
     pub name: Option<String>,
-    /// New list price per unit, minor units.
+    /// New list price per unit, minor units, 0 up to 10^10.
+    #[schema(value_type = Option<rules::MinorUnits>)]
     pub unit_price: Option<i64>,
     /// `false` retires the product: it stays on old orders but cannot be ordered again.
     pub active: Option<bool>,
@@ -71,11 +77,14 @@ pub struct LineBody {
     /// An active product's id.
     pub product_id: String,
     /// Units, 1 up to 10^6.
+    #[schema(value_type = rules::Quantity)]
     pub quantity: u32,
-    /// Agreed price per unit, minor units; the product's list price when absent.
+    /// Agreed price per unit, minor units, 0 up to 10^10; the product's list price when absent.
+    #[schema(value_type = Option<rules::MinorUnits>)]
     pub unit_price: Option<i64>,
     /// Production batch number, at most 40 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text40)]
     pub batch_number: String,
 }
 
@@ -98,17 +107,21 @@ pub struct CreateOrder {
     pub customer_id: String,
     /// When the order was placed, RFC 3339 or a date; now when absent, so that staff can also
     /// enter past orders.
+    #[schema(value_type = Option<rules::Instant>)]
     pub placed_at: Option<String>,
     /// 1–100 lines.
+    #[schema(min_items = 1, max_items = 100)]
     pub lines: Vec<LineBody>,
     /// Invoice number, at most 40 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text40)]
     pub invoice_number: String,
     /// Day the goods shipped, `YYYY-MM-DD`.
-    #[schema(format = Date)]
+    #[schema(value_type = Option<rules::Day>)]
     pub ship_date: Option<String>,
     /// Notes, at most 2000 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text2000)]
     pub notes: String,
 }
 
@@ -137,7 +150,7 @@ pub struct ListOrders {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: u32,
     /// The `next_cursor` of the previous page.
-    #[param(min_length = 1)]
+    #[param(value_type = Option<rules::PageCursor>, inline)]
     pub cursor: Option<String>,
 }
 

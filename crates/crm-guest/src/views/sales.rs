@@ -1,33 +1,46 @@
 //! Bodies and queries of `crm:records/sales`, and the public lead form's answer.
 
 use super::orders::LineBody;
+use super::rules;
 use crate::names::{self, LeadSource, LeadStatus, ServiceKind, Stage};
 use crate::problem::Problem;
 use crate::sales::{LeadQuery, NewLead, Qualification, WebLead, Win};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use utoipa::openapi::schema::{
+    AllOfBuilder, AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type,
+};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
 
 /// A lead entered by staff.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateLead {
     /// The person's name, 1–100 characters.
+    #[schema(value_type = rules::RequiredText100)]
     pub name: String,
     /// Their company, at most 200 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text200)]
     pub company: String,
-    /// Phone.
+    /// Phone; blank is none.
+    #[schema(value_type = Option<rules::PhoneNumber>)]
     pub phone: Option<String>,
-    /// E-mail.
+    /// E-mail; blank is none.
+    #[schema(value_type = Option<rules::OptionalEmailAddress>)]
     pub email: Option<String>,
     /// What they asked for, at most 2000 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text2000)]
     pub message: String,
     /// Where the lead came from.
     #[schema(value_type = LeadSource)]
     pub source: String,
     /// The existing customer the lead is about.
     pub customer_id: Option<String>,
-    /// The rep to follow it up; a rep entering a lead is assigned when none is given.
+    /// The rep to follow it up: an active member of staff who works with customers; a rep
+    /// entering a lead is assigned when none is given.
     pub owner_id: Option<String>,
 }
 
@@ -47,26 +60,109 @@ impl CreateLead {
 }
 
 /// What the website's public form sends, as JSON or form-encoded. A phone or an e-mail is
-/// required.
+/// required: the document says so through [`CaptureLeadBody`] and [`CaptureLeadForm`].
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureLead {
     /// The person's name, 1–100 characters.
+    #[schema(value_type = rules::RequiredText100)]
     pub name: String,
     /// Their company, at most 200 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text200)]
     pub company: String,
     /// Phone; a phone or an e-mail is required.
+    #[schema(value_type = Option<rules::PhoneNumber>)]
     pub phone: Option<String>,
     /// E-mail; a phone or an e-mail is required.
+    #[schema(value_type = Option<rules::OptionalEmailAddress>)]
     pub email: Option<String>,
     /// What they ask for, at most 2000 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text2000)]
     pub message: String,
     /// Honeypot: a field hidden from people, to be left empty; anything in it marks the sender
     /// as a bot.
     #[serde(default)]
     pub website: String,
+}
+
+/// The JSON body of `POST /api/v1/leads/capture` in the document: the fields of [`CaptureLead`],
+/// and the rule that joins two of them, a phone or an e-mail that is not blank
+/// (`records::sales::capture_lead`).
+pub struct CaptureLeadBody;
+
+impl PartialSchema for CaptureLeadBody {
+    fn schema() -> RefOr<Schema> {
+        with_phone_or_email(CaptureLead::schema())
+    }
+}
+
+impl ToSchema for CaptureLeadBody {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("CaptureLead")
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        CaptureLead::schemas(schemas);
+    }
+}
+
+/// [`CaptureLeadBody`] as a plain HTML form posts it (`application/x-www-form-urlencoded`): a
+/// form has no `null`, a field is left out instead.
+pub struct CaptureLeadForm;
+
+impl PartialSchema for CaptureLeadForm {
+    fn schema() -> RefOr<Schema> {
+        with_phone_or_email(without_null(CaptureLead::schema()))
+    }
+}
+
+impl ToSchema for CaptureLeadForm {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        CaptureLead::schemas(schemas);
+    }
+}
+
+/// `fields`, with a `phone` or an `email` that is not blank.
+fn with_phone_or_email(fields: RefOr<Schema>) -> RefOr<Schema> {
+    let given = |field: &str| {
+        ObjectBuilder::new()
+            .property(
+                field,
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(rules::NOT_BLANK)),
+            )
+            .required(field)
+    };
+    AllOfBuilder::new()
+        .description(Some(
+            "What the website's public form sends; a phone or an e-mail is required.",
+        ))
+        .item(fields)
+        .item(
+            AnyOfBuilder::new()
+                .item(given("phone"))
+                .item(given("email")),
+        )
+        .into()
+}
+
+/// An object schema without `null` among the choices of its `Option` fields (`oneOf: [null, …]`).
+fn without_null(schema: RefOr<Schema>) -> RefOr<Schema> {
+    let is_null = |choice: &RefOr<Schema>| matches!(choice, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+    match schema {
+        RefOr::T(Schema::Object(mut object)) => {
+            for property in object.properties.values_mut() {
+                if let RefOr::T(Schema::OneOf(one_of)) = property {
+                    one_of.items.retain(|choice| !is_null(choice));
+                }
+            }
+            RefOr::T(Schema::Object(object))
+        }
+        other => other,
+    }
 }
 
 impl From<CaptureLead> for WebLead {
@@ -113,7 +209,7 @@ pub struct ListLeads {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: u32,
     /// The `next_cursor` of the previous page.
-    #[param(min_length = 1)]
+    #[param(value_type = Option<rules::PageCursor>, inline)]
     pub cursor: Option<String>,
 }
 
@@ -136,11 +232,14 @@ impl ListLeads {
 #[serde(deny_unknown_fields)]
 pub struct Qualify {
     /// What is being sold, 1–200 characters.
+    #[schema(value_type = rules::RequiredText200)]
     pub title: String,
-    /// Expected value, minor units (fen/cents).
+    /// Expected value, minor units (fen/cents), 0 up to 10^10.
     #[serde(default)]
+    #[schema(value_type = rules::MinorUnits)]
     pub expected_value: i64,
     /// Expected closing day, `YYYY-MM-DD`.
+    #[schema(value_type = Option<rules::Day>)]
     pub expected_close: Option<String>,
 }
 
@@ -159,6 +258,7 @@ impl From<Qualify> for Qualification {
 #[serde(deny_unknown_fields)]
 pub struct Reason {
     /// The reason, 1–500 characters.
+    #[schema(value_type = rules::RequiredText500)]
     pub reason: String,
 }
 
@@ -167,12 +267,29 @@ pub struct Reason {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveStage {
-    /// The new stage.
-    #[schema(value_type = Stage)]
+    /// The new stage: an open one.
+    #[schema(value_type = OpenStage)]
     pub stage: String,
-    /// A new expected value, minor units (fen/cents); unchanged when absent.
+    /// A new expected value, minor units (fen/cents), 0 up to 10^10; unchanged when absent.
+    #[schema(value_type = Option<rules::MinorUnits>)]
     pub expected_value: Option<i64>,
 }
+
+/// The stages `POST /api/v1/opportunities/{id}/stage` moves to: the open ones
+/// (`records::sales::move_opportunity`); `won` and `lost` have their own requests.
+pub struct OpenStage;
+
+impl PartialSchema for OpenStage {
+    fn schema() -> RefOr<Schema> {
+        let open = Stage::ALL.iter().filter(|stage| stage.is_open());
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(open.map(|stage| stage.as_str())))
+            .into()
+    }
+}
+
+impl ToSchema for OpenStage {}
 
 impl MoveStage {
     /// The stage named, as records takes it.
@@ -186,11 +303,14 @@ impl MoveStage {
 #[serde(deny_unknown_fields)]
 pub struct WinOpportunity {
     /// The order's lines, 1–100.
+    #[schema(min_items = 1, max_items = 100)]
     pub lines: Vec<LineBody>,
     /// When the deal was closed (RFC 3339 or a date); now when absent.
+    #[schema(value_type = Option<rules::Instant>)]
     pub placed_at: Option<String>,
     /// Invoice number, at most 40 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text40)]
     pub invoice_number: String,
     /// When the prospect is not a customer yet, create the customer even if it looks like an
     /// existing one.
@@ -218,6 +338,7 @@ pub struct QualifyAsService {
     #[schema(value_type = ServiceKind)]
     pub kind: String,
     /// What is to be done, 1–2000 characters.
+    #[schema(value_type = rules::RequiredText2000)]
     pub summary: String,
 }
 

@@ -1,27 +1,33 @@
 //! Bodies and queries of `crm:records/tasks`.
 
+use super::rules;
 use crate::names::{self, SubjectKind, TaskStatus};
 use crate::problem::Problem;
 use crate::tasks::{NewTask, TaskQuery};
 use serde::Deserialize;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 
 /// A follow-up a manager assigns.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignTask {
     /// What to do, 1–200 characters.
+    #[schema(value_type = rules::RequiredText200)]
     pub title: String,
     /// What the task is about.
     #[schema(value_type = SubjectKind)]
     pub subject_kind: String,
-    /// The id of the lead, opportunity or customer.
+    /// The id of an existing lead, opportunity or customer, as `subject_kind` says.
     pub subject_id: String,
-    /// Who must do it: an active member of staff.
+    /// Who must do it: an active member of staff who works with customers.
     pub assignee_id: String,
     /// The manager's opinion: how to go about it, at most 2000 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text2000)]
     pub opinion: String,
     /// When it is due, RFC 3339 or a date.
+    #[schema(value_type = rules::Instant)]
     pub due_at: String,
 }
 
@@ -56,7 +62,7 @@ pub struct ListTasks {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: u32,
     /// The `next_cursor` of the previous page.
-    #[param(min_length = 1)]
+    #[param(value_type = Option<rules::PageCursor>, inline)]
     pub cursor: Option<String>,
 }
 
@@ -80,10 +86,28 @@ impl ListTasks {
 #[serde(deny_unknown_fields)]
 pub struct ReportTask {
     /// How it went: `succeeded` or `failed`.
+    #[schema(value_type = ReportOutcome)]
     pub outcome: String,
     /// What was done, 1–2000 characters.
+    #[schema(value_type = rules::RequiredText2000)]
     pub report: String,
 }
+
+/// The task statuses a report names ([`ReportTask::succeeded`]): `succeeded` or `failed`.
+pub struct ReportOutcome;
+
+impl utoipa::PartialSchema for ReportOutcome {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(
+                [TaskStatus::Succeeded, TaskStatus::Failed].map(TaskStatus::as_str),
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ReportOutcome {}
 
 impl ReportTask {
     /// Whether the task succeeded; an outcome other than `succeeded` or `failed` is refused.
@@ -102,7 +126,9 @@ impl ReportTask {
 pub struct RedoTask {
     /// The manager's new opinion, at most 2000 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text2000)]
     pub opinion: String,
     /// When it is due now, RFC 3339 or a date.
+    #[schema(value_type = rules::Instant)]
     pub due_at: String,
 }

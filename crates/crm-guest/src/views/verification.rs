@@ -1,6 +1,7 @@
 //! Bodies, queries and answers of `crm:records/verification`.
 
 use super::activities::ActivityView;
+use super::rules;
 use crate::names::{self, CheckOutcome};
 use crate::problem::Problem;
 use crate::verification::{RepRate, SampleRequest};
@@ -13,14 +14,16 @@ pub struct DrawSample {
     /// The rep whose visits are checked.
     pub rep_id: String,
     /// First day, `YYYY-MM-DD` (UTC).
-    #[schema(format = Date)]
+    #[schema(value_type = rules::Day)]
     pub first_day: String,
-    /// Last day, inclusive.
-    #[schema(format = Date)]
+    /// Last day, inclusive, `YYYY-MM-DD`.
+    #[schema(value_type = rules::Day)]
     pub last_day: String,
     /// How many visits to draw, 1–200.
+    #[schema(value_type = rules::SampleSize)]
     pub size: u32,
-    /// The same seed over the same visits draws the same sample.
+    /// The same seed over the same visits draws the same sample; any `u64`.
+    #[schema(value_type = rules::U64)]
     pub seed: u64,
 }
 
@@ -53,6 +56,7 @@ pub struct CheckVisit {
     pub outcome: String,
     /// Notes of the call, at most 1000 characters.
     #[serde(default)]
+    #[schema(value_type = rules::Text1000)]
     pub note: String,
 }
 
@@ -69,10 +73,10 @@ impl CheckVisit {
 #[into_params(parameter_in = Query)]
 pub struct Period {
     /// First day, `YYYY-MM-DD`.
-    #[param(format = Date)]
+    #[param(value_type = rules::Day, inline)]
     pub first_day: String,
-    /// Last day, inclusive.
-    #[param(format = Date)]
+    /// Last day, inclusive, `YYYY-MM-DD`.
+    #[param(value_type = rules::Day, inline)]
     pub last_day: String,
 }
 
