@@ -343,14 +343,7 @@ impl Host {
         let Ok(permit) = self.instances.clone().try_acquire_owned() else {
             return busy();
         };
-        // As Spin 4.0.2: crates/trigger-http/src/headers.rs (prepare_request_headers)
-        let host = req
-            .headers()
-            .get(HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let path_and_query = req.uri().path_and_query().map_or("/", |p| p.as_str());
-        let full_url = format!("http://{host}{path_and_query}");
+        let full_url = full_url(&req);
         let overflow = Arc::new(AtomicBool::new(false));
         let req = req.map(|body| {
             LimitedBody {
@@ -400,14 +393,7 @@ impl Host {
         let method = req.method().clone();
         let matched = RouteMatch::synthetic(component, req.uri().path());
         // The caller's `Host` was dropped before this point, so the URL names `localhost`.
-        // As Spin 4.0.2: crates/trigger-http/src/headers.rs (prepare_request_headers)
-        let host = req
-            .headers()
-            .get(HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let path_and_query = req.uri().path_and_query().map_or("/", |p| p.as_str());
-        let full_url = format!("http://{host}{path_and_query}");
+        let full_url = full_url(&req);
         let response = match self.instances.clone().try_acquire_owned() {
             Err(_) => busy(),
             Ok(permit) => {
@@ -935,6 +921,18 @@ fn problem(status: StatusCode, detail: &str) -> Response<WasiBody> {
         HeaderValue::from_static("application/problem+json"),
     );
     response
+}
+
+/// The request's `spin-full-url`: its `Host` (or `localhost` without one), path and query.
+// As Spin 4.0.2: crates/trigger-http/src/headers.rs (prepare_request_headers)
+fn full_url<B>(req: &http::Request<B>) -> String {
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let path_and_query = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    format!("http://{host}{path_and_query}")
 }
 
 /// Accepts connections until `shutdown` resolves, then lets requests in flight finish (for up

@@ -245,8 +245,8 @@ pub const DAY: &str = concat!(
 );
 
 /// `time::parse_instant`: a date, or RFC 3339 with seconds, optional fraction and `Z` or an
-/// offset. Stricter than the rule: the years 1000–8999 only, so that no offset moves the instant
-/// out of four-digit years when it is stored as `rfc3339_utc`.
+/// offset. Stricter than the rule: no surrounding whitespace, and the years 1000–8999 only, so
+/// that no offset moves the instant out of four-digit years when it is stored as `rfc3339_utc`.
 pub const INSTANT: &str = concat!(
     "^(?:[1-8][0-9]{3}-",
     month_day!(),
@@ -257,7 +257,7 @@ pub const INSTANT: &str = concat!(
 );
 
 /// [`INSTANT`] that `activity::check_not_future` takes whatever the server's clock says: the
-/// years 1000–2025 only.
+/// years 1000–2025 only (a fixed cutoff: the document cannot follow the clock).
 pub const PAST_INSTANT: &str = concat!(
     "^(?:(?:1[0-9]{3}|20[01][0-9]|202[0-5])-",
     month_day!(),
@@ -298,7 +298,8 @@ pub const IF_MATCH: &str = r#"^(?:W/)*"*\+?[0-9]{1,9}"*$"#;
 
 /// A CSV file whose header line names only `columns`, `required` among them, in any order,
 /// lower-case and unquoted; what follows the first line break is not constrained (a bad row is
-/// reported in the answer, not refused). Column names are `[a-z_]` and need no escaping.
+/// reported in the answer, not refused; `[\s\S]` is any character in every engine). Column names
+/// are `[a-z_]` and need no escaping.
 pub fn csv_with_header(columns: &[&str], required: &str) -> String {
     let any = columns.join("|");
     format!(r"^(?:(?:{any}),)*{required}(?:,(?:{any}))*(?:\r?\n[\s\S]*)?$")
