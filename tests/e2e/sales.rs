@@ -310,7 +310,7 @@ fn overdue_tasks_show_to_the_manager_and_failed_ones_can_be_sent_back() {
     );
     assert_eq!(
         (no_subject.status, no_subject.json()["field"].as_str()),
-        (422, Some("subject_id"))
+        (409, Some("subject_id"))
     );
 }
 

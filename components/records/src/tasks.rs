@@ -81,7 +81,7 @@ fn parse_due(text: &str) -> Result<String, Error> {
 /// The customer a task's subject concerns, checking that the subject exists.
 fn subject_customer(db: &Db, kind: WitSubjectKind, id: &str) -> Result<Option<String>, Error> {
     let missing = |e: Error| match e {
-        Error::NotFound(what) => db::invalid("subject_id", what),
+        Error::NotFound(what) => db::missing("subject_id", what),
         other => other,
     };
     Ok(match kind {
