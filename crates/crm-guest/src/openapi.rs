@@ -62,46 +62,44 @@ fn to_value(document: &OpenApi) -> Result<Value, Problem> {
 
 /// Adds what `part` describes to `whole`; what `whole` already has stays as it is.
 fn merge(whole: &mut Value, part: Value) {
-    for pointer in ["/paths", "/components/schemas", "/components/responses"] {
-        let Some(Value::Object(theirs)) = part.pointer(pointer).cloned() else {
+    for (parent, key) in [
+        ("", "paths"),
+        ("/components", "schemas"),
+        ("/components", "responses"),
+    ] {
+        let Some(Value::Object(theirs)) = part.pointer(&format!("{parent}/{key}")).cloned() else {
             continue;
         };
-        let ours = ensure_object(whole, pointer);
+        // `whole` is a component's own document: an object with `components` (see StaffApi).
+        let Some(Value::Object(parent)) = whole.pointer_mut(parent) else {
+            continue;
+        };
+        let Value::Object(ours) = parent
+            .entry(key)
+            .or_insert_with(|| Value::Object(Map::new()))
+        else {
+            continue;
+        };
         for (name, item) in theirs {
             ours.entry(name).or_insert(item);
         }
     }
-    if let Some(Value::Array(theirs)) = part.get("tags").cloned() {
-        if let Value::Array(ours) = whole
-            .as_object_mut()
-            .map(|w| w.entry("tags").or_insert_with(|| Value::Array(Vec::new())))
-            .unwrap_or(&mut Value::Null)
-        {
-            for tag in theirs {
-                if !ours.iter().any(|t| t.get("name") == tag.get("name")) {
-                    ours.push(tag);
-                }
+    let Some(Value::Array(theirs)) = part.get("tags").cloned() else {
+        return;
+    };
+    let Some(whole) = whole.as_object_mut() else {
+        return;
+    };
+    if let Value::Array(ours) = whole
+        .entry("tags")
+        .or_insert_with(|| Value::Array(Vec::new()))
+    {
+        for tag in theirs {
+            if !ours.iter().any(|t| t.get("name") == tag.get("name")) {
+                ours.push(tag);
             }
         }
     }
-}
-
-/// The object at `pointer` (of object members only), created empty where missing.
-fn ensure_object<'a>(value: &'a mut Value, pointer: &str) -> &'a mut Map<String, Value> {
-    let mut at = value;
-    for key in pointer.split('/').skip(1) {
-        if !at.is_object() {
-            *at = Value::Object(Map::new());
-        }
-        at = at
-            .as_object_mut()
-            .map(|o| o.entry(key).or_insert_with(|| Value::Object(Map::new())))
-            .expect("made an object above");
-    }
-    if !at.is_object() {
-        *at = Value::Object(Map::new());
-    }
-    at.as_object_mut().expect("made an object above")
 }
 
 async fn fetch_part(component: &str) -> Result<Value, Problem> {

@@ -41,6 +41,8 @@ pub struct DbPool {
     /// is released, and suspends the waiting request instead of blocking a worker thread.
     writer: Arc<tokio::sync::Mutex<()>>,
     wal: WalPolicy,
+    /// `<path>-wal`, looked at after every committed write.
+    wal_path: PathBuf,
     /// Set by a commit that left the log past its size, to wake the checkpointer at once.
     wal_full: (Mutex<bool>, std::sync::Condvar),
 }
@@ -62,6 +64,11 @@ impl DbPool {
             idle: Mutex::new(Vec::new()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
             wal,
+            wal_path: {
+                let mut wal = path.as_os_str().to_owned();
+                wal.push("-wal");
+                PathBuf::from(wal)
+            },
             wal_full: (Mutex::new(false), std::sync::Condvar::new()),
         });
         let first = pool
@@ -182,9 +189,7 @@ fn spawn_checkpointer(pool: &Arc<DbPool>) -> Result<()> {
 impl DbPool {
     /// The size of the WAL file now (0 when there is none).
     pub fn wal_bytes(&self) -> u64 {
-        let mut wal = self.path.clone().into_os_string();
-        wal.push("-wal");
-        std::fs::metadata(wal).map_or(0, |m| m.len())
+        std::fs::metadata(&self.wal_path).map_or(0, |m| m.len())
     }
 
     /// Sleeps until the next round: [`CHECKPOINT_EVERY`], or sooner if a commit filled the log.
