@@ -232,7 +232,7 @@ fn a_days_visits_are_recorded_in_one_batch_all_or_none() {
     );
     assert_eq!(
         (stranger.status, stranger.json()["field"].as_str()),
-        (422, Some("contact_id"))
+        (409, Some("contact_id"))
     );
     let bad_type = app.post_json(
         "/api/v1/activities",

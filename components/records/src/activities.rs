@@ -149,7 +149,7 @@ fn complete(db: &Db, actor: &Actor, input: &ActivityInput, now: i64) -> Result<A
     };
     let contact_id = match &input.contact_id {
         Some(id) if !customer.contacts.iter().any(|c| &c.id == id) => {
-            return Err(db::invalid(
+            return Err(db::missing(
                 "contact_id",
                 format!("{id} is not a contact of customer {}", customer.id),
             ))

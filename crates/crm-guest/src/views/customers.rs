@@ -7,6 +7,29 @@ use crate::problem::Problem;
 use crate::request::nullable;
 use serde::Deserialize;
 
+/// A list of [`ContactBody`] with at most one `primary` (`records::customers`' rule), as JSON
+/// Schema 2020-12 says it: `contains` a primary contact at most once. utoipa has no builder for
+/// `contains`, so the keywords go in through the schema's extension map, which is serialised
+/// flat beside the others.
+fn at_most_one_primary() -> utoipa::openapi::Array {
+    use utoipa::openapi::schema::ArrayBuilder;
+    let mut contacts = ArrayBuilder::new()
+        .items(utoipa::openapi::Ref::from_schema_name("ContactBody"))
+        .build();
+    let keywords = contacts.extensions.get_or_insert_with(Default::default);
+    keywords.insert(
+        "contains".to_owned(),
+        serde_json::json!({
+            "type": "object",
+            "properties": { "primary": { "const": true } },
+            "required": ["primary"],
+        }),
+    );
+    keywords.insert("minContains".to_owned(), 0.into());
+    keywords.insert("maxContains".to_owned(), 1.into());
+    contacts
+}
+
 /// A contact person to record with a customer.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -118,6 +141,7 @@ pub struct CreateCustomer {
     pub tags: Vec<String>,
     /// Contact persons; at most one of them `primary`.
     #[serde(default)]
+    #[schema(schema_with = at_most_one_primary)]
     pub contacts: Vec<ContactBody>,
     /// Addresses.
     #[serde(default)]

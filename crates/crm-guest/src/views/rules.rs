@@ -186,6 +186,28 @@ pub const PHONE: &str = concat!(
     "*$"
 );
 
+/// [`PHONE`] without its blank: a phone number must be given (the public lead form's phone
+/// when no e-mail is).
+pub const REQUIRED_PHONE: &str = concat!(
+    "^",
+    whitespace!(),
+    "*(?:\\+",
+    phone_separator!(),
+    "*",
+    phone_digits!(intl),
+    "|(?:[().\\-]",
+    phone_separator!(),
+    "*)?",
+    phone_digits!(dom),
+    ")(?:",
+    phone_separator!(),
+    "*",
+    phone_mark!(),
+    ")?",
+    whitespace!(),
+    "*$"
+);
+
 /// At most 40 characters of a phone number once trimmed; blank is fine.
 pub const PHONE_LENGTH: &str = concat!(
     "^",
@@ -392,6 +414,18 @@ schema_type! {
              digits besides a China prefix (`0086`, or `86` after `+`); blank is none.",
         ))
         .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(PHONE)))
+        .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(PHONE_LENGTH)))
+}
+
+schema_type! {
+    /// [`REQUIRED_PHONE`] and [`PHONE_LENGTH`].
+    RequiredPhoneNumber => AllOfBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "A phone number: digits, spaces and `+ - ( ) .`, at most 40 characters, at least 5 \
+             digits besides a China prefix (`0086`, or `86` after `+`).",
+        ))
+        .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(REQUIRED_PHONE)))
         .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(PHONE_LENGTH)))
 }
 
