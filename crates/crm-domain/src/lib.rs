@@ -5,6 +5,8 @@
 //! never do I/O**: no clocks, no randomness, no storage. Callers pass in what the rules need.
 
 pub mod activity;
+pub mod calendar;
+pub mod complaint;
 pub mod customer;
 pub mod dedup;
 pub mod demo;
@@ -13,6 +15,7 @@ pub mod orders;
 pub mod random;
 pub mod role;
 pub mod sales;
+pub mod sla;
 pub mod staff;
 pub mod time;
 pub mod verification;
