@@ -6,6 +6,7 @@ mod contract;
 mod csv;
 mod customers;
 mod deploy;
+mod escalation;
 mod field_work;
 mod host;
 mod idempotency;

@@ -1,7 +1,16 @@
 //! Complaint escalation: complaints, SLA policies, escalation levels and service requests.
 //!
-//! Routes: `GET /api/v1/health/escalation` now; the complaint API under `/api/v1/complaints/…`
-//! and `/api/v1/escalation/…` grows with the escalation issue.
+//! Routes: `GET /api/v1/health/escalation`; complaints (`complaints.rs`):
+//! `GET|POST /api/v1/complaints`, `GET /api/v1/complaints/:id`,
+//! `POST /api/v1/complaints/:id/transitions`, `POST /api/v1/complaints/:id/close`,
+//! `POST /api/v1/complaints/:id/replies`,
+//! `POST /api/v1/complaints/:id/priority` and the sweep, `POST /api/v1/escalation/sweep`;
+//! service levels (`sla.rs`): `GET|POST /api/v1/calendars`, `GET /api/v1/calendars/:id`,
+//! `GET|POST /api/v1/sla/policies`, `GET|PUT /api/v1/sla/policies/:id`. Handlers parse the
+//! request, make one `crm:records` call and map the result; records decides who may do what.
+
+mod complaints;
+mod sla;
 
 use crm_guest::openapi::StaffApi;
 use crm_guest::{dispatch, ApiResult, Params, Route};
@@ -11,12 +20,47 @@ use utoipa::OpenApi;
 
 const ROUTES: &[Route] = &[
     Route::get("/api/v1/health/escalation", health).public(),
+    Route::get("/api/v1/complaints", complaints::list),
+    Route::post("/api/v1/complaints", complaints::file),
+    Route::get("/api/v1/complaints/:id", complaints::get),
+    Route::post("/api/v1/complaints/:id/transitions", complaints::transition),
+    Route::post("/api/v1/complaints/:id/close", complaints::close),
+    Route::post("/api/v1/complaints/:id/replies", complaints::reply),
+    Route::post("/api/v1/complaints/:id/priority", complaints::set_priority),
+    Route::post("/api/v1/escalation/sweep", complaints::sweep),
+    Route::get("/api/v1/calendars", sla::list_calendars),
+    Route::post("/api/v1/calendars", sla::create_calendar),
+    Route::get("/api/v1/calendars/:id", sla::get_calendar),
+    Route::get("/api/v1/sla/policies", sla::list_policies),
+    Route::post("/api/v1/sla/policies", sla::create_policy),
+    Route::get("/api/v1/sla/policies/:id", sla::get_policy),
+    Route::put("/api/v1/sla/policies/:id", sla::update_policy),
     // Escalation's part of the staff API's document, for intake to merge (see crm_guest::openapi).
     Route::get(crm_guest::openapi::PATH, openapi_part).public(),
 ];
 
 #[derive(OpenApi)]
-#[openapi(paths(health), modifiers(&StaffApi))]
+#[openapi(
+    paths(
+        health,
+        complaints::file,
+        complaints::list,
+        complaints::get,
+        complaints::transition,
+        complaints::close,
+        complaints::reply,
+        complaints::set_priority,
+        complaints::sweep,
+        sla::create_calendar,
+        sla::list_calendars,
+        sla::get_calendar,
+        sla::create_policy,
+        sla::list_policies,
+        sla::get_policy,
+        sla::update_policy,
+    ),
+    modifiers(&StaffApi)
+)]
 struct EscalationApi;
 
 fn openapi_part(_req: &Request, _params: &Params) -> ApiResult {

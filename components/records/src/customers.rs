@@ -974,6 +974,7 @@ const CUSTOMER_RECORDS: &[(&str, &str)] = &[
     ("opportunity", "opportunities"),
     ("task", "tasks"),
     ("service_request", "service_requests"),
+    ("complaint", "complaints"),
 ];
 
 /// The survivor's fields after taking in the merged customer's: its own where set, the
@@ -1104,6 +1105,7 @@ pub fn merge_customers(
                 leads: count("leads"),
                 opportunities: count("opportunities"),
                 service_requests: count("service_requests"),
+                complaints: count("complaints"),
                 tasks: count("tasks"),
             },
             dry_run,

@@ -38,6 +38,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_idempotency",
         include_str!("../migrations/0008_idempotency.sql"),
     ),
+    (
+        "0009_complaints",
+        include_str!("../migrations/0009_complaints.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

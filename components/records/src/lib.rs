@@ -8,6 +8,7 @@
 mod activities;
 mod audit;
 mod auth;
+mod complaints;
 mod customers;
 mod db;
 mod demo;
@@ -18,6 +19,7 @@ mod orders;
 mod overview;
 mod sales;
 mod secrets;
+mod sla;
 mod tasks;
 mod verification;
 
@@ -30,9 +32,10 @@ wit_bindgen::generate!({
 
 use exports::crm::records::types::{Credential, Error, IdempotencyKey};
 use exports::crm::records::{
-    activities as activities_api, audit as audit_api, customers as customers_api, demo as demo_api,
-    identity as identity_api, orders as orders_api, overview as overview_api, sales as sales_api,
-    system as system_api, tasks as tasks_api, verification as verification_api,
+    activities as activities_api, audit as audit_api, complaints as complaints_api,
+    customers as customers_api, demo as demo_api, identity as identity_api, orders as orders_api,
+    overview as overview_api, sales as sales_api, sla as sla_api, system as system_api,
+    tasks as tasks_api, verification as verification_api,
 };
 
 /// The exported implementation; each method opens the database and delegates to a module.
@@ -498,6 +501,111 @@ impl demo_api::Guest for Records {
         request: demo_api::SeedRequest,
     ) -> Result<demo_api::SeedReport, Error> {
         with_actor(&who, |db, actor| demo::seed(db, actor, request))
+    }
+}
+
+impl sla_api::Guest for Records {
+    fn create_calendar(
+        who: Credential,
+        input: sla_api::NewCalendar,
+        once: Option<IdempotencyKey>,
+    ) -> Result<sla_api::Calendar, Error> {
+        with_actor_once(&who, once, |db, actor| {
+            sla::create_calendar(db, actor, input)
+        })
+    }
+
+    fn get_calendar(who: Credential, id: String) -> Result<sla_api::Calendar, Error> {
+        with_actor(&who, |db, actor| sla::get_calendar(db, actor, &id))
+    }
+
+    fn list_calendars(who: Credential) -> Result<Vec<sla_api::Calendar>, Error> {
+        with_actor(&who, sla::list_calendars)
+    }
+
+    fn create_policy(
+        who: Credential,
+        input: sla_api::PolicyInput,
+        once: Option<IdempotencyKey>,
+    ) -> Result<sla_api::Policy, Error> {
+        with_actor_once(&who, once, |db, actor| sla::create_policy(db, actor, input))
+    }
+
+    fn update_policy(
+        who: Credential,
+        id: String,
+        input: sla_api::PolicyInput,
+    ) -> Result<sla_api::Policy, Error> {
+        with_actor(&who, |db, actor| sla::update_policy(db, actor, &id, input))
+    }
+
+    fn get_policy(who: Credential, id: String) -> Result<sla_api::Policy, Error> {
+        with_actor(&who, |db, actor| sla::get_policy(db, actor, &id))
+    }
+
+    fn list_policies(who: Credential) -> Result<Vec<sla_api::Policy>, Error> {
+        with_actor(&who, sla::list_policies)
+    }
+}
+
+impl complaints_api::Guest for Records {
+    fn file_complaint(
+        who: Credential,
+        input: complaints_api::NewComplaint,
+        once: Option<IdempotencyKey>,
+    ) -> Result<complaints_api::ComplaintDetail, Error> {
+        with_actor_once(&who, once, |db, actor| {
+            complaints::file_complaint(db, actor, input)
+        })
+    }
+
+    fn get_complaint(
+        who: Credential,
+        id: String,
+    ) -> Result<complaints_api::ComplaintDetail, Error> {
+        with_actor(&who, |db, actor| complaints::get_complaint(db, actor, &id))
+    }
+
+    fn list_complaints(
+        who: Credential,
+        query: complaints_api::ComplaintQuery,
+    ) -> Result<complaints_api::ComplaintPage, Error> {
+        with_actor(&who, |db, actor| {
+            complaints::list_complaints(db, actor, query)
+        })
+    }
+
+    fn transition(
+        who: Credential,
+        id: String,
+        action: complaints_api::ComplaintAction,
+        closure: Option<complaints_api::Closure>,
+    ) -> Result<complaints_api::ComplaintDetail, Error> {
+        with_actor(&who, |db, actor| {
+            complaints::transition(db, actor, &id, action, closure)
+        })
+    }
+
+    fn reply(
+        who: Credential,
+        id: String,
+        text: String,
+    ) -> Result<complaints_api::ComplaintDetail, Error> {
+        with_actor(&who, |db, actor| complaints::reply(db, actor, &id, &text))
+    }
+
+    fn set_priority(
+        who: Credential,
+        id: String,
+        priority: sla_api::Priority,
+    ) -> Result<complaints_api::ComplaintDetail, Error> {
+        with_actor(&who, |db, actor| {
+            complaints::set_priority(db, actor, &id, priority)
+        })
+    }
+
+    fn sweep(who: Credential) -> Result<complaints_api::SweepReport, Error> {
+        with_actor(&who, complaints::sweep)
     }
 }
 

@@ -51,6 +51,22 @@ crate::named_enum! {
     }
 }
 
+crate::named_enum! {
+    /// The work queues of a phone: which complaints a list shows.
+    pub enum ComplaintQueue as "queue" {
+        /// Assigned to the caller.
+        Mine = "mine",
+        /// Everyone's for managers; the caller's own for others.
+        Team = "team",
+        /// Open and not breached, with a deadline within the given minutes.
+        BreachingSoon = "breaching_soon",
+        /// Open with a breached clock.
+        Breached = "breached",
+        /// Waiting on the customer.
+        WaitingOnCustomer = "waiting_on_customer",
+    }
+}
+
 /// An action that the complaint's status does not allow.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a {from} complaint cannot {action}")]

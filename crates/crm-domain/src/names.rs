@@ -121,6 +121,16 @@ macro_rules! bridge_records_enums {
             use $crate::role::Role;
             use $crate::sales::{LeadSource, LeadStatus, ServiceKind, Stage, SubjectKind, TaskStatus};
             use $crate::verification::CheckOutcome;
+            use $($wit)::+::sla::{
+                ClockKind as WitClockKind, EscalationTrigger as WitEscalationTrigger,
+                Priority as WitPriority,
+            };
+            use $($wit)::+::complaints::{
+                ComplaintAction as WitComplaintAction, ComplaintChannel as WitComplaintChannel,
+                ComplaintQueue as WitComplaintQueue, ComplaintStatus as WitComplaintStatus,
+            };
+            use $crate::complaint::{ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus};
+            use $crate::sla::{ClockKind, EscalationTrigger, Priority};
 
             $crate::bridge_enum!(WitRole, Role { Rep, Agent, ServiceLead, SalesGm, Admin, Ops });
             $crate::bridge_enum!(WitTier, Tier { Standard, Silver, Gold, Platinum });
@@ -135,6 +145,22 @@ macro_rules! bridge_records_enums {
             $crate::bridge_enum!(WitServiceKind, ServiceKind { Replacement, Repair, Refund, Other });
             $crate::bridge_enum!(WitOrderChannel, OrderChannel { Staff, Web });
             $crate::bridge_enum!(WitImportStatus, ImportStatus { Created, Merged, Rejected });
+            $crate::bridge_enum!(WitPriority, Priority { Low, Medium, High, Urgent });
+            $crate::bridge_enum!(WitClockKind, ClockKind { Wall, Business });
+            $crate::bridge_enum!(WitEscalationTrigger, EscalationTrigger {
+                FirstResponseWarning, FirstResponseBreach, ResolutionWarning, ResolutionBreach,
+                UnansweredFor
+            });
+            $crate::bridge_enum!(WitComplaintChannel, ComplaintChannel { Portal, Phone, Visit, Email });
+            $crate::bridge_enum!(WitComplaintStatus, ComplaintStatus {
+                New, Acknowledged, InProgress, WaitingOnCustomer, Resolved, Closed
+            });
+            $crate::bridge_enum!(WitComplaintAction, ComplaintAction {
+                Acknowledge, Start, WaitOnCustomer, Resume, Resolve, Close, Reopen
+            });
+            $crate::bridge_enum!(WitComplaintQueue, ComplaintQueue {
+                Mine, Team, BreachingSoon, Breached, WaitingOnCustomer
+            });
         }
     };
 }

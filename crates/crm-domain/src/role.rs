@@ -34,6 +34,16 @@ impl Role {
         matches!(self, Role::Admin | Role::SalesGm)
     }
 
+    /// Whether this role sets up service levels: business calendars and SLA policies.
+    pub fn manages_service(self) -> bool {
+        matches!(self, Role::Admin | Role::ServiceLead)
+    }
+
+    /// Whether this role runs the deployment's periodic work, such as the escalation sweep.
+    pub fn runs_sweeps(self) -> bool {
+        matches!(self, Role::Admin | Role::Ops)
+    }
+
     /// Whether this role manages field work: reassigning customers in bulk, assigning and
     /// overseeing tasks, verifying visits.
     pub fn manages_field_work(self) -> bool {

@@ -26,14 +26,16 @@ pub mod bindings {
         additional_derives_ignore: [
             "credential", "role", "tier", "customer-kind", "import-status", "order-channel",
             "activity-kind", "lead-source", "lead-status", "stage", "subject-kind",
-            "task-status", "check-outcome", "service-kind",
+            "task-status", "check-outcome", "service-kind", "priority", "clock-kind",
+            "escalation-trigger", "complaint-channel", "complaint-status", "complaint-action",
+            "complaint-queue",
         ],
     });
 }
 
 pub use bindings::crm::records::{
-    activities, audit, customers, demo, identity, orders, overview, sales, system, tasks, types,
-    verification,
+    activities, audit, complaints, customers, demo, identity, orders, overview, sales, sla, system,
+    tasks, types, verification,
 };
 pub use problem::Problem;
 pub use routes::{dispatch, Params, Route};

@@ -4,10 +4,14 @@ use crate::problem::Problem;
 use std::str::FromStr;
 
 pub use crm_domain::activity::ActivityKind;
+pub use crm_domain::complaint::{
+    ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus,
+};
 pub use crm_domain::customer::{CustomerKind, ImportStatus, Tier};
 pub use crm_domain::orders::OrderChannel;
 pub use crm_domain::role::Role;
 pub use crm_domain::sales::{LeadSource, LeadStatus, ServiceKind, Stage, SubjectKind, TaskStatus};
+pub use crm_domain::sla::{ClockKind, EscalationTrigger, Priority};
 pub use crm_domain::verification::CheckOutcome;
 
 crm_domain::bridge_records_enums!(crate::bindings::crm::records);
@@ -50,6 +54,13 @@ spelt_as_domain! {
     crate::tasks::TaskStatus => TaskStatus,
     crate::verification::CheckOutcome => CheckOutcome,
     crate::sales::ServiceKind => ServiceKind,
+    crate::sla::Priority => Priority,
+    crate::sla::ClockKind => ClockKind,
+    crate::sla::EscalationTrigger => EscalationTrigger,
+    crate::complaints::ComplaintChannel => ComplaintChannel,
+    crate::complaints::ComplaintStatus => ComplaintStatus,
+    crate::complaints::ComplaintAction => ComplaintAction,
+    crate::complaints::ComplaintQueue => ComplaintQueue,
 }
 
 /// Parses a name of the closed set `D` from the input field `field`; convert the result into

@@ -37,6 +37,15 @@ impl Route {
         }
     }
 
+    pub const fn put(pattern: &'static str, handler: Handler) -> Self {
+        Self {
+            method: Method::Put,
+            pattern,
+            handler,
+            public: false,
+        }
+    }
+
     pub const fn patch(pattern: &'static str, handler: Handler) -> Self {
         Self {
             method: Method::Patch,

@@ -430,12 +430,6 @@ impl Host {
         Ok(response)
     }
 
-    /// Sends `POST route` through the router as if from outside; used by `--tick`.
-    pub async fn call_route(self: &Arc<Self>, route: &str) -> Result<StatusCode> {
-        let (status, _body) = self.call("POST", route, &[], Bytes::new()).await?;
-        Ok(status)
-    }
-
     /// Sends a request through the router as if from outside and reads the whole answer; used
     /// by `--tick`, `--demo` and `crm seed`. It waits for room under
     /// `--max-concurrent-requests` rather than being turned away.

@@ -101,7 +101,7 @@ pub async fn run(options: UpOptions) -> Result<()> {
         println!("crm: {notice}");
     }
     for (route, period) in &options.ticks {
-        spawn_tick(host.clone(), route.clone(), *period);
+        spawn_tick(host.clone(), route.clone(), *period, admin_token.clone());
     }
     if options.demo {
         spawn_demo_seed(host.clone(), admin_token);
@@ -133,16 +133,26 @@ fn spawn_demo_seed(host: Arc<Host>, admin_token: Option<String>) {
     });
 }
 
-/// Calls `POST route` every `period`, e.g. the escalation sweep.
-fn spawn_tick(host: Arc<Host>, route: String, period: Duration) {
+/// Calls `POST route` every `period`, e.g. the escalation sweep, as the bootstrap admin when
+/// the host knows its token (the sweep needs role `ops` or `admin`).
+fn spawn_tick(host: Arc<Host>, route: String, period: Duration, admin_token: Option<String>) {
+    let authorization = admin_token.map(|token| format!("Bearer {token}"));
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(period);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         interval.tick().await;
         loop {
             interval.tick().await;
-            match host.call_route(&route).await {
-                Ok(status) => println!("crm: tick {route} -> {}", status.as_u16()),
+            let headers: Vec<(&str, &str)> = authorization
+                .as_deref()
+                .map(|value| ("authorization", value))
+                .into_iter()
+                .collect();
+            match host
+                .call("POST", &route, &headers, bytes::Bytes::new())
+                .await
+            {
+                Ok((status, _)) => println!("crm: tick {route} -> {}", status.as_u16()),
                 Err(error) => eprintln!("crm: tick {route} failed: {error:#}"),
             }
         }

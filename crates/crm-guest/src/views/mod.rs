@@ -8,12 +8,14 @@
 
 pub mod activities;
 pub mod audit;
+pub mod complaints;
 pub mod customers;
 pub mod demo;
 pub mod identity;
 pub mod orders;
 pub mod rules;
 pub mod sales;
+pub mod sla;
 pub mod tasks;
 pub mod verification;
 

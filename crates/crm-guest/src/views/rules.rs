@@ -266,6 +266,11 @@ pub const DAY: &str = concat!(
     "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)$"
 );
 
+/// `crm_domain::calendar::parse_minute` (a calendar's working hours): `HH:MM` from `00:00` to
+/// `23:59`, or `24:00` (which may only end an interval, a rule of the day the pattern leaves to
+/// the calendar). Stricter than the rule only in refusing surrounding whitespace.
+pub const CLOCK_TIME: &str = r"^(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)$";
+
 /// `time::parse_instant`: a date, or RFC 3339 with seconds, optional fraction and `Z` or an
 /// offset. Stricter than the rule: no surrounding whitespace, and the years 1000–8999 only, so
 /// that no offset moves the instant out of four-digit years when it is stored as `rfc3339_utc`.
@@ -403,6 +408,7 @@ required_text_types! {
     RequiredText200 => 200;
     RequiredText500 => 500;
     RequiredText2000 => 2000;
+    RequiredText4000 => 4000;
 }
 
 schema_type! {
@@ -456,6 +462,14 @@ schema_type! {
     /// [`DAY`].
     Day => string(DAY, "A day, `YYYY-MM-DD`.")
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+}
+
+schema_type! {
+    /// [`CLOCK_TIME`].
+    ClockTime => string(
+        CLOCK_TIME,
+        "A local time of day, `HH:MM` from `00:00` to `24:00` (`24:00` ends the day).",
+    )
 }
 
 schema_type! {

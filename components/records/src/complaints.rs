@@ -1,0 +1,1058 @@
+//! Complaints: filing, the workflow, replies, priority changes and the escalation sweep.
+//!
+//! The clock model: each complaint has two timers (`crm_domain::sla::Timer`), first response and
+//! resolution, stored in its row. Every event that changes them (filing, reply, transition,
+//! priority or policy change) applies the domain's rules and stores the new state, deadline
+//! included, in the transaction of the event. Reads derive `breached` and `late_seconds` from the
+//! stored deadline and the current time, so they are right whether or not a sweep has run. The
+//! row also keeps `next_escalation_at`, the instant its next escalation level becomes due; the
+//! sweep picks the rows whose instant has passed and fires their due levels under the write
+//! lock, each level once (a level is a primary key, and the level only rises).
+
+use crate::audit;
+use crate::auth::Actor;
+use crate::customers;
+use crate::db::{self, Db};
+use crate::exports::crm::records::complaints::{
+    Closure, Complaint, ComplaintAction as WitAction, ComplaintDetail, ComplaintEvent,
+    ComplaintPage, ComplaintQuery, ComplaintSla, CustomerHistory, Escalation, Fired, NewComplaint,
+    SlaClock, SweepReport,
+};
+use crate::exports::crm::records::sla::Priority as WitPriority;
+use crate::exports::crm::records::types::Error;
+use crate::names::stored;
+use crate::secrets;
+use crate::sla::{self, Governing};
+use crm_domain::complaint::{
+    effects, is_open, transition as next_status, Closure as DomainClosure, ComplaintAction,
+    ComplaintChannel, ComplaintQueue, ComplaintStatus,
+};
+use crm_domain::customer::{parse_required_text, Tier};
+use crm_domain::role::Role;
+use crm_domain::sla::{due_levels, rule_due_at, Clock, EscalationTrigger, Priority, Timer};
+use crm_domain::time::{parse_instant, rfc3339_utc};
+use serde_json::json;
+use spin_sdk::sqlite3::{RowResult, Value};
+use std::collections::HashMap;
+
+/// Who the sweep acts as, in the timeline and the audit log.
+const SYSTEM: &str = "system";
+
+/// How many due complaints one sweep transaction takes.
+const SWEEP_BATCH: u32 = 200;
+
+const COLUMNS: &str = "id, customer_id, contact_phone, order_id, line_no, product_id, \
+     batch_number, invoice_number, ship_date, category, description, priority, channel, status, \
+     assignee_id, filed_by, cause, result, prevention, signed_off_by, policy_id, filed_at, \
+     fr_target, fr_consumed, fr_running_since, fr_met_at, fr_due_at, \
+     res_target, res_consumed, res_running_since, res_met_at, res_due_at, \
+     escalation_level, next_escalation_at, version, created_at, updated_at";
+
+/// A complaint as stored: its clocks as timers, instants as Unix seconds.
+#[derive(Clone)]
+struct Row {
+    id: String,
+    customer_id: String,
+    contact_phone: String,
+    order_id: Option<String>,
+    line_no: Option<u32>,
+    product_id: Option<String>,
+    batch_number: String,
+    invoice_number: String,
+    ship_date: Option<String>,
+    category: String,
+    description: String,
+    priority: Priority,
+    channel: ComplaintChannel,
+    status: ComplaintStatus,
+    assignee_id: Option<String>,
+    filed_by: String,
+    cause: String,
+    result: String,
+    prevention: String,
+    signed_off_by: Option<String>,
+    policy_id: String,
+    filed_at: i64,
+    first_response: Timer,
+    resolution: Timer,
+    escalation_level: u8,
+    next_escalation_at: Option<i64>,
+    version: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+fn row_from(r: &RowResult) -> Result<Row, Error> {
+    let opt_text = |i: usize| r.get::<&str>(i).map(str::to_owned);
+    let opt_int = |i: usize| r.get::<i64>(i);
+    let timer = |base: usize| -> Result<Timer, Error> {
+        Ok(Timer {
+            target_seconds: db::integer(r, base, "target")?,
+            consumed_seconds: db::integer(r, base + 1, "consumed")?,
+            running_since: opt_int(base + 2),
+            met_at: opt_int(base + 3),
+            due_at: opt_int(base + 4),
+        })
+    };
+    Ok(Row {
+        id: db::text(r, 0, "id")?,
+        customer_id: db::text(r, 1, "customer_id")?,
+        contact_phone: db::text(r, 2, "contact_phone")?,
+        order_id: opt_text(3),
+        line_no: opt_int(4).and_then(|n| u32::try_from(n).ok()),
+        product_id: opt_text(5),
+        batch_number: db::text(r, 6, "batch_number")?,
+        invoice_number: db::text(r, 7, "invoice_number")?,
+        ship_date: opt_text(8),
+        category: db::text(r, 9, "category")?,
+        description: db::text(r, 10, "description")?,
+        priority: stored(&db::text(r, 11, "priority")?)?,
+        channel: stored(&db::text(r, 12, "channel")?)?,
+        status: stored(&db::text(r, 13, "status")?)?,
+        assignee_id: opt_text(14),
+        filed_by: db::text(r, 15, "filed_by")?,
+        cause: db::text(r, 16, "cause")?,
+        result: db::text(r, 17, "result")?,
+        prevention: db::text(r, 18, "prevention")?,
+        signed_off_by: opt_text(19),
+        policy_id: db::text(r, 20, "policy_id")?,
+        filed_at: db::integer(r, 21, "filed_at")?,
+        first_response: timer(22)?,
+        resolution: timer(27)?,
+        escalation_level: u8::try_from(db::integer(r, 32, "escalation_level")?)
+            .map_err(|e| db::internal("read an escalation level", e))?,
+        next_escalation_at: opt_int(33),
+        version: db::integer(r, 34, "version")?,
+        created_at: db::text(r, 35, "created_at")?,
+        updated_at: db::text(r, 36, "updated_at")?,
+    })
+}
+
+fn params(c: &Row) -> Vec<Value> {
+    let text = |s: &str| Value::Text(s.to_owned());
+    let opt_text = |s: &Option<String>| s.clone().map_or(Value::Null, Value::Text);
+    let opt_int = |n: Option<i64>| n.map_or(Value::Null, Value::Integer);
+    let mut values = vec![
+        text(&c.id),
+        text(&c.customer_id),
+        text(&c.contact_phone),
+        opt_text(&c.order_id),
+        opt_int(c.line_no.map(i64::from)),
+        opt_text(&c.product_id),
+        text(&c.batch_number),
+        text(&c.invoice_number),
+        opt_text(&c.ship_date),
+        text(&c.category),
+        text(&c.description),
+        text(c.priority.as_str()),
+        text(c.channel.as_str()),
+        text(c.status.as_str()),
+        opt_text(&c.assignee_id),
+        text(&c.filed_by),
+        text(&c.cause),
+        text(&c.result),
+        text(&c.prevention),
+        opt_text(&c.signed_off_by),
+        text(&c.policy_id),
+        Value::Integer(c.filed_at),
+    ];
+    for t in [&c.first_response, &c.resolution] {
+        values.extend([
+            Value::Integer(t.target_seconds),
+            Value::Integer(t.consumed_seconds),
+            opt_int(t.running_since),
+            opt_int(t.met_at),
+            opt_int(t.due_at),
+        ]);
+    }
+    values.extend([
+        Value::Integer(i64::from(c.escalation_level)),
+        opt_int(c.next_escalation_at),
+        Value::Integer(c.version),
+        text(&c.created_at),
+        text(&c.updated_at),
+    ]);
+    values
+}
+
+fn insert(db: &Db, c: &Row) -> Result<(), Error> {
+    let marks = vec!["?"; 37].join(", ");
+    db.exec(
+        &format!("INSERT INTO complaint ({COLUMNS}) VALUES ({marks})"),
+        &params(c),
+    )
+}
+
+/// Writes every column of `c` back (its id is the key) and bumps its version.
+fn save(db: &Db, c: &mut Row) -> Result<(), Error> {
+    c.version += 1;
+    c.updated_at = db::now();
+    let assignments = COLUMNS
+        .split(", ")
+        .enumerate()
+        .skip(1)
+        .map(|(i, column)| format!("{} = ?{}", column.trim(), i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    db.exec(
+        &format!("UPDATE complaint SET {assignments} WHERE id = ?1"),
+        &params(c),
+    )
+}
+
+fn find(db: &Db, id: &str) -> Result<Row, Error> {
+    let found = db.query(
+        &format!("SELECT {COLUMNS} FROM complaint WHERE id = ?"),
+        &[Value::Text(id.to_owned())],
+    )?;
+    match found.rows.first() {
+        Some(r) => row_from(r),
+        None => Err(Error::NotFound(format!("no complaint {id}"))),
+    }
+}
+
+fn may_see(actor: &Actor) -> Result<(), Error> {
+    actor.require(Role::works_with_customers, "see complaints")
+}
+
+// --- what a complaint reports ---
+
+fn clock_view(t: &Timer, clock: Clock<'_>, kind: crm_domain::sla::ClockKind, now: i64) -> SlaClock {
+    SlaClock {
+        target_seconds: t.target_seconds,
+        clock: kind.into(),
+        due_at: t.due_at.map(rfc3339_utc),
+        met_at: t.met_at.map(rfc3339_utc),
+        elapsed_seconds: t.elapsed(clock, now),
+        breached: t.breached(now),
+        late_seconds: t.late_seconds(now),
+    }
+}
+
+fn view(c: &Row, g: &Governing, now: i64) -> Complaint {
+    Complaint {
+        id: c.id.clone(),
+        customer_id: c.customer_id.clone(),
+        contact_phone: c.contact_phone.clone(),
+        order_id: c.order_id.clone(),
+        line_no: c.line_no,
+        product_id: c.product_id.clone(),
+        batch_number: c.batch_number.clone(),
+        invoice_number: c.invoice_number.clone(),
+        ship_date: c.ship_date.clone(),
+        category: c.category.clone(),
+        description: c.description.clone(),
+        priority: c.priority.into(),
+        channel: c.channel.into(),
+        status: c.status.into(),
+        assignee_id: c.assignee_id.clone(),
+        filed_by: c.filed_by.clone(),
+        cause: c.cause.clone(),
+        result: c.result.clone(),
+        prevention: c.prevention.clone(),
+        signed_off_by: c.signed_off_by.clone(),
+        sla: ComplaintSla {
+            policy_id: c.policy_id.clone(),
+            first_response: clock_view(
+                &c.first_response,
+                g.first_response_clock(),
+                g.policy.first_response.clock.into(),
+                now,
+            ),
+            resolution: clock_view(
+                &c.resolution,
+                g.resolution_clock(),
+                g.policy.resolution.clock.into(),
+                now,
+            ),
+            paused: c.resolution.paused(),
+            escalation_level: c.escalation_level,
+        },
+        created_at: c.created_at.clone(),
+        updated_at: c.updated_at.clone(),
+    }
+}
+
+fn audit_json(c: &Row) -> serde_json::Value {
+    json!({
+        "customer_id": c.customer_id, "order_id": c.order_id, "line_no": c.line_no,
+        "category": c.category, "priority": c.priority.as_str(), "channel": c.channel.as_str(),
+        "status": c.status.as_str(), "assignee_id": c.assignee_id, "policy_id": c.policy_id,
+        "cause": c.cause, "result": c.result, "prevention": c.prevention,
+        "signed_off_by": c.signed_off_by, "escalation_level": c.escalation_level,
+        "first_response_due_at": c.first_response.due_at, "resolution_due_at": c.resolution.due_at,
+    })
+}
+
+fn history(db: &Db, customer_id: &str, now: i64) -> Result<CustomerHistory, Error> {
+    let found = db.query(
+        "SELECT c.name, c.tier, c.created_at,
+                (SELECT COUNT(*) FROM customer_order o WHERE o.customer_id = c.id),
+                (SELECT COALESCE(SUM(o.total), 0) FROM customer_order o WHERE o.customer_id = c.id),
+                (SELECT MIN(o.placed_at) FROM customer_order o WHERE o.customer_id = c.id),
+                (SELECT COUNT(*) FROM complaint k WHERE k.customer_id = c.id
+                    AND k.status NOT IN ('resolved', 'closed'))
+           FROM customer c WHERE c.id = ?",
+        &[Value::Text(customer_id.to_owned())],
+    )?;
+    let row = found
+        .rows
+        .first()
+        .ok_or_else(|| Error::NotFound(format!("no customer {customer_id}")))?;
+    let instant = |text: &str| {
+        parse_instant("created_at", text).map_err(|e| db::internal("read an instant", e))
+    };
+    let recorded = instant(&db::text(row, 2, "created_at")?)?;
+    let since = match row.get::<&str>(5) {
+        Some(first_order) => instant(first_order)?.min(recorded),
+        None => recorded,
+    };
+    const YEAR: i64 = 31_556_952; // 365.2425 days
+    Ok(CustomerHistory {
+        customer_id: customer_id.to_owned(),
+        name: db::text(row, 0, "name")?,
+        tier: stored::<Tier>(&db::text(row, 1, "tier")?)?.into(),
+        order_count: db::count(row, 3, "order_count")?,
+        total_value: db::integer(row, 4, "total_value")?,
+        years_as_customer: u32::try_from(((now - since) / YEAR).max(0)).unwrap_or(u32::MAX),
+        open_complaints: db::count(row, 6, "open_complaints")?,
+    })
+}
+
+fn escalations(db: &Db, id: &str) -> Result<Vec<Escalation>, Error> {
+    let found = db.query(
+        "SELECT level, rule_trigger, due_at, fired_at, assigned_to FROM complaint_escalation
+          WHERE complaint_id = ? ORDER BY level",
+        &[Value::Text(id.to_owned())],
+    )?;
+    found
+        .rows
+        .iter()
+        .map(|r| {
+            let due_at = db::integer(r, 2, "due_at")?;
+            let fired_at = db::integer(r, 3, "fired_at")?;
+            Ok(Escalation {
+                level: u8::try_from(db::integer(r, 0, "level")?)
+                    .map_err(|e| db::internal("read an escalation level", e))?,
+                trigger: stored::<EscalationTrigger>(&db::text(r, 1, "rule_trigger")?)?.into(),
+                due_at: rfc3339_utc(due_at),
+                fired_at: rfc3339_utc(fired_at),
+                late_seconds: (fired_at - due_at).max(0),
+                assigned_to: r.get::<&str>(4).map(str::to_owned),
+            })
+        })
+        .collect()
+}
+
+fn timeline(db: &Db, id: &str) -> Result<Vec<ComplaintEvent>, Error> {
+    let found = db.query(
+        "SELECT at, actor_id, kind, status, note FROM complaint_event
+          WHERE complaint_id = ? ORDER BY seq",
+        &[Value::Text(id.to_owned())],
+    )?;
+    found
+        .rows
+        .iter()
+        .map(|r| {
+            Ok(ComplaintEvent {
+                at: db::text(r, 0, "at")?,
+                actor_id: db::text(r, 1, "actor_id")?,
+                kind: db::text(r, 2, "kind")?,
+                status: stored::<ComplaintStatus>(&db::text(r, 3, "status")?)?.into(),
+                note: db::text(r, 4, "note")?,
+            })
+        })
+        .collect()
+}
+
+fn detail(db: &Db, c: &Row, g: &Governing) -> Result<ComplaintDetail, Error> {
+    let now = db::now_secs();
+    Ok(ComplaintDetail {
+        complaint: view(c, g, now),
+        customer: history(db, &c.customer_id, now)?,
+        escalations: escalations(db, &c.id)?,
+        timeline: timeline(db, &c.id)?,
+    })
+}
+
+// --- events, notifications, the next escalation ---
+
+fn event(db: &Db, c: &Row, actor_id: &str, kind: &str, note: &str) -> Result<(), Error> {
+    db.exec(
+        "INSERT INTO complaint_event (complaint_id, seq, at, actor_id, kind, status, note)
+         VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM complaint_event WHERE complaint_id = ?1),
+                 ?2, ?3, ?4, ?5, ?6)",
+        &[
+            Value::Text(c.id.clone()),
+            Value::Text(db::now()),
+            Value::Text(actor_id.to_owned()),
+            Value::Text(kind.to_owned()),
+            Value::Text(c.status.as_str().to_owned()),
+            Value::Text(note.to_owned()),
+        ],
+    )
+}
+
+/// Writes a notification for the webhooks, in the transaction of the event it announces.
+pub fn notify(db: &Db, topic: &str, payload: serde_json::Value) -> Result<(), Error> {
+    db.exec(
+        "INSERT INTO outbox (id, topic, payload_json, created_at) VALUES (?, ?, ?, ?)",
+        &[
+            Value::Text(secrets::new_id("evt")?),
+            Value::Text(topic.to_owned()),
+            Value::Text(payload.to_string()),
+            Value::Text(db::now()),
+        ],
+    )
+}
+
+/// Whether a rule's clock is still running toward it: a level about a clock that has been met
+/// does not fire (the breach stays on the clock, but nobody is reassigned for an answer
+/// already given).
+fn still_pending(trigger: EscalationTrigger, c: &Row) -> bool {
+    match trigger {
+        EscalationTrigger::FirstResponseWarning
+        | EscalationTrigger::FirstResponseBreach
+        | EscalationTrigger::UnansweredFor => !c.first_response.is_met(),
+        EscalationTrigger::ResolutionWarning | EscalationTrigger::ResolutionBreach => {
+            !c.resolution.is_met()
+        }
+    }
+}
+
+/// The instant the next escalation level of `c` becomes due, if one can.
+fn next_escalation(c: &Row, g: &Governing) -> Option<i64> {
+    if !is_open(c.status) {
+        return None;
+    }
+    g.rules
+        .iter()
+        .filter(|r| r.level > c.escalation_level && still_pending(r.trigger, c))
+        .filter_map(|r| {
+            rule_due_at(
+                r,
+                c.filed_at,
+                &c.first_response,
+                &c.resolution,
+                g.first_response_clock(),
+                g.resolution_clock(),
+            )
+        })
+        .min()
+}
+
+/// Stores `c` after an event: the next escalation instant recomputed, the row saved.
+fn save_with_clocks(db: &Db, c: &mut Row, g: &Governing) -> Result<(), Error> {
+    c.next_escalation_at = next_escalation(c, g);
+    save(db, c)
+}
+
+/// The active member of staff with `role` who has the fewest open complaints (then the lowest
+/// id), for an escalation that reassigns.
+fn least_busy(db: &Db, role: Role) -> Result<Option<String>, Error> {
+    let found = db.query(
+        "SELECT s.id FROM staff s WHERE s.role = ? AND s.active = 1
+          ORDER BY (SELECT COUNT(*) FROM complaint c WHERE c.assignee_id = s.id
+                      AND c.status NOT IN ('resolved', 'closed')), s.id
+          LIMIT 1",
+        &[Value::Text(role.as_str().to_owned())],
+    )?;
+    Ok(found
+        .rows
+        .first()
+        .and_then(|r| r.get::<&str>(0))
+        .map(str::to_owned))
+}
+
+fn check_assignee(db: &Db, id: &str) -> Result<(), Error> {
+    customers::check_owner(db, id).map_err(|e| db::refield(e, |_| "assignee_id".into()))
+}
+
+// --- filing ---
+
+/// The order line a complaint is about, checked to be the customer's: product, batch, invoice
+/// and ship date to prefill.
+struct LineFacts {
+    product_id: Option<String>,
+    batch_number: String,
+    invoice_number: String,
+    ship_date: Option<String>,
+}
+
+fn line_facts(
+    db: &Db,
+    customer_id: &str,
+    order_id: Option<&str>,
+    line_no: Option<u32>,
+) -> Result<LineFacts, Error> {
+    let Some(order_id) = order_id else {
+        if line_no.is_some() {
+            return Err(db::invalid("line_no", "needs the order_id it belongs to"));
+        }
+        return Ok(LineFacts {
+            product_id: None,
+            batch_number: String::new(),
+            invoice_number: String::new(),
+            ship_date: None,
+        });
+    };
+    let order = db.query(
+        "SELECT invoice_number, ship_date FROM customer_order WHERE id = ? AND customer_id = ?",
+        &[
+            Value::Text(order_id.to_owned()),
+            Value::Text(customer_id.to_owned()),
+        ],
+    )?;
+    let order = order.rows.first().ok_or_else(|| {
+        db::missing(
+            "order_id",
+            format!("customer {customer_id} has no order {order_id}"),
+        )
+    })?;
+    let mut facts = LineFacts {
+        product_id: None,
+        batch_number: String::new(),
+        invoice_number: db::text(order, 0, "invoice_number")?,
+        ship_date: order.get::<&str>(1).map(str::to_owned),
+    };
+    if let Some(line_no) = line_no {
+        if line_no == 0 {
+            return Err(db::invalid("line_no", "counts from 1"));
+        }
+        // Stored lines count from 0.
+        let line = db.query(
+            "SELECT product_id, batch_number FROM order_line WHERE order_id = ? AND line_no = ?",
+            &[
+                Value::Text(order_id.to_owned()),
+                Value::Integer(i64::from(line_no) - 1),
+            ],
+        )?;
+        let line = line.rows.first().ok_or_else(|| {
+            db::missing("line_no", format!("order {order_id} has no line {line_no}"))
+        })?;
+        facts.product_id = Some(db::text(line, 0, "product_id")?);
+        facts.batch_number = db::text(line, 1, "batch_number")?;
+    }
+    Ok(facts)
+}
+
+pub fn file_complaint(
+    db: &Db,
+    actor: &Actor,
+    input: NewComplaint,
+) -> Result<ComplaintDetail, Error> {
+    actor.require(Role::works_with_customers, "file complaints")?;
+    let category = parse_required_text("category", &input.category, 100)?;
+    let description = parse_required_text("description", &input.description, 4000)?;
+    let phone = customers::optional_phone("contact_phone", Some(&input.contact_phone))?;
+    let priority = Priority::from(input.priority);
+    let id = secrets::new_id("cmp")?;
+    db.transaction(|db| {
+        let customer = customers::load(db, &input.customer_id).map_err(|e| match e {
+            Error::NotFound(what) => db::missing("customer_id", what),
+            other => other,
+        })?;
+        let contact_phone = match phone {
+            Some(phone) => phone.as_str().to_owned(),
+            None => customer.phone.clone().unwrap_or_default(),
+        };
+        let facts = line_facts(db, &customer.id, input.order_id.as_deref(), input.line_no)?;
+        let assignee_id = match input.assignee_id.as_deref().map(str::trim) {
+            Some(id) if !id.is_empty() => {
+                check_assignee(db, id)?;
+                Some(id.to_owned())
+            }
+            _ if matches!(actor.role(), Role::Agent | Role::ServiceLead) => {
+                Some(actor.id().to_owned())
+            }
+            _ => None,
+        };
+        let g = sla::select(db, priority, customer.tier.into())?;
+        let now = db::now_secs();
+        let stamp = rfc3339_utc(now);
+        let mut c = Row {
+            id: id.clone(),
+            customer_id: customer.id.clone(),
+            contact_phone,
+            order_id: input.order_id.clone(),
+            line_no: input.line_no,
+            product_id: facts.product_id,
+            batch_number: facts.batch_number,
+            invoice_number: facts.invoice_number,
+            ship_date: facts.ship_date,
+            category: category.clone(),
+            description: description.clone(),
+            priority,
+            channel: input.channel.into(),
+            status: ComplaintStatus::New,
+            assignee_id,
+            filed_by: actor.id().to_owned(),
+            cause: String::new(),
+            result: String::new(),
+            prevention: String::new(),
+            signed_off_by: None,
+            policy_id: g.policy.id.clone(),
+            filed_at: now,
+            first_response: Timer::start(
+                g.first_response_clock(),
+                now,
+                g.policy.first_response.seconds,
+            ),
+            resolution: Timer::start(g.resolution_clock(), now, g.policy.resolution.seconds),
+            escalation_level: 0,
+            next_escalation_at: None,
+            version: 1,
+            created_at: stamp.clone(),
+            updated_at: stamp,
+        };
+        c.next_escalation_at = next_escalation(&c, &g);
+        insert(db, &c)?;
+        event(
+            db,
+            &c,
+            actor.id(),
+            "filed",
+            &format!("filed by {}", actor.id()),
+        )?;
+        audit::record(
+            db,
+            actor,
+            "complaint.file",
+            "complaint",
+            &id,
+            None,
+            Some(audit_json(&c)),
+        )?;
+        if let Some(assignee) = &c.assignee_id {
+            notify(
+                db,
+                "complaint.assigned",
+                json!({"complaint_id": id, "assignee_id": assignee}),
+            )?;
+        }
+        detail(db, &c, &g)
+    })
+}
+
+pub fn get_complaint(db: &Db, actor: &Actor, id: &str) -> Result<ComplaintDetail, Error> {
+    may_see(actor)?;
+    let c = find(db, id)?;
+    let g = sla::governing(db, &c.policy_id)?;
+    detail(db, &c, &g)
+}
+
+pub fn list_complaints(
+    db: &Db,
+    actor: &Actor,
+    query: ComplaintQuery,
+) -> Result<ComplaintPage, Error> {
+    may_see(actor)?;
+    db::check_limit("limit", query.limit, 200)?;
+    if !(1..=10_080).contains(&query.within_minutes) {
+        return Err(db::invalid("within_minutes", "must be between 1 and 10080"));
+    }
+    let now = db::now_secs();
+    let queue = query.queue.map(ComplaintQueue::from);
+    let assignee = match queue {
+        Some(ComplaintQueue::Mine) => Some(actor.id().to_owned()),
+        Some(ComplaintQueue::Team) if !actor.role().oversees() => Some(actor.id().to_owned()),
+        _ => None,
+    };
+    let (after_created, after_id) = db::parse_cursor(query.cursor.as_deref())?;
+    let found = db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM complaint
+              WHERE (?1 IS NULL OR assignee_id = ?1)
+                AND (?2 IS NULL OR status = ?2)
+                AND (?3 IS NULL OR priority = ?3)
+                AND (?4 IS NULL OR customer_id = ?4)
+                AND (?5 = '' OR status NOT IN ('resolved', 'closed'))
+                AND (?5 <> 'waiting' OR status = 'waiting_on_customer')
+                AND (?5 <> 'breached'
+                     OR (fr_due_at IS NOT NULL AND fr_due_at < COALESCE(fr_met_at, ?6))
+                     OR (res_due_at IS NOT NULL AND res_due_at < COALESCE(res_met_at, ?6)))
+                AND (?5 <> 'soon'
+                     OR (NOT (fr_due_at IS NOT NULL AND fr_due_at < COALESCE(fr_met_at, ?6))
+                         AND NOT (res_due_at IS NOT NULL AND res_due_at < COALESCE(res_met_at, ?6))
+                         AND ((fr_met_at IS NULL AND fr_due_at BETWEEN ?6 AND ?7)
+                              OR (res_met_at IS NULL AND res_running_since IS NOT NULL
+                                  AND res_due_at BETWEEN ?6 AND ?7))))
+                AND (?8 IS NULL OR (created_at, id) < (?8, ?9))
+              ORDER BY created_at DESC, id DESC LIMIT ?10"
+        ),
+        &[
+            assignee.map_or(Value::Null, Value::Text),
+            query.status.map_or(Value::Null, |s| {
+                Value::Text(ComplaintStatus::from(s).as_str().into())
+            }),
+            query.priority.map_or(Value::Null, |p| {
+                Value::Text(Priority::from(p).as_str().into())
+            }),
+            query.customer_id.map_or(Value::Null, Value::Text),
+            Value::Text(
+                match queue {
+                    Some(ComplaintQueue::Breached) => "breached",
+                    Some(ComplaintQueue::BreachingSoon) => "soon",
+                    Some(ComplaintQueue::WaitingOnCustomer) => "waiting",
+                    Some(ComplaintQueue::Mine | ComplaintQueue::Team) | None => "",
+                }
+                .into(),
+            ),
+            Value::Integer(now),
+            Value::Integer(now + i64::from(query.within_minutes) * 60),
+            after_created,
+            after_id,
+            Value::Integer(i64::from(query.limit) + 1),
+        ],
+    )?;
+    let mut policies: HashMap<String, Governing> = HashMap::new();
+    let mut items = Vec::with_capacity(found.rows.len());
+    for r in &found.rows {
+        let c = row_from(r)?;
+        if !policies.contains_key(&c.policy_id) {
+            policies.insert(c.policy_id.clone(), sla::governing(db, &c.policy_id)?);
+        }
+        items.push(view(&c, &policies[&c.policy_id], now));
+    }
+    let next_cursor = db::next_cursor(&mut items, query.limit, |c| (&c.created_at, &c.id));
+    Ok(ComplaintPage { items, next_cursor })
+}
+
+// --- changes ---
+
+/// Loads a complaint for a change by staff, with its policy.
+fn for_change(db: &Db, actor: &Actor, id: &str) -> Result<(Row, Governing), Error> {
+    may_see(actor)?;
+    let c = find(db, id)?;
+    let g = sla::governing(db, &c.policy_id)?;
+    Ok((c, g))
+}
+
+pub fn transition(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    action: WitAction,
+    closure: Option<Closure>,
+) -> Result<ComplaintDetail, Error> {
+    may_see(actor)?;
+    let action = ComplaintAction::from(action);
+    let closure = match action {
+        ComplaintAction::Close => {
+            let given = closure.as_ref();
+            Some(DomainClosure::parse(
+                given.map(|c| c.cause.as_str()),
+                given.map(|c| c.result.as_str()),
+                given.map(|c| c.prevention.as_str()),
+            )?)
+        }
+        _ => None,
+    };
+    db.transaction(|db| {
+        let (mut c, g) = for_change(db, actor, id)?;
+        let before = audit_json(&c);
+        let from = c.status;
+        let to = next_status(from, action)
+            .map_err(|e| Error::Conflict(format!("complaint {id} is {from}: {e}")))?;
+        let now = db::now_secs();
+        effects(from, to).apply(
+            &mut c.first_response,
+            &mut c.resolution,
+            g.first_response_clock(),
+            g.resolution_clock(),
+            now,
+        );
+        c.status = to;
+        if let Some(closure) = closure {
+            c.cause = closure.cause;
+            c.result = closure.result;
+            c.prevention = closure.prevention;
+            c.signed_off_by = Some(actor.id().to_owned());
+        }
+        save_with_clocks(db, &mut c, &g)?;
+        event(
+            db,
+            &c,
+            actor.id(),
+            "status",
+            &format!("{from} → {to} ({action})"),
+        )?;
+        audit::record(
+            db,
+            actor,
+            "complaint.transition",
+            "complaint",
+            id,
+            Some(before),
+            Some(audit_json(&c)),
+        )?;
+        notify(
+            db,
+            "complaint.status",
+            json!({"complaint_id": id, "from": from.as_str(), "to": to.as_str()}),
+        )?;
+        detail(db, &c, &g)
+    })
+}
+
+pub fn reply(db: &Db, actor: &Actor, id: &str, text: &str) -> Result<ComplaintDetail, Error> {
+    may_see(actor)?;
+    let text = parse_required_text("text", text, 4000)?;
+    db.transaction(|db| {
+        let (mut c, g) = for_change(db, actor, id)?;
+        if c.status == ComplaintStatus::Closed {
+            return Err(Error::Conflict(format!(
+                "complaint {id} is closed: it takes no replies"
+            )));
+        }
+        let before = audit_json(&c);
+        let now = db::now_secs();
+        // The first staff reply is the first response: a new complaint is acknowledged by it.
+        if c.status == ComplaintStatus::New {
+            let to = next_status(c.status, ComplaintAction::Acknowledge)
+                .map_err(|e| Error::Conflict(e.to_string()))?;
+            effects(c.status, to).apply(
+                &mut c.first_response,
+                &mut c.resolution,
+                g.first_response_clock(),
+                g.resolution_clock(),
+                now,
+            );
+            c.status = to;
+        }
+        c.first_response.meet(g.first_response_clock(), now);
+        save_with_clocks(db, &mut c, &g)?;
+        event(db, &c, actor.id(), "reply", &text)?;
+        audit::record(
+            db,
+            actor,
+            "complaint.reply",
+            "complaint",
+            id,
+            Some(before),
+            Some(audit_json(&c)),
+        )?;
+        detail(db, &c, &g)
+    })
+}
+
+/// Sets targets and clocks of `c` from `g` as of `now`: a policy or priority change. Counted
+/// time so far is kept; the deadlines follow from the new targets.
+fn retarget(c: &mut Row, g: &Governing, now: i64) {
+    c.policy_id = g.policy.id.clone();
+    c.first_response.retarget(
+        g.first_response_clock(),
+        now,
+        g.policy.first_response.seconds,
+    );
+    c.resolution
+        .retarget(g.resolution_clock(), now, g.policy.resolution.seconds);
+}
+
+pub fn set_priority(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    priority: WitPriority,
+) -> Result<ComplaintDetail, Error> {
+    may_see(actor)?;
+    let priority = Priority::from(priority);
+    db.transaction(|db| {
+        let (mut c, _) = for_change(db, actor, id)?;
+        if c.status == ComplaintStatus::Closed {
+            return Err(Error::Conflict(format!(
+                "complaint {id} is closed: its priority is final"
+            )));
+        }
+        let before = audit_json(&c);
+        let from = c.priority;
+        let tier = customers::load(db, &c.customer_id)?.tier.into();
+        let g = sla::select(db, priority, tier)?;
+        c.priority = priority;
+        retarget(&mut c, &g, db::now_secs());
+        save_with_clocks(db, &mut c, &g)?;
+        event(
+            db,
+            &c,
+            actor.id(),
+            "priority",
+            &format!("{from} → {priority} (policy {})", g.policy.id),
+        )?;
+        audit::record(
+            db,
+            actor,
+            "complaint.priority",
+            "complaint",
+            id,
+            Some(before),
+            Some(audit_json(&c)),
+        )?;
+        detail(db, &c, &g)
+    })
+}
+
+/// After a policy changed: the open complaints it governs get its new targets, in the
+/// transaction of the change.
+pub fn retarget_governed(db: &Db, actor: &Actor, g: &Governing) -> Result<(), Error> {
+    let found = db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM complaint
+              WHERE policy_id = ? AND status NOT IN ('resolved', 'closed')"
+        ),
+        &[Value::Text(g.policy.id.clone())],
+    )?;
+    let now = db::now_secs();
+    for r in &found.rows {
+        let mut c = row_from(r)?;
+        retarget(&mut c, g, now);
+        save_with_clocks(db, &mut c, g)?;
+        event(
+            db,
+            &c,
+            actor.id(),
+            "policy",
+            &format!("policy {} changed: deadlines recomputed", g.policy.id),
+        )?;
+    }
+    Ok(())
+}
+
+// --- the sweep ---
+
+/// Fires every level of `c` due by `now` (never downward), records each and writes their
+/// notifications; returns what fired.
+fn fire_due(db: &Db, c: &mut Row, g: &Governing, now: i64) -> Result<Vec<Escalation>, Error> {
+    let due: Vec<(usize, i64)> = due_levels(
+        &g.rules,
+        c.filed_at,
+        &c.first_response,
+        &c.resolution,
+        g.first_response_clock(),
+        g.resolution_clock(),
+        c.escalation_level,
+        now,
+    )
+    .into_iter()
+    .filter(|(rule, _)| still_pending(rule.trigger, c))
+    .filter_map(|(rule, due_at)| {
+        g.rules
+            .iter()
+            .position(|r| r.level == rule.level)
+            .map(|i| (i, due_at))
+    })
+    .collect();
+    let mut fired = Vec::with_capacity(due.len());
+    for (index, due_at) in due {
+        let rule = &g.rules[index];
+        let (assign_role, notifies) = g.actions[index];
+        let assigned_to = match assign_role {
+            Some(role) => least_busy(db, role)?,
+            None => None,
+        };
+        db.exec(
+            "INSERT INTO complaint_escalation
+                 (complaint_id, level, rule_trigger, due_at, fired_at, assigned_to)
+             VALUES (?, ?, ?, ?, ?, ?)",
+            &[
+                Value::Text(c.id.clone()),
+                Value::Integer(i64::from(rule.level)),
+                Value::Text(rule.trigger.as_str().to_owned()),
+                Value::Integer(due_at),
+                Value::Integer(now),
+                assigned_to.clone().map_or(Value::Null, Value::Text),
+            ],
+        )?;
+        c.escalation_level = c.escalation_level.max(rule.level);
+        let mut note = format!(
+            "level {} ({}) due {}",
+            rule.level,
+            rule.trigger,
+            rfc3339_utc(due_at)
+        );
+        match (&assigned_to, assign_role) {
+            (Some(staff), _) => {
+                c.assignee_id = Some(staff.clone());
+                note.push_str(&format!("; reassigned to {staff}"));
+            }
+            (None, Some(role)) => note.push_str(&format!("; no active {role} to reassign to")),
+            (None, None) => {}
+        }
+        event(db, c, SYSTEM, "escalated", &note)?;
+        if notifies {
+            notify(
+                db,
+                "complaint.escalated",
+                json!({"complaint_id": c.id, "level": rule.level,
+                       "trigger": rule.trigger.as_str(), "due_at": rfc3339_utc(due_at),
+                       "fired_at": rfc3339_utc(now), "assigned_to": assigned_to}),
+            )?;
+        }
+        fired.push(Escalation {
+            level: rule.level,
+            trigger: rule.trigger.into(),
+            due_at: rfc3339_utc(due_at),
+            fired_at: rfc3339_utc(now),
+            late_seconds: (now - due_at).max(0),
+            assigned_to,
+        });
+    }
+    Ok(fired)
+}
+
+pub fn sweep(db: &Db, actor: &Actor) -> Result<SweepReport, Error> {
+    actor.require(Role::runs_sweeps, "run the escalation sweep")?;
+    let now = db::now_secs();
+    let mut policies: HashMap<String, Governing> = HashMap::new();
+    let mut report = Vec::new();
+    loop {
+        // One batch per transaction, under the write lock: a concurrent sweep waits, then
+        // sees the levels this one raised and fires nothing twice.
+        let (batch, full) = db.transaction(|db| {
+            let found = db.query(
+                &format!(
+                    "SELECT {COLUMNS} FROM complaint
+                      WHERE next_escalation_at IS NOT NULL AND next_escalation_at <= ?
+                      ORDER BY next_escalation_at, id LIMIT ?"
+                ),
+                &[Value::Integer(now), Value::Integer(i64::from(SWEEP_BATCH))],
+            )?;
+            let full = found.rows.len() == SWEEP_BATCH as usize;
+            let mut batch = Vec::new();
+            for r in &found.rows {
+                let mut c = row_from(r)?;
+                if !policies.contains_key(&c.policy_id) {
+                    policies.insert(c.policy_id.clone(), sla::governing(db, &c.policy_id)?);
+                }
+                let g = &policies[&c.policy_id];
+                let before = audit_json(&c);
+                let fired = fire_due(db, &mut c, g, now)?;
+                c.next_escalation_at = next_escalation(&c, g).filter(|at| *at > now);
+                save(db, &mut c)?;
+                if !fired.is_empty() {
+                    audit::record_as(
+                        db,
+                        SYSTEM,
+                        "complaint.escalate",
+                        "complaint",
+                        &c.id,
+                        Some(before),
+                        Some(audit_json(&c)),
+                    )?;
+                }
+                batch.extend(fired.into_iter().map(|escalation| Fired {
+                    complaint_id: c.id.clone(),
+                    escalation,
+                }));
+            }
+            Ok((batch, full))
+        })?;
+        report.extend(batch);
+        if !full {
+            break;
+        }
+    }
+    Ok(SweepReport {
+        as_of: rfc3339_utc(now),
+        fired: report,
+    })
+}
