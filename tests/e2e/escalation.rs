@@ -117,6 +117,19 @@ fn scenario_a_an_unanswered_complaint_goes_to_the_sales_gm_exactly_once_and_clos
     assert_eq!(first["due_at"], instant(MONDAY_9AM_SHANGHAI + DAY));
     assert_eq!(first["clock"], "wall");
     assert_eq!(first["breached"], false);
+    // The customer's unified view shows it.
+    let overview = app.get_as(
+        &format!("/api/v1/customers/{}/overview", cast.customer),
+        &cast.agent.token,
+    );
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    let overview = overview.json();
+    assert_eq!(overview["open_complaints"], 1, "{overview}");
+    assert!(overview["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .any(|t| t["kind"] == "complaint" && t["id"] == id.as_str()));
 
     // Thirteen hours on: past the half-way warning, which only a sweep fires.
     app.advance_clock(13 * HOUR);
@@ -301,6 +314,18 @@ fn a_reply_in_time_stops_the_clock_and_no_level_fires() {
     assert_eq!(first["elapsed_seconds"], 2 * HOUR);
     assert_eq!(now["complaint"]["sla"]["escalation_level"], 0);
     assert_eq!(now["complaint"]["assignee_id"], cast.agent.id.as_str());
+
+    // The bootstrap admin (who has no staff row) may sign a closure off too.
+    let resolved = act(&app, ADMIN_TOKEN, &id, json!({"action": "resolve"}));
+    assert_eq!(resolved.status, 200, "{}", resolved.body);
+    let closed = app.post_json(
+        &format!("/api/v1/complaints/{id}/close"),
+        Some(ADMIN_TOKEN),
+        &json!({"cause": "Carrier delay", "result": "Apologised; discount on the next order",
+                "prevention": "Second carrier for the region"}),
+    );
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    assert_eq!(closed.json()["complaint"]["signed_off_by"], "stf_bootstrap");
 }
 
 #[test]
@@ -457,4 +482,183 @@ fn crm_up_tick_runs_the_sweep_as_the_bootstrap_admin() {
     let app = TestApp::start_app_with(&["--tick", "/api/v1/escalation/sweep=1"]);
     let line = app.wait_for_line(|l| l.contains("tick /api/v1/escalation/sweep ->"));
     assert!(line.contains("-> 200"), "{line}\n{}", app.output());
+}
+
+/// What a loopback webhook receiver saw: per request, the delivery id, the status it answered,
+/// and whether the signature checked out.
+#[derive(Debug, Clone)]
+struct Received {
+    delivery_id: String,
+    answered: u16,
+    signed: bool,
+    topic: String,
+}
+
+/// A webhook receiver on loopback that refuses each delivery's first attempt (500) and accepts
+/// the later ones, checking `crm-signature` with `secret`.
+fn receiver(
+    secret: std::sync::Arc<std::sync::Mutex<String>>,
+) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<Received>>>) {
+    use hmac::{Hmac, Mac};
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Received>::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut headers = Vec::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':') {
+                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+                }
+            }
+            let header = |name: &str| {
+                headers
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            let length: usize = header("content-length").parse().unwrap_or(0);
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let signature = header("crm-signature");
+            let signed = signature
+                .split_once(',')
+                .and_then(|(t, v1)| Some((t.strip_prefix("t=")?, v1.strip_prefix("v1=")?)))
+                .is_some_and(|(t, v1)| {
+                    let key = secret.lock().expect("secret").clone();
+                    let mut mac =
+                        Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("key");
+                    mac.update(format!("{t}.").as_bytes());
+                    mac.update(&body);
+                    hex::encode(mac.finalize().into_bytes()) == v1
+                });
+            let delivery_id = header("crm-delivery-id");
+            let mut log = log.lock().expect("log");
+            let first = !log.iter().any(|r| r.delivery_id == delivery_id);
+            let answered = if first { 500 } else { 200 };
+            log.push(Received {
+                delivery_id,
+                answered,
+                signed,
+                topic: header("crm-topic"),
+            });
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {answered} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            );
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn escalations_reach_a_webhook_signed_and_each_delivery_is_accepted_once_after_retries() {
+    let secret = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (port, seen) = receiver(secret.clone());
+    let state = tempfile::tempdir().expect("temp dir");
+    let app = TestApp::start(
+        &repo_root().join("spin.toml"),
+        state.path(),
+        &[
+            ("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN),
+            ("SPIN_VARIABLE_WEBHOOK_ALLOWED_HOST", "http://127.0.0.1:*"),
+        ],
+        &["--test-clock"],
+    );
+    let set = app.post_json(
+        "/.well-known/crm/test-clock",
+        None,
+        &json!({"unix_seconds": MONDAY_9AM_SHANGHAI}),
+    );
+    assert_eq!(set.status, 200, "{}", set.body);
+    let cast = cast(&app);
+    let created = app.post_json(
+        "/api/v1/webhooks",
+        Some(&cast.lead.token),
+        &json!({"url": format!("http://127.0.0.1:{port}/hooks"), "topics": ["complaint.escalated"]}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    *secret.lock().expect("secret") = created.json()["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let bad = app.post_json(
+        "/api/v1/webhooks",
+        Some(&cast.lead.token),
+        &json!({"url": "ftp://example.com/", "topics": ["complaint.escalated"]}),
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(bad.json()["field"], "url");
+
+    file(
+        &app,
+        &cast.agent.token,
+        json!({"customer_id": cast.customer, "category": "packaging", "description": "Leaking"}),
+    );
+    app.advance_clock(DAY + 1);
+    // The sweep fires levels 1 and 2 and delivers both notifications: refused the first time.
+    let swept = sweep(&app, &cast.ops.token);
+    assert_eq!(swept["fired"].as_array().map(Vec::len), Some(2), "{swept}");
+    assert_eq!(swept["deliveries"], json!({"attempted": 2, "delivered": 0}));
+    let log = app.get_as("/api/v1/webhooks/deliveries", &cast.lead.token);
+    assert_eq!(log.status, 200, "{}", log.body);
+    for delivery in log.json()["items"].as_array().expect("items") {
+        assert_eq!(delivery["status"], "pending", "{delivery}");
+        assert_eq!(delivery["attempts"], 1);
+        assert_eq!(delivery["last_status"], 500);
+    }
+    // Not yet due again: the first retry waits 30 s.
+    let deliver = |token: &str| {
+        let reply = app.post_json("/api/v1/webhooks/deliver", Some(token), &json!({}));
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.json()
+    };
+    assert_eq!(deliver(&cast.ops.token)["attempted"], 0);
+    app.advance_clock(31);
+    assert_eq!(
+        deliver(&cast.ops.token),
+        json!({"attempted": 2, "delivered": 2})
+    );
+    assert_eq!(deliver(&cast.ops.token)["attempted"], 0);
+    let refused = app.post_json(
+        "/api/v1/webhooks/deliver",
+        Some(&cast.agent.token),
+        &json!({}),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+
+    let seen = seen.lock().expect("seen").clone();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|r| r.signed && r.topic == "complaint.escalated"),
+        "{seen:?}"
+    );
+    let mut accepted: Vec<&str> = seen
+        .iter()
+        .filter(|r| r.answered == 200)
+        .map(|r| r.delivery_id.as_str())
+        .collect();
+    accepted.sort_unstable();
+    accepted.dedup();
+    assert_eq!(accepted.len(), 2, "each delivery accepted once: {seen:?}");
+    let log = app.get_as(
+        "/api/v1/webhooks/deliveries?status=delivered",
+        &cast.lead.token,
+    );
+    assert_eq!(
+        log.json()["items"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        log.body
+    );
 }

@@ -459,6 +459,12 @@ fn merging_duplicates_keeps_every_order_visit_and_audit_entry_after_a_faithful_d
         &json!({"customer_id": duplicate, "type": "visit", "occurred_at": "2025-02-01", "notes": "met Amy"}),
     );
     assert_eq!(visit.status, 201, "{}", visit.body);
+    let complaint = app.post_json(
+        "/api/v1/complaints",
+        Some(&rep.token),
+        &json!({"customer_id": duplicate, "category": "delivery", "description": "late"}),
+    );
+    assert_eq!(complaint.status, 201, "{}", complaint.body);
     let merge_path = format!("/api/v1/customers/{survivor}/merge");
 
     let preview = app.post_json(
@@ -471,7 +477,7 @@ fn merging_duplicates_keeps_every_order_visit_and_audit_entry_after_a_faithful_d
     assert_eq!(preview["dry_run"], true);
     assert_eq!(
         preview["moved"],
-        json!({"contacts": 1, "addresses": 0, "orders": 1, "activities": 1, "leads": 0, "opportunities": 0, "tasks": 0, "service_requests": 0})
+        json!({"contacts": 1, "addresses": 0, "orders": 1, "activities": 1, "leads": 0, "opportunities": 0, "tasks": 0, "service_requests": 0, "complaints": 1})
     );
     assert_eq!(preview["survivor"]["tier"], "gold", "the higher tier");
     assert_eq!(
@@ -540,7 +546,13 @@ fn merging_duplicates_keeps_every_order_visit_and_audit_entry_after_a_faithful_d
         )
         .json();
     assert_eq!(view["metrics"]["order_count"], 3);
-    assert_eq!(view["timeline"][0]["kind"], "visit");
+    assert_eq!(
+        view["open_complaints"], 1,
+        "the complaint moved with the customer"
+    );
+    // The complaint, filed today, then the visit of 2025-02-01.
+    assert_eq!(view["timeline"][0]["kind"], "complaint");
+    assert_eq!(view["timeline"][1]["kind"], "visit");
     let contacts = view["customer"]["contacts"]
         .as_array()
         .expect("contacts")

@@ -4,10 +4,10 @@
 //! `POST /api/v1/complaints/:id/priority`, and the escalation sweep,
 //! `POST /api/v1/escalation/sweep`.
 
-use crm_guest::complaints::{self, ComplaintDetail, ComplaintPage, SweepReport};
+use crm_guest::complaints::{self, ComplaintDetail, ComplaintPage};
 use crm_guest::request::{credential, idempotency_key, json, json_body, query};
 use crm_guest::views::complaints::{
-    CloseComplaint, FileComplaint, ListComplaints, Reply, SetPriority, Transition,
+    CloseComplaint, FileComplaint, ListComplaints, Reply, SetPriority, SweepAnswer, Transition,
 };
 use crm_guest::views::IdempotencyKeyHeader;
 use crm_guest::{ApiResult, Params, Problem};
@@ -144,18 +144,22 @@ pub fn set_priority(req: &Request, params: &Params) -> ApiResult {
     Ok(json(200, &detail))
 }
 
-/// Fires every escalation level due as of now, each exactly once (ops, admin).
+/// Fires every escalation level due as of now, each exactly once, then delivers the webhook
+/// notifications that are due (ops, admin).
 ///
 /// A level is never fired twice, however often the sweep runs, so `crm up --tick` or any
 /// scheduler (such as a cron job every minute) may call it. Each fired level reassigns the
-/// complaint and writes its notification as its rule says.
+/// complaint and writes its notification as its rule says; the deliveries are those of
+/// `POST /api/v1/webhooks/deliver`.
 #[utoipa::path(post, path = "/api/v1/escalation/sweep", operation_id = "sweep_escalations",
     tag = "complaints",
     responses(
-        (status = 200, description = "What the sweep fired", body = SweepReport),
+        (status = 200, description = "What the sweep fired and delivered", body = SweepAnswer),
         (status = "4XX", response = Problem),
     ))]
 pub fn sweep(req: &Request, _params: &Params) -> ApiResult {
-    let report = complaints::sweep(&credential(req)?)?;
-    Ok(json(200, &report))
+    let who = credential(req)?;
+    let report = complaints::sweep(&who)?;
+    let deliveries = spin_sdk::http::run(crate::webhooks::deliver_due(&who))?;
+    Ok(json(200, &SweepAnswer { report, deliveries }))
 }

@@ -6,11 +6,15 @@
 //! `POST /api/v1/complaints/:id/replies`,
 //! `POST /api/v1/complaints/:id/priority` and the sweep, `POST /api/v1/escalation/sweep`;
 //! service levels (`sla.rs`): `GET|POST /api/v1/calendars`, `GET /api/v1/calendars/:id`,
-//! `GET|POST /api/v1/sla/policies`, `GET|PUT /api/v1/sla/policies/:id`. Handlers parse the
-//! request, make one `crm:records` call and map the result; records decides who may do what.
+//! `GET|POST /api/v1/sla/policies`, `GET|PUT /api/v1/sla/policies/:id`; webhooks
+//! (`webhooks.rs`): `GET|POST /api/v1/webhooks`, `POST /api/v1/webhooks/:id/active`,
+//! `GET /api/v1/webhooks/deliveries` and the deliverer, `POST /api/v1/webhooks/deliver`.
+//! Handlers parse the request, make one `crm:records` call and map the result; records decides
+//! who may do what. The deliverer also sends HTTP requests, awaited on spin-sdk's executor.
 
 mod complaints;
 mod sla;
+mod webhooks;
 
 use crm_guest::openapi::StaffApi;
 use crm_guest::{dispatch, ApiResult, Params, Route};
@@ -35,6 +39,11 @@ const ROUTES: &[Route] = &[
     Route::post("/api/v1/sla/policies", sla::create_policy),
     Route::get("/api/v1/sla/policies/:id", sla::get_policy),
     Route::put("/api/v1/sla/policies/:id", sla::update_policy),
+    Route::get("/api/v1/webhooks", webhooks::list),
+    Route::post("/api/v1/webhooks", webhooks::create),
+    Route::get("/api/v1/webhooks/deliveries", webhooks::list_deliveries),
+    Route::post("/api/v1/webhooks/:id/active", webhooks::set_active),
+    Route::post("/api/v1/webhooks/deliver", webhooks::deliver),
     // Escalation's part of the staff API's document, for intake to merge (see crm_guest::openapi).
     Route::get(crm_guest::openapi::PATH, openapi_part).public(),
 ];
@@ -58,6 +67,11 @@ const ROUTES: &[Route] = &[
         sla::list_policies,
         sla::get_policy,
         sla::update_policy,
+        webhooks::create,
+        webhooks::list,
+        webhooks::set_active,
+        webhooks::list_deliveries,
+        webhooks::deliver,
     ),
     modifiers(&StaffApi)
 )]

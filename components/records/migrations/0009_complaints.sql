@@ -60,7 +60,7 @@ CREATE TABLE complaint (
     cause           TEXT NOT NULL DEFAULT '',
     result          TEXT NOT NULL DEFAULT '',
     prevention      TEXT NOT NULL DEFAULT '',
-    signed_off_by   TEXT REFERENCES staff (id),
+    signed_off_by   TEXT,
     policy_id       TEXT NOT NULL REFERENCES sla_policy (id),
     filed_at        INTEGER NOT NULL,
     fr_target       INTEGER NOT NULL,

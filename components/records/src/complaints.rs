@@ -393,17 +393,21 @@ fn event(db: &Db, c: &Row, actor_id: &str, kind: &str, note: &str) -> Result<(),
     )
 }
 
-/// Writes a notification for the webhooks, in the transaction of the event it announces.
+/// Writes a notification for the webhooks, in the transaction of the event it announces, and
+/// queues its delivery to every webhook that takes its topic (`webhooks::fan_out`).
 pub fn notify(db: &Db, topic: &str, payload: serde_json::Value) -> Result<(), Error> {
+    let event_id = secrets::new_id("evt")?;
+    let payload = payload.to_string();
     db.exec(
         "INSERT INTO outbox (id, topic, payload_json, created_at) VALUES (?, ?, ?, ?)",
         &[
-            Value::Text(secrets::new_id("evt")?),
+            Value::Text(event_id.clone()),
             Value::Text(topic.to_owned()),
-            Value::Text(payload.to_string()),
+            Value::Text(payload.clone()),
             Value::Text(db::now()),
         ],
-    )
+    )?;
+    crate::webhooks::fan_out(db, &event_id, topic, &payload)
 }
 
 /// Whether a rule's clock is still running toward it: a level about a clock that has been met
@@ -716,6 +720,53 @@ pub fn list_complaints(
     }
     let next_cursor = db::next_cursor(&mut items, query.limit, |c| (&c.created_at, &c.id));
     Ok(ComplaintPage { items, next_cursor })
+}
+
+/// One complaint of a customer as the overview's timeline shows it.
+pub struct Touch {
+    pub id: String,
+    pub created_at: String,
+    pub category: String,
+    pub description: String,
+    pub status: ComplaintStatus,
+    pub assignee_id: Option<String>,
+}
+
+/// A customer's most recent complaints (newest first, at most `limit`), and how many of all of
+/// theirs are open.
+pub fn of_customer(db: &Db, customer_id: &str, limit: u32) -> Result<(Vec<Touch>, u32), Error> {
+    let found = db.query(
+        "SELECT id, created_at, category, description, status, assignee_id FROM complaint
+          WHERE customer_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        &[
+            Value::Text(customer_id.to_owned()),
+            Value::Integer(i64::from(limit)),
+        ],
+    )?;
+    let recent = found
+        .rows
+        .iter()
+        .map(|r| {
+            Ok(Touch {
+                id: db::text(r, 0, "id")?,
+                created_at: db::text(r, 1, "created_at")?,
+                category: db::text(r, 2, "category")?,
+                description: db::text(r, 3, "description")?,
+                status: stored(&db::text(r, 4, "status")?)?,
+                assignee_id: r.get::<&str>(5).map(str::to_owned),
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let open = db.query(
+        "SELECT COUNT(*) FROM complaint
+          WHERE customer_id = ? AND status NOT IN ('resolved', 'closed')",
+        &[Value::Text(customer_id.to_owned())],
+    )?;
+    let open = match open.rows.first() {
+        Some(r) => db::count(r, 0, "open_complaints")?,
+        None => 0,
+    };
+    Ok((recent, open))
 }
 
 // --- changes ---

@@ -42,6 +42,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_complaints",
         include_str!("../migrations/0009_complaints.sql"),
     ),
+    (
+        "0010_webhooks",
+        include_str!("../migrations/0010_webhooks.sql"),
+    ),
+    (
+        "0011_open_complaints",
+        include_str!("../migrations/0011_open_complaints.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

@@ -22,6 +22,7 @@ mod secrets;
 mod sla;
 mod tasks;
 mod verification;
+mod webhooks;
 
 wit_bindgen::generate!({
     world: "records",
@@ -35,7 +36,7 @@ use exports::crm::records::{
     activities as activities_api, audit as audit_api, complaints as complaints_api,
     customers as customers_api, demo as demo_api, identity as identity_api, orders as orders_api,
     overview as overview_api, sales as sales_api, sla as sla_api, system as system_api,
-    tasks as tasks_api, verification as verification_api,
+    tasks as tasks_api, verification as verification_api, webhooks as webhooks_api,
 };
 
 /// The exported implementation; each method opens the database and delegates to a module.
@@ -606,6 +607,57 @@ impl complaints_api::Guest for Records {
 
     fn sweep(who: Credential) -> Result<complaints_api::SweepReport, Error> {
         with_actor(&who, complaints::sweep)
+    }
+}
+
+impl webhooks_api::Guest for Records {
+    fn create_webhook(
+        who: Credential,
+        input: webhooks_api::NewWebhook,
+        once: Option<IdempotencyKey>,
+    ) -> Result<webhooks_api::CreatedWebhook, Error> {
+        with_actor_once(&who, once, |db, actor| {
+            webhooks::create_webhook(db, actor, input)
+        })
+    }
+
+    fn list_webhooks(who: Credential) -> Result<Vec<webhooks_api::Webhook>, Error> {
+        with_actor(&who, webhooks::list_webhooks)
+    }
+
+    fn set_webhook_active(
+        who: Credential,
+        id: String,
+        active: bool,
+    ) -> Result<webhooks_api::Webhook, Error> {
+        with_actor(&who, |db, actor| {
+            webhooks::set_webhook_active(db, actor, &id, active)
+        })
+    }
+
+    fn list_deliveries(
+        who: Credential,
+        webhook_id: Option<String>,
+        status: Option<webhooks_api::DeliveryStatus>,
+        limit: u32,
+        cursor: Option<String>,
+    ) -> Result<webhooks_api::DeliveryPage, Error> {
+        with_actor(&who, |db, actor| {
+            webhooks::list_deliveries(db, actor, webhook_id, status, limit, cursor)
+        })
+    }
+
+    fn claim_due(who: Credential, limit: u32) -> Result<Vec<webhooks_api::DueDelivery>, Error> {
+        with_actor(&who, |db, actor| webhooks::claim_due(db, actor, limit))
+    }
+
+    fn record_attempts(
+        who: Credential,
+        results: Vec<webhooks_api::AttemptResult>,
+    ) -> Result<u32, Error> {
+        with_actor(&who, |db, actor| {
+            webhooks::record_attempts(db, actor, results)
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::activities;
 use crate::auth::Actor;
+use crate::complaints;
 use crate::customers;
 use crate::db::{self, Db};
 use crate::exports::crm::records::overview::{CustomerOverview, OrderMetrics, Touchpoint};
@@ -89,11 +90,20 @@ pub fn customer_overview(
                 staff_id: Some(t.assignee_id),
             }),
     );
+    let (complaints, open_complaints) = complaints::of_customer(db, id, timeline_limit)?;
+    timeline.extend(complaints.into_iter().map(|c| Touchpoint {
+        at: c.created_at,
+        kind: "complaint".into(),
+        summary: format!("{}: {} ({})", c.category, c.description, c.status),
+        id: c.id,
+        staff_id: c.assignee_id,
+    }));
     timeline.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));
     timeline.truncate(timeline_limit as usize);
     Ok(CustomerOverview {
         customer,
         metrics,
         timeline,
+        open_complaints,
     })
 }

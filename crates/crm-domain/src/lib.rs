@@ -19,6 +19,7 @@ pub mod sla;
 pub mod staff;
 pub mod time;
 pub mod verification;
+pub mod webhook;
 
 /// A rule was broken by one field of the input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

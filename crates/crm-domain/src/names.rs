@@ -131,6 +131,8 @@ macro_rules! bridge_records_enums {
             };
             use $crate::complaint::{ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus};
             use $crate::sla::{ClockKind, EscalationTrigger, Priority};
+            use $($wit)::+::webhooks::DeliveryStatus as WitDeliveryStatus;
+            use $crate::webhook::DeliveryStatus;
 
             $crate::bridge_enum!(WitRole, Role { Rep, Agent, ServiceLead, SalesGm, Admin, Ops });
             $crate::bridge_enum!(WitTier, Tier { Standard, Silver, Gold, Platinum });
@@ -161,6 +163,7 @@ macro_rules! bridge_records_enums {
             $crate::bridge_enum!(WitComplaintQueue, ComplaintQueue {
                 Mine, Team, BreachingSoon, Breached, WaitingOnCustomer
             });
+            $crate::bridge_enum!(WitDeliveryStatus, DeliveryStatus { Pending, Delivered, Dead });
         }
     };
 }

@@ -28,14 +28,14 @@ pub mod bindings {
             "activity-kind", "lead-source", "lead-status", "stage", "subject-kind",
             "task-status", "check-outcome", "service-kind", "priority", "clock-kind",
             "escalation-trigger", "complaint-channel", "complaint-status", "complaint-action",
-            "complaint-queue",
+            "complaint-queue", "delivery-status",
         ],
     });
 }
 
 pub use bindings::crm::records::{
     activities, audit, complaints, customers, demo, identity, orders, overview, sales, sla, system,
-    tasks, types, verification,
+    tasks, types, verification, webhooks,
 };
 pub use problem::Problem;
 pub use routes::{dispatch, Params, Route};

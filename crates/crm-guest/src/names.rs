@@ -13,6 +13,7 @@ pub use crm_domain::role::Role;
 pub use crm_domain::sales::{LeadSource, LeadStatus, ServiceKind, Stage, SubjectKind, TaskStatus};
 pub use crm_domain::sla::{ClockKind, EscalationTrigger, Priority};
 pub use crm_domain::verification::CheckOutcome;
+pub use crm_domain::webhook::DeliveryStatus;
 
 crm_domain::bridge_records_enums!(crate::bindings::crm::records);
 
@@ -61,6 +62,7 @@ spelt_as_domain! {
     crate::complaints::ComplaintStatus => ComplaintStatus,
     crate::complaints::ComplaintAction => ComplaintAction,
     crate::complaints::ComplaintQueue => ComplaintQueue,
+    crate::webhooks::DeliveryStatus => DeliveryStatus,
 }
 
 /// Parses a name of the closed set `D` from the input field `field`; convert the result into

@@ -130,7 +130,7 @@ fn report(name: &str, load: Load) {
 }
 
 /// Ids of customers spread over the store, read through the list API.
-async fn sample_customers(host: &Arc<Host>, authorization: &str) -> Result<Vec<String>> {
+pub(crate) async fn sample_customers(host: &Arc<Host>, authorization: &str) -> Result<Vec<String>> {
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..SAMPLE_PAGES {

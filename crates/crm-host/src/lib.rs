@@ -6,6 +6,7 @@
 //! controls it has (a movable clock, a periodic route call) live outside any guest interface.
 
 pub mod bench;
+pub mod bench_escalation;
 pub mod bench_intake;
 pub mod builder;
 pub mod clock;

@@ -133,9 +133,16 @@ enum Command {
         #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
         concurrency: Vec<usize>,
         /// `health`: one route at each concurrency. `intake`: the customer-intake targets on a
-        /// store seeded with `crm seed` (pass its --state-dir).
-        #[arg(long, default_value = "health", value_parser = ["health", "intake"])]
+        /// store seeded with `crm seed` (pass its --state-dir). `escalation`: the complaint
+        /// targets: filing, reading, and the escalation sweep (see --sweep-open, --sweep-due).
+        #[arg(long, default_value = "health", value_parser = ["health", "intake", "escalation"])]
         suite: String,
+        /// With `--suite escalation`: open complaints in the store when the sweep is timed.
+        #[arg(long, value_name = "N", default_value_t = crm_host::bench_escalation::DEFAULT_SWEEP_OPEN)]
+        sweep_open: usize,
+        /// With `--suite escalation`: how many of those open complaints are due to escalate.
+        #[arg(long, value_name = "N", default_value_t = crm_host::bench_escalation::DEFAULT_SWEEP_DUE)]
+        sweep_due: usize,
     },
 }
 
@@ -231,6 +238,21 @@ fn run(cli: Cli) -> Result<()> {
                 Duration::from_secs(seconds),
             ))
         }
+        Command::Bench {
+            up,
+            suite,
+            seconds,
+            sweep_open,
+            sweep_due,
+            ..
+        } if suite == "escalation" => block_on(crm_host::bench_escalation::run(
+            up.into_options()?,
+            Duration::from_secs(seconds),
+            crm_host::bench_escalation::SweepPlan {
+                open: sweep_open,
+                due: sweep_due,
+            },
+        )),
         Command::Bench {
             up,
             route,

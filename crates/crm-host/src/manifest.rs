@@ -267,7 +267,7 @@ fn validate(m: &Manifest) -> Result<()> {
             "{}: `allowed_http_hosts` was removed in manifest version 2; use `allowed_outbound_hosts`",
             context()
         );
-        AllowedHosts::parse(&component.allowed_outbound_hosts).with_context(context)?;
+        AllowedHosts::validate(&component.allowed_outbound_hosts).with_context(context)?;
         for (name, template) in &component.variables {
             ensure!(
                 is_variable_name(name),

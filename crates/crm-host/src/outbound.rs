@@ -37,6 +37,55 @@ pub struct AllowedHosts {
 }
 
 impl AllowedHosts {
+    /// Checks the entries of a manifest: literal entries must parse; an entry with a
+    /// `{{ variable }}` template must be a well-formed template (it is resolved when the
+    /// component is loaded, with the component's variables, as Spin resolves it per instance).
+    // As Spin 4.0.2: crates/outbound-networking-config/src/allowed_hosts.rs
+    // (AllowedHostsConfig::validate defers templates)
+    pub fn validate(entries: &[String]) -> Result<()> {
+        for entry in entries {
+            if entry.contains("{{") {
+                crate::variables::template_references(entry)
+                    .with_context(|| format!("allowed_outbound_hosts entry `{entry}`"))?;
+            } else {
+                parse_pattern(entry)
+                    .with_context(|| format!("allowed_outbound_hosts entry `{entry}`"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The allowed hosts of a component: templates rendered with its variables (`variables`,
+    /// already rendered from the application's), then parsed. An entry that does not resolve or
+    /// does not parse once rendered allows nothing, and says so once: on Spin the same entry
+    /// fails each outbound request of the component.
+    pub fn resolve(
+        component: &str,
+        entries: &[String],
+        variables: &std::collections::HashMap<String, String>,
+    ) -> Self {
+        let patterns = entries
+            .iter()
+            .filter_map(|entry| {
+                let rendered = crate::variables::render(entry, variables);
+                match rendered.and_then(|host| {
+                    parse_pattern(&host).with_context(|| format!("`{host}` (from `{entry}`)"))
+                }) {
+                    Ok(pattern) => Some(pattern),
+                    Err(error) => {
+                        eprintln!(
+                            "crm: component `{component}`: allowed_outbound_hosts entry \
+                             `{entry}` allows nothing: {error:#}"
+                        );
+                        None
+                    }
+                }
+            })
+            .collect();
+        Self { patterns }
+    }
+
+    #[cfg(test)]
     pub fn parse(entries: &[String]) -> Result<Self> {
         let patterns = entries
             .iter()
@@ -303,6 +352,26 @@ impl OutboundHooks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templated_entries_resolve_with_the_components_variables() {
+        let vars = std::collections::HashMap::from([(
+            "webhook_host".to_owned(),
+            "https://*.hooks.example.com".to_owned(),
+        )]);
+        let entries = [
+            "{{ webhook_host }}".to_owned(),
+            "{{ missing }}".to_owned(),
+            "http://db.internal:5432".to_owned(),
+        ];
+        assert!(AllowedHosts::validate(&entries).is_ok());
+        assert!(AllowedHosts::validate(&["{{ unclosed".to_owned()]).is_err());
+        let allowed = AllowedHosts::resolve("escalation", &entries, &vars);
+        assert!(allowed.allows("https", "a.hooks.example.com", 443));
+        assert!(!allowed.allows("http", "a.hooks.example.com", 80));
+        assert!(allowed.allows("http", "db.internal", 5432));
+        assert!(!allowed.allows("https", "example.org", 443));
+    }
 
     fn allowed(entries: &[&str]) -> AllowedHosts {
         AllowedHosts::parse(&entries.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()

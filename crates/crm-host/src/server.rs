@@ -182,12 +182,17 @@ impl Host {
                 };
                 let component = engine::load_component(&engine, &bytes, &options.cache_dir)?;
                 let pre = ProxyPre::new(linker.instantiate_pre(&component)?)?;
+                let component_variables = variables.render_component(&spec.variables)?;
                 let caps = Capabilities {
                     component: id.clone(),
                     kv: granted(&spec.key_value_stores, &stores.kv),
                     sqlite: granted(&spec.sqlite_databases, &stores.sqlite),
-                    variables: variables.render_component(&spec.variables)?,
-                    allowed_hosts: Arc::new(AllowedHosts::parse(&spec.allowed_outbound_hosts)?),
+                    allowed_hosts: Arc::new(AllowedHosts::resolve(
+                        &id,
+                        &spec.allowed_outbound_hosts,
+                        &component_variables,
+                    )),
+                    variables: component_variables,
                     environment: spec.environment.clone().into_iter().collect(),
                 };
                 Ok(LoadedComponent {
@@ -440,9 +445,11 @@ impl Host {
         headers: &[(&str, &str)],
         body: Bytes,
     ) -> Result<(StatusCode, Bytes)> {
+        // Routes match the path; a query string is the handler's business.
+        let path = route.split_once('?').map_or(route, |(path, _)| path);
         let matched = self
             .router
-            .route(route)
+            .route(path)
             .with_context(|| format!("no route matches {route}"))?;
         // wasi-http refuses a request without an authority, so the call names the host itself.
         let mut builder = Request::builder()
@@ -596,6 +603,12 @@ impl Host {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()),
         )
+    }
+
+    /// The wall clock every guest reads; moving it moves the guests' time at once (what
+    /// `--test-clock`'s endpoint does, and `crm bench --suite escalation` in-process).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     async fn test_clock(&self, req: Request<Incoming>) -> Response<WasiBody> {

@@ -42,6 +42,22 @@ fn parse_template(template: &str) -> Result<Vec<Part>> {
     Ok(parts)
 }
 
+/// Renders a template with `values` (e.g. a component's rendered variables, for an
+/// `allowed_outbound_hosts` entry); a reference without a value is an error.
+pub fn render(template: &str, values: &HashMap<String, String>) -> Result<String> {
+    let mut value = String::new();
+    for part in parse_template(template)? {
+        match part {
+            Part::Literal(text) => value.push_str(&text),
+            Part::Variable(reference) => match values.get(&reference) {
+                Some(v) => value.push_str(v),
+                None => bail!("`{reference}` is not a variable of the component"),
+            },
+        }
+    }
+    Ok(value)
+}
+
 /// The values of the application's variables.
 #[derive(Debug, Clone, Default)]
 pub struct AppVariables {

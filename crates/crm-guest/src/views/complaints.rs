@@ -217,3 +217,13 @@ impl SetPriority {
         Ok(names::parse::<Priority>("priority", &self.priority)?.into())
     }
 }
+
+/// What `POST /api/v1/escalation/sweep` answers: the escalations it fired, and the webhook
+/// deliveries it then attempted.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SweepAnswer {
+    #[serde(flatten)]
+    pub report: crate::complaints::SweepReport,
+    /// The webhook deliveries that were due after the sweep.
+    pub deliveries: super::webhooks::DeliverReport,
+}

@@ -18,6 +18,7 @@ pub mod sales;
 pub mod sla;
 pub mod tasks;
 pub mod verification;
+pub mod webhooks;
 
 /// How many items a list returns when the caller names no `limit`.
 pub fn default_limit() -> u32 {

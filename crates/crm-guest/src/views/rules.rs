@@ -323,6 +323,21 @@ pub const IDEMPOTENCY_KEY: &str =
 /// (also weak, `W/"3"`, or bare, `3`), up to 9 digits.
 pub const IF_MATCH: &str = r#"^(?:W/)*"*\+?[0-9]{1,9}"*$"#;
 
+/// A webhook's URL (`crm_domain::webhook::parse_url`): `http://` or `https://`; a host of
+/// dot-separated labels of 1–63 letters, digits and `-` (not at either end); an optional port
+/// 1–65535 without a leading zero; then optionally a path or query of RFC 3986 characters,
+/// `%` only before two hex digits. Its 2000-character limit is the schema's `maxLength`. Looser
+/// than the rule only in not refusing the application's own hosts (`self.alt`,
+/// `*.spin.internal`), which a pattern without lookaround cannot exclude.
+pub const WEBHOOK_URL: &str = concat!(
+    r"^https?://",
+    r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?",
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*",
+    r"(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}",
+    r"|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?",
+    r"(?:[/?](?:[A-Za-z0-9._~!$&'()*+,;=:@/?\-]|%[0-9A-Fa-f]{2})*)?$"
+);
+
 /// A CSV file whose header line names only `columns`, `required` among them, in any order,
 /// lower-case and unquoted; what follows the first line break is not constrained (a bad row is
 /// reported in the answer, not refused; `[\s\S]` is any character in every engine). Column names
@@ -526,6 +541,31 @@ schema_type! {
 schema_type! {
     /// [`IF_MATCH`].
     IfMatch => string(IF_MATCH, "An ETag this API returned, e.g. `\"3\"`.")
+}
+
+schema_type! {
+    /// [`WEBHOOK_URL`], at most `crm_domain::webhook::MAX_URL_LEN` characters.
+    WebhookUrl => string(
+        WEBHOOK_URL,
+        "Where deliveries are POSTed: `http://` or `https://`, a host name or IPv4 address, an \
+         optional port (1–65535), and an optional path and query of visible ASCII (anything else \
+         percent-encoded); no user info, no fragment; at most 2000 characters. Not a host of the \
+         application itself (`self.alt`, `*.spin.internal`).",
+    )
+    .max_length(Some(crm_domain::webhook::MAX_URL_LEN))
+}
+
+schema_type! {
+    /// A notification topic a webhook takes (`crm_domain::webhook::TOPICS`), or `*` for all.
+    WebhookTopic => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(
+            crm_domain::webhook::TOPICS
+                .iter()
+                .copied()
+                .chain([crm_domain::webhook::ANY_TOPIC]),
+        ))
+        .description(Some("A notification topic, or `*` for every topic."))
 }
 
 schema_type! {
