@@ -11,12 +11,30 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 use crate::server::Host;
 
 /// One `allowed_outbound_hosts` entry: `scheme://host[:port]`, where each part may be `*`,
-/// and the host may be `*.domain`.
+/// the host may be `*.domain` or a CIDR block, and the port a range `start..end`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct HostPattern {
     scheme: Option<String>,
     host: HostMatch,
-    port: Option<u16>,
+    port: PortMatch,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PortMatch {
+    Any,
+    One(u16),
+    /// `start..end`, the end excluded, as a Rust range (and as Spin reads it).
+    Range(u16, u16),
+}
+
+impl PortMatch {
+    fn allows(&self, port: u16) -> bool {
+        match *self {
+            PortMatch::Any => true,
+            PortMatch::One(p) => p == port,
+            PortMatch::Range(start, end) => (start..end).contains(&port),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +42,8 @@ enum HostMatch {
     Any,
     Exact(String),
     Suffix(String),
+    /// An IP network such as `10.0.0.0/8`; host bits given are dropped, as Spin drops them.
+    Cidr(ipnet::IpNet),
     /// `self` or `self.alt`: the application's own listener, for relative URLs; it matches no
     /// host name.
     // As Spin 4.0.2: crates/factor-outbound-networking/src/allowed_hosts.rs (HostConfig::ToSelf)
@@ -101,7 +121,7 @@ impl AllowedHosts {
     pub fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
         self.patterns.iter().any(|p| {
             p.scheme.as_deref().is_none_or(|s| s == scheme)
-                && p.port.is_none_or(|allowed| allowed == port)
+                && p.port.allows(port)
                 && match &p.host {
                     HostMatch::Any => true,
                     HostMatch::Exact(h) => h.eq_ignore_ascii_case(host),
@@ -111,6 +131,11 @@ impl AllowedHosts {
                                 .to_ascii_lowercase()
                                 .ends_with(&suffix.to_ascii_lowercase())
                     }
+                    HostMatch::Cidr(net) => host
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| net.contains(&ip)),
                     HostMatch::ToSelf => false,
                 }
         })
@@ -127,37 +152,74 @@ impl AllowedHosts {
     }
 }
 
+// As Spin 4.0.2: crates/outbound-networking-config/src/allowed_hosts.rs
+// (AllowedHostConfig::parse, SchemeConfig, HostConfig, PortConfig, well_known_port): any
+// alphabetic scheme, a port implied only by a scheme that has a well-known one.
 fn parse_pattern(entry: &str) -> Result<HostPattern> {
+    let entry = entry.trim();
     let Some((scheme, rest)) = entry.split_once("://") else {
         bail!("must be `scheme://host[:port]`, e.g. `https://api.example.com`");
     };
     let scheme = match scheme {
         "*" => None,
-        "http" | "https" => Some(scheme.to_owned()),
-        other => bail!("scheme `{other}` is not supported by crm (http, https or *)"),
+        s if s.starts_with('{') => bail!("scheme lists are not supported (nor by Spin)"),
+        s if s.is_empty() || !s.chars().all(char::is_alphabetic) => {
+            bail!("scheme `{s}` contains a character that is not a letter")
+        }
+        s => Some(s.to_owned()),
     };
-    let rest = rest.trim_end_matches('/');
-    if rest.contains('/') {
-        bail!("must not contain a path");
-    }
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((host, "*")) => (host, None),
-        Some((host, port)) => (
-            host,
-            Some(
-                port.parse::<u16>()
-                    .with_context(|| format!("port `{port}` is not a number"))?,
-            ),
-        ),
-        None => (rest, scheme.as_deref().map(default_port)),
+    let (host, port) = rest.rsplit_once(':').unwrap_or((rest, ""));
+    let port = match port.split_once('/') {
+        Some((_, path)) if !path.is_empty() => bail!("must not contain a path"),
+        Some((port, _)) => port,
+        None => port,
     };
+    let port =
+        match port {
+            "" => PortMatch::One(scheme.as_deref().and_then(well_known_port).with_context(
+                || {
+                    format!(
+                        "no port was given and the scheme `{}` has no well-known port",
+                        scheme.as_deref().unwrap_or("*")
+                    )
+                },
+            )?),
+            "*" => PortMatch::Any,
+            p if p.starts_with('{') => bail!("port lists are not supported (nor by Spin)"),
+            p => match p.split_once("..") {
+                Some((start, end)) => PortMatch::Range(
+                    start
+                        .parse()
+                        .with_context(|| format!("port range `{p}` contains a non-number"))?,
+                    end.parse()
+                        .with_context(|| format!("port range `{p}` contains a non-number"))?,
+                ),
+                None => PortMatch::One(
+                    p.parse()
+                        .with_context(|| format!("port `{p}` is not a number"))?,
+                ),
+            },
+        };
+    let host = host.trim();
     let host = match host {
         "" => bail!("the host is empty"),
         "*" => HostMatch::Any,
         "self" | "self.alt" => HostMatch::ToSelf,
-        h if h.starts_with("*.") => HostMatch::Suffix(h[1..].to_owned()),
+        h if h.starts_with('{') => bail!("host lists are not supported (nor by Spin)"),
+        h if h.contains('/') && h.parse::<ipnet::IpNet>().is_ok() => {
+            HostMatch::Cidr(h.parse::<ipnet::IpNet>()?.trunc())
+        }
+        h if matches!(h.split('/').nth(1), Some(path) if !path.is_empty()) => {
+            bail!("must not contain a path")
+        }
+        h if h.starts_with("*.") => {
+            if h[2..].contains('*') {
+                bail!("`*` is only allowed as the whole host or as `*.domain`");
+            }
+            HostMatch::Suffix(h[1..].to_owned())
+        }
         h if h.contains('*') => bail!("`*` is only allowed as the whole host or as `*.domain`"),
-        h => HostMatch::Exact(h.to_owned()),
+        h => HostMatch::Exact(h.trim_end_matches('/').to_owned()),
     };
     Ok(HostPattern { scheme, host, port })
 }
@@ -167,6 +229,19 @@ fn default_port(scheme: &str) -> u16 {
         443
     } else {
         80
+    }
+}
+
+/// The ports Spin knows for a scheme given without one.
+fn well_known_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "postgres" => Some(5432),
+        "mysql" => Some(3306),
+        "redis" => Some(6379),
+        "mqtt" => Some(1883),
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
     }
 }
 
@@ -448,13 +523,43 @@ mod tests {
     }
 
     #[test]
+    fn entries_spin_accepts_are_accepted_ranges_cidrs_and_other_schemes_included() {
+        let hosts = allowed(&[
+            "http://127.0.0.1:8000..8010",
+            "https://10.1.2.3/8",
+            "redis://cache",
+            "tcp://db.internal:5432",
+            "*://*.example.com:*",
+        ]);
+        assert!(hosts.allows("http", "127.0.0.1", 8009));
+        assert!(
+            !hosts.allows("http", "127.0.0.1", 8010),
+            "the end is excluded"
+        );
+        assert!(
+            hosts.allows("https", "10.200.0.1", 443),
+            "host bits are dropped"
+        );
+        assert!(!hosts.allows("https", "11.0.0.1", 443));
+        assert!(!hosts.allows("http", "10.200.0.1", 80));
+        assert!(hosts.allows("https", "api.example.com", 8443));
+        assert!(
+            !hosts.allows("https", "cache", 6379),
+            "redis:// is not https://"
+        );
+    }
+
+    #[test]
     fn malformed_entries_are_rejected() {
         for bad in [
             "example.com",
             "ftp://example.com",
+            "*://example.com",
             "https://ex*ample.com",
             "https://example.com/path",
             "https://example.com:http",
+            "https://example.com:80..x",
+            "h2c://example.com:80",
         ] {
             assert!(AllowedHosts::parse(&[bad.to_string()]).is_err(), "{bad}");
         }
