@@ -196,6 +196,15 @@ fn scenario_a_an_unanswered_complaint_goes_to_the_sales_gm_exactly_once_and_clos
         "{now}"
     );
 
+    // Now the sales GM's: the agent who filed it may still work on it, but no longer set the
+    // priority (which moves the deadlines) or sign it off.
+    let not_theirs = app.post_json(
+        &format!("/api/v1/complaints/{id}/priority"),
+        Some(&cast.agent.token),
+        &json!({"priority": "low"}),
+    );
+    assert_eq!(not_theirs.status, 403, "{}", not_theirs.body);
+
     // The sales GM answers: the first response is met late, and the breach stays recorded.
     app.advance_clock(HOUR);
     let replied = app.post_json(

@@ -119,8 +119,10 @@ pub fn deliver(req: &Request, _params: &Params) -> ApiResult {
 }
 
 /// Claims up to [`DELIVER_BATCH`] due deliveries, sends them, [`CONCURRENCY`] at a time, and
-/// records the outcomes. Fails only if records does (the caller may not deliver, or the store
-/// failed); the claimed deliveries are then due again when their lease lapses.
+/// records each outcome as soon as it is known, so a receiver that hangs delays only its own
+/// record (its claim already counted the attempt). Fails only if records does (the caller may
+/// not deliver, or the store failed); unrecorded claims are then due again when their lease
+/// lapses.
 pub async fn deliver_due(who: &Credential) -> Result<DeliverReport, Problem> {
     let due = webhooks::claim_due(who, DELIVER_BATCH)?;
     if due.is_empty() {
@@ -129,15 +131,16 @@ pub async fn deliver_due(who: &Credential) -> Result<DeliverReport, Problem> {
             delivered: 0,
         });
     }
-    let results: Vec<AttemptResult> = stream::iter(due.iter().map(attempt))
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    webhooks::record_attempts(who, &results)?;
-    let delivered = results.iter().filter(|r| is_success(r.status)).count();
+    let mut outcomes = stream::iter(due.iter().map(attempt)).buffer_unordered(CONCURRENCY);
+    let (mut attempted, mut delivered) = (0u32, 0u32);
+    while let Some(result) = outcomes.next().await {
+        webhooks::record_attempts(who, std::slice::from_ref(&result))?;
+        attempted += 1;
+        delivered += u32::from(is_success(result.status));
+    }
     Ok(DeliverReport {
-        attempted: u32::try_from(results.len()).unwrap_or(u32::MAX),
-        delivered: u32::try_from(delivered).unwrap_or(u32::MAX),
+        attempted,
+        delivered,
     })
 }
 
@@ -149,6 +152,7 @@ fn is_success(status: Option<u16>) -> bool {
 async fn attempt(due: &DueDelivery) -> AttemptResult {
     let outcome = |status: Option<u16>, error: String| AttemptResult {
         delivery_id: due.delivery_id.clone(),
+        attempt: due.attempt,
         status,
         error,
     };

@@ -215,6 +215,19 @@ fn may_see(actor: &Actor) -> Result<(), Error> {
     actor.require(Role::works_with_customers, "see complaints")
 }
 
+/// Closing (a signed decision) and changing the priority (which sets the deadlines) are for the
+/// complaint's assignee or a manager; anyone who sees complaints may work on them otherwise.
+fn may_decide(actor: &Actor, c: &Row, what: &str) -> Result<(), Error> {
+    if actor.role().oversees() || c.assignee_id.as_deref() == Some(actor.id()) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "only the assignee of complaint {} or a manager may {what}",
+            c.id
+        )))
+    }
+}
+
 // --- what a complaint reports ---
 
 fn clock_view(t: &Timer, clock: Clock<'_>, kind: crm_domain::sla::ClockKind, now: i64) -> SlaClock {
@@ -801,6 +814,9 @@ pub fn transition(
     };
     db.transaction(|db| {
         let (mut c, g) = for_change(db, actor, id)?;
+        if action == ComplaintAction::Close {
+            may_decide(actor, &c, "close it")?;
+        }
         let before = audit_json(&c);
         let from = c.status;
         let to = next_status(from, action)
@@ -859,6 +875,7 @@ pub fn reply(db: &Db, actor: &Actor, id: &str, text: &str) -> Result<ComplaintDe
         let before = audit_json(&c);
         let now = db::now_secs();
         // The first staff reply is the first response: a new complaint is acknowledged by it.
+        let from = c.status;
         if c.status == ComplaintStatus::New {
             let to = next_status(c.status, ComplaintAction::Acknowledge)
                 .map_err(|e| Error::Conflict(e.to_string()))?;
@@ -874,6 +891,13 @@ pub fn reply(db: &Db, actor: &Actor, id: &str, text: &str) -> Result<ComplaintDe
         c.first_response.meet(g.first_response_clock(), now);
         save_with_clocks(db, &mut c, &g)?;
         event(db, &c, actor.id(), "reply", &text)?;
+        if c.status != from {
+            notify(
+                db,
+                "complaint.status",
+                json!({"complaint_id": id, "from": from.as_str(), "to": c.status.as_str()}),
+            )?;
+        }
         audit::record(
             db,
             actor,
@@ -915,6 +939,7 @@ pub fn set_priority(
                 "complaint {id} is closed: its priority is final"
             )));
         }
+        may_decide(actor, &c, "change its priority")?;
         let before = audit_json(&c);
         let from = c.priority;
         let tier = customers::load(db, &c.customer_id)?.tier.into();
@@ -1024,6 +1049,11 @@ fn fire_due(db: &Db, c: &mut Row, g: &Governing, now: i64) -> Result<Vec<Escalat
             (Some(staff), _) => {
                 c.assignee_id = Some(staff.clone());
                 note.push_str(&format!("; reassigned to {staff}"));
+                notify(
+                    db,
+                    "complaint.assigned",
+                    json!({"complaint_id": c.id, "assignee_id": staff}),
+                )?;
             }
             (None, Some(role)) => note.push_str(&format!("; no active {role} to reassign to")),
             (None, None) => {}
@@ -1053,12 +1083,13 @@ fn fire_due(db: &Db, c: &mut Row, g: &Governing, now: i64) -> Result<Vec<Escalat
 pub fn sweep(db: &Db, actor: &Actor) -> Result<SweepReport, Error> {
     actor.require(Role::runs_sweeps, "run the escalation sweep")?;
     let now = db::now_secs();
-    let mut policies: HashMap<String, Governing> = HashMap::new();
     let mut report = Vec::new();
     loop {
         // One batch per transaction, under the write lock: a concurrent sweep waits, then
-        // sees the levels this one raised and fires nothing twice.
+        // sees the levels this one raised and fires nothing twice. Policies are read afresh
+        // in each, so an edit committed between batches is what the next one fires by.
         let (batch, full) = db.transaction(|db| {
+            let mut policies: HashMap<String, Governing> = HashMap::new();
             let found = db.query(
                 &format!(
                     "SELECT {COLUMNS} FROM complaint

@@ -26,7 +26,7 @@ use crm_domain::role::Role;
 use crm_domain::time::rfc3339_utc;
 use crm_domain::webhook::{
     after_attempt, parse_topics, parse_url, subscribes, truncate_error, AfterAttempt,
-    DeliveryStatus, LEASE_SECONDS,
+    DeliveryStatus, LEASE_SECONDS, MAX_ATTEMPTS,
 };
 use serde_json::json;
 use spin_sdk::sqlite3::{RowResult, Value};
@@ -299,6 +299,16 @@ pub fn claim_due(db: &Db, actor: &Actor, limit: u32) -> Result<Vec<DueDelivery>,
     // Under the write lock: a concurrent deliverer waits, then sees the leases taken here.
     db.transaction(|db| {
         let now = db::now_secs();
+        let stamp = rfc3339_utc(now);
+        // A delivery whose last claim never reported an outcome (its deliverer died or hung)
+        // has had all its attempts: it is dead, not sent again.
+        db.exec(
+            "UPDATE webhook_delivery
+                SET status = 'dead', next_attempt_at = NULL,
+                    last_error = 'no outcome was reported for the last attempt'
+              WHERE status = 'pending' AND next_attempt_at <= ?1 AND attempts >= ?2",
+            &[Value::Integer(now), Value::Integer(i64::from(MAX_ATTEMPTS))],
+        )?;
         let found = db.query(
             "SELECT d.id, w.url, w.secret, d.topic, d.payload_json, d.attempts
                FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id
@@ -317,12 +327,25 @@ pub fn claim_due(db: &Db, actor: &Actor, limit: u32) -> Result<Vec<DueDelivery>,
                 attempt: db::count(r, 5, "attempts")?.saturating_add(1),
             });
         }
+        // The attempt is counted now, as if it will fail: if its outcome never comes back, the
+        // delivery is tried again when the lease lapses, and dies after its last attempt
+        // rather than being retried for ever.
         for d in &due {
             db.exec(
-                "UPDATE webhook_delivery SET next_attempt_at = ? WHERE id = ?",
+                "UPDATE webhook_delivery SET attempts = ?, next_attempt_at = ? WHERE id = ?",
                 &[
+                    Value::Integer(i64::from(d.attempt)),
                     Value::Integer(now + LEASE_SECONDS),
                     Value::Text(d.delivery_id.clone()),
+                ],
+            )?;
+            db.exec(
+                "INSERT INTO webhook_attempt (delivery_id, attempt, at, status, error)
+                 VALUES (?, ?, ?, NULL, 'no outcome reported')",
+                &[
+                    Value::Text(d.delivery_id.clone()),
+                    Value::Integer(i64::from(d.attempt)),
+                    Value::Text(stamp.clone()),
                 ],
             )?;
         }
@@ -350,10 +373,14 @@ pub fn record_attempts(db: &Db, actor: &Actor, results: Vec<AttemptResult>) -> R
             let Some(row) = found.rows.first() else {
                 continue;
             };
-            if stored::<DeliveryStatus>(&db::text(row, 0, "status")?)? != DeliveryStatus::Pending {
+            // Only the outcome of the delivery's current claim counts: a late report of an
+            // earlier attempt (its lease lapsed and it was claimed again) is stale.
+            let attempts = db::count(row, 1, "attempts")?;
+            if stored::<DeliveryStatus>(&db::text(row, 0, "status")?)? != DeliveryStatus::Pending
+                || attempts != result.attempt
+            {
                 continue;
             }
-            let attempts = db::count(row, 1, "attempts")?.saturating_add(1);
             let error = truncate_error(&result.error);
             let (status, next_attempt_at, delivered_at) =
                 match after_attempt(result.status, attempts) {
@@ -372,12 +399,11 @@ pub fn record_attempts(db: &Db, actor: &Actor, results: Vec<AttemptResult>) -> R
             };
             db.exec(
                 "UPDATE webhook_delivery
-                    SET status = ?, attempts = ?, last_status = ?, last_error = ?,
-                        next_attempt_at = ?, delivered_at = ?
+                    SET status = ?, last_status = ?, last_error = ?, next_attempt_at = ?,
+                        delivered_at = ?
                   WHERE id = ?",
                 &[
                     Value::Text(status.as_str().to_owned()),
-                    Value::Integer(i64::from(attempts)),
                     last_status(),
                     Value::Text(error.clone()),
                     next_attempt_at.map_or(Value::Null, Value::Integer),
@@ -386,14 +412,14 @@ pub fn record_attempts(db: &Db, actor: &Actor, results: Vec<AttemptResult>) -> R
                 ],
             )?;
             db.exec(
-                "INSERT INTO webhook_attempt (delivery_id, attempt, at, status, error)
-                 VALUES (?, ?, ?, ?, ?)",
+                "UPDATE webhook_attempt SET at = ?, status = ?, error = ?
+                  WHERE delivery_id = ? AND attempt = ?",
                 &[
-                    Value::Text(result.delivery_id.clone()),
-                    Value::Integer(i64::from(attempts)),
                     Value::Text(stamp.clone()),
                     last_status(),
                     Value::Text(error),
+                    Value::Text(result.delivery_id.clone()),
+                    Value::Integer(i64::from(attempts)),
                 ],
             )?;
             recorded += 1;
