@@ -11,4 +11,5 @@ mod field_work;
 mod host;
 mod idempotency;
 mod openapi;
+mod portal;
 mod sales;

@@ -1,7 +1,10 @@
 //! The self-service portal: customer web pages (zh-CN and en) at `/` and customer JSON under
 //! `/portal/api/v1/…`.
 //!
-//! Routes: `GET /api/v1/health/portal` now; pages and the customer API grow with the portal issue.
+//! Routes: `GET /api/v1/health/portal`; the catalogue pages `GET /` and `GET /products`
+//! (`pages.rs`). Accounts, orders, complaints and the customer API grow with the portal issue.
+
+mod pages;
 
 use crm_guest::openapi::StaffApi;
 use crm_guest::{dispatch, ApiResult, Params, Route};
@@ -10,6 +13,8 @@ use spin_sdk::http_component;
 use utoipa::OpenApi;
 
 const ROUTES: &[Route] = &[
+    Route::get("/", pages::catalogue).public(),
+    Route::get("/products", pages::catalogue).public(),
     Route::get("/api/v1/health/portal", health).public(),
     // Portal's part of the staff API's document, for intake to merge (see crm_guest::openapi).
     Route::get(crm_guest::openapi::PATH, openapi_part).public(),

@@ -251,6 +251,14 @@ impl orders_api::Guest for Records {
         })
     }
 
+    fn browse_catalogue(
+        search: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<orders_api::Product>, Error> {
+        let db = db::Db::open()?;
+        orders::browse_catalogue(&db, search.as_deref(), limit)
+    }
+
     fn create_order(
         who: Credential,
         input: orders_api::NewOrder,

@@ -158,6 +158,36 @@ pub fn list_products(
     found.rows.iter().map(product_from_row).collect()
 }
 
+/// The public catalogue: active products by name, filtered by a search text (at most 100
+/// characters; `%` and `_` match themselves).
+pub fn browse_catalogue(db: &Db, search: Option<&str>, limit: u32) -> Result<Vec<Product>, Error> {
+    db::check_limit("limit", limit, 200)?;
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    if search.is_some_and(|s| s.chars().count() > 100) {
+        return Err(db::invalid("q", "must be at most 100 characters"));
+    }
+    let pattern = search.map(|s| {
+        let escaped = s
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    let found = db.query(
+        &format!(
+            "SELECT {PRODUCT_COLUMNS} FROM product
+              WHERE active = 1
+                AND (?1 IS NULL OR name LIKE ?1 ESCAPE '\\' OR sku LIKE ?1 ESCAPE '\\')
+              ORDER BY name, id LIMIT ?2"
+        ),
+        &[
+            pattern.map_or(Value::Null, Value::Text),
+            Value::Integer(i64::from(limit)),
+        ],
+    )?;
+    found.rows.iter().map(product_from_row).collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Orders
 

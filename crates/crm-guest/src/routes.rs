@@ -185,7 +185,8 @@ fn method_name(method: &Method) -> &'static str {
 
 fn match_pattern(pattern: &'static str, path: &str) -> Option<Params> {
     let mut params = Params::default();
-    let mut wanted = pattern.split('/');
+    // Both without a trailing slash, so that `/` matches the root.
+    let mut wanted = pattern.trim_end_matches('/').split('/');
     let mut given = path.trim_end_matches('/').split('/');
     loop {
         match (wanted.next(), given.next()) {
