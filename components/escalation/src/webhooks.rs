@@ -5,6 +5,7 @@
 //! The deliverer POSTs each due delivery over Spin's outbound HTTP, awaiting the sends on
 //! spin-sdk's executor. What it sends and how it signs is documented in `wit/webhooks.wit`.
 
+use crm_domain::webhook::is_success;
 use crm_guest::request::{credential, idempotency_key, json, json_body, query};
 use crm_guest::types::Credential;
 use crm_guest::views::webhooks::{CreateWebhook, DeliverReport, ListDeliveries, SetActive};
@@ -142,10 +143,6 @@ pub async fn deliver_due(who: &Credential) -> Result<DeliverReport, Problem> {
         attempted,
         delivered,
     })
-}
-
-fn is_success(status: Option<u16>) -> bool {
-    matches!(status, Some(200..=299))
 }
 
 /// One attempt of one delivery: a signed POST of its body to its webhook's URL.

@@ -726,10 +726,11 @@ pub fn list_complaints(
     let mut items = Vec::with_capacity(found.rows.len());
     for r in &found.rows {
         let c = row_from(r)?;
-        if !policies.contains_key(&c.policy_id) {
-            policies.insert(c.policy_id.clone(), sla::governing(db, &c.policy_id)?);
-        }
-        items.push(view(&c, &policies[&c.policy_id], now));
+        items.push(view(
+            &c,
+            governing_cached(db, &mut policies, &c.policy_id)?,
+            now,
+        ));
     }
     let next_cursor = db::next_cursor(&mut items, query.limit, |c| (&c.created_at, &c.id));
     Ok(ComplaintPage { items, next_cursor })
@@ -782,7 +783,31 @@ pub fn of_customer(db: &Db, customer_id: &str, limit: u32) -> Result<(Vec<Touch>
     Ok((recent, open))
 }
 
+/// The policy `id`, read once per call that handles many complaints.
+fn governing_cached<'a>(
+    db: &Db,
+    cache: &'a mut HashMap<String, Governing>,
+    id: &str,
+) -> Result<&'a Governing, Error> {
+    if !cache.contains_key(id) {
+        cache.insert(id.to_owned(), sla::governing(db, id)?);
+    }
+    Ok(&cache[id])
+}
+
 // --- changes ---
+
+/// Moves `c` to status `to` at `now`, with what the move does to its clocks.
+fn move_to(c: &mut Row, g: &Governing, to: ComplaintStatus, now: i64) {
+    effects(c.status, to).apply(
+        &mut c.first_response,
+        &mut c.resolution,
+        g.first_response_clock(),
+        g.resolution_clock(),
+        now,
+    );
+    c.status = to;
+}
 
 /// Loads a complaint for a change by staff, with its policy.
 fn for_change(db: &Db, actor: &Actor, id: &str) -> Result<(Row, Governing), Error> {
@@ -822,14 +847,7 @@ pub fn transition(
         let to = next_status(from, action)
             .map_err(|e| Error::Conflict(format!("complaint {id} is {from}: {e}")))?;
         let now = db::now_secs();
-        effects(from, to).apply(
-            &mut c.first_response,
-            &mut c.resolution,
-            g.first_response_clock(),
-            g.resolution_clock(),
-            now,
-        );
-        c.status = to;
+        move_to(&mut c, &g, to, now);
         if let Some(closure) = closure {
             c.cause = closure.cause;
             c.result = closure.result;
@@ -879,14 +897,7 @@ pub fn reply(db: &Db, actor: &Actor, id: &str, text: &str) -> Result<ComplaintDe
         if c.status == ComplaintStatus::New {
             let to = next_status(c.status, ComplaintAction::Acknowledge)
                 .map_err(|e| Error::Conflict(e.to_string()))?;
-            effects(c.status, to).apply(
-                &mut c.first_response,
-                &mut c.resolution,
-                g.first_response_clock(),
-                g.resolution_clock(),
-                now,
-            );
-            c.status = to;
+            move_to(&mut c, &g, to, now);
         }
         c.first_response.meet(g.first_response_clock(), now);
         save_with_clocks(db, &mut c, &g)?;
@@ -1102,10 +1113,7 @@ pub fn sweep(db: &Db, actor: &Actor) -> Result<SweepReport, Error> {
             let mut batch = Vec::new();
             for r in &found.rows {
                 let mut c = row_from(r)?;
-                if !policies.contains_key(&c.policy_id) {
-                    policies.insert(c.policy_id.clone(), sla::governing(db, &c.policy_id)?);
-                }
-                let g = &policies[&c.policy_id];
+                let g = governing_cached(db, &mut policies, &c.policy_id)?;
                 let before = audit_json(&c);
                 let fired = fire_due(db, &mut c, g, now)?;
                 c.next_escalation_at = next_escalation(&c, g).filter(|at| *at > now);
