@@ -12,4 +12,5 @@ mod host;
 mod idempotency;
 mod openapi;
 mod portal;
+mod reports;
 mod sales;

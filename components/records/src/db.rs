@@ -50,6 +50,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_open_complaints",
         include_str!("../migrations/0011_open_complaints.sql"),
     ),
+    (
+        "0012_reports",
+        include_str!("../migrations/0012_reports.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

@@ -17,6 +17,7 @@ mod identity;
 mod names;
 mod orders;
 mod overview;
+mod reports;
 mod sales;
 mod secrets;
 mod sla;
@@ -35,8 +36,9 @@ use exports::crm::records::types::{Credential, Error, IdempotencyKey};
 use exports::crm::records::{
     activities as activities_api, audit as audit_api, complaints as complaints_api,
     customers as customers_api, demo as demo_api, identity as identity_api, orders as orders_api,
-    overview as overview_api, sales as sales_api, sla as sla_api, system as system_api,
-    tasks as tasks_api, verification as verification_api, webhooks as webhooks_api,
+    overview as overview_api, reports as reports_api, sales as sales_api, sla as sla_api,
+    system as system_api, tasks as tasks_api, verification as verification_api,
+    webhooks as webhooks_api,
 };
 
 /// The exported implementation; each method opens the database and delegates to a module.
@@ -91,7 +93,7 @@ impl identity_api::Guest for Records {
     }
 
     fn list_staff(who: Credential) -> Result<Vec<identity_api::Staff>, Error> {
-        with_actor(&who, |db, actor| identity::list_staff(db, actor))
+        with_actor(&who, identity::list_staff)
     }
 
     fn issue_token(
@@ -320,6 +322,49 @@ impl overview_api::Guest for Records {
     ) -> Result<overview_api::CustomerOverview, Error> {
         with_actor(&who, |db, actor| {
             overview::customer_overview(db, actor, &id, timeline_limit)
+        })
+    }
+}
+
+impl reports_api::Guest for Records {
+    fn customer_ranking(
+        who: Credential,
+        scope: reports_api::ReportScope,
+        page: reports_api::PageRequest,
+    ) -> Result<reports_api::Ranking, Error> {
+        with_actor(&who, |db, actor| {
+            reports::customer_ranking(db, actor, &scope, &page)
+        })
+    }
+
+    fn customer_rfm(
+        who: Credential,
+        scope: reports_api::ReportScope,
+        segment: Option<String>,
+        page: reports_api::PageRequest,
+    ) -> Result<reports_api::RfmReport, Error> {
+        with_actor(&who, |db, actor| {
+            reports::customer_rfm(db, actor, &scope, segment.as_deref(), &page)
+        })
+    }
+
+    fn churn_risk(
+        who: Credential,
+        scope: reports_api::ReportScope,
+        page: reports_api::PageRequest,
+    ) -> Result<reports_api::ChurnReport, Error> {
+        with_actor(&who, |db, actor| {
+            reports::churn_risk(db, actor, &scope, &page)
+        })
+    }
+
+    fn customer_report(
+        who: Credential,
+        scope: reports_api::ReportScope,
+        customer_id: String,
+    ) -> Result<reports_api::CustomerFigures, Error> {
+        with_actor(&who, |db, actor| {
+            reports::customer_report(db, actor, &scope, &customer_id)
         })
     }
 }

@@ -1,6 +1,9 @@
 //! Reporting: the reports API under `/api/v1/reports/…`, the audit log at `/api/v1/audit`, and
 //! the managers' dashboard at `/dashboard`.
 
+mod customers;
+mod table;
+
 use crm_guest::audit;
 use crm_guest::openapi::StaffApi;
 use crm_guest::request::{credential, json, query};
@@ -13,17 +16,40 @@ use utoipa::OpenApi;
 const ROUTES: &[Route] = &[
     Route::get("/api/v1/health/reporting", health).public(),
     Route::get("/api/v1/audit", read_audit_log),
+    Route::get("/api/v1/reports/customers/ranking", customers::ranking),
+    Route::get("/api/v1/reports/customers/rfm", customers::rfm),
+    Route::get("/api/v1/reports/customers/churn", customers::churn),
+    Route::get("/api/v1/reports/customers/:id", customers::customer),
     // Reporting's part of the staff API's document, for intake to merge (see crm_guest::openapi).
     Route::get(crm_guest::openapi::PATH, openapi_part).public(),
 ];
 
 #[derive(OpenApi)]
-#[openapi(paths(health, read_audit_log), modifiers(&StaffApi))]
+#[openapi(
+    paths(
+        health,
+        read_audit_log,
+        customers::ranking,
+        customers::rfm,
+        customers::churn,
+        customers::customer,
+    ),
+    modifiers(&StaffApi)
+)]
 struct ReportingApi;
 
 #[http_component]
 fn handle(req: Request) -> Response {
     dispatch(ROUTES, req)
+}
+
+/// The deployment's time zone, in which report periods are days and months: the `time_zone`
+/// variable, an IANA name such as `Asia/Shanghai`.
+fn time_zone() -> Result<String, Problem> {
+    spin_sdk::variables::get("time_zone").map_err(|e| {
+        eprintln!("reporting: the time_zone variable cannot be read: {e}");
+        Problem::new(500, "Internal error").with_detail("the deployment's time zone is not set")
+    })
 }
 
 fn openapi_part(_req: &Request, _params: &Params) -> ApiResult {

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod names;
 pub mod orders;
 pub mod random;
+pub mod report;
 pub mod role;
 pub mod sales;
 pub mod sla;

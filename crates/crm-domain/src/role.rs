@@ -44,6 +44,12 @@ impl Role {
         matches!(self, Role::Admin | Role::Ops)
     }
 
+    /// Whether this role reads the management reports: managers see every customer's figures,
+    /// a rep only those of the customers they own.
+    pub fn reads_reports(self) -> bool {
+        self.oversees() || self == Role::Rep
+    }
+
     /// Whether this role manages field work: reassigning customers in bulk, assigning and
     /// overseeing tasks, verifying visits.
     pub fn manages_field_work(self) -> bool {

@@ -34,8 +34,8 @@ pub mod bindings {
 }
 
 pub use bindings::crm::records::{
-    activities, audit, complaints, customers, demo, identity, orders, overview, sales, sla, system,
-    tasks, types, verification, webhooks,
+    activities, audit, complaints, customers, demo, identity, orders, overview, reports, sales,
+    sla, system, tasks, types, verification, webhooks,
 };
 pub use problem::Problem;
 pub use routes::{dispatch, Params, Route};

@@ -9,6 +9,7 @@ pub use crm_domain::complaint::{
 };
 pub use crm_domain::customer::{CustomerKind, ImportStatus, Tier};
 pub use crm_domain::orders::OrderChannel;
+pub use crm_domain::report::Segment;
 pub use crm_domain::role::Role;
 pub use crm_domain::sales::{LeadSource, LeadStatus, ServiceKind, Stage, SubjectKind, TaskStatus};
 pub use crm_domain::sla::{ClockKind, EscalationTrigger, Priority};

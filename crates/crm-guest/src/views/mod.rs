@@ -13,6 +13,7 @@ pub mod customers;
 pub mod demo;
 pub mod identity;
 pub mod orders;
+pub mod reports;
 pub mod rules;
 pub mod sales;
 pub mod sla;

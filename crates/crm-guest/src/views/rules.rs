@@ -310,6 +310,10 @@ pub const PAGE_CURSOR: &str = r"\|";
 /// An audit log cursor (`records::audit::read_log`): the `seq` to continue before, an `i64`.
 pub const AUDIT_CURSOR: &str = r"^[+\-]?[0-9]{1,18}$";
 
+/// A report table's cursor (`records::reports::page_start`): the rows before the page, a `u32`
+/// (stricter: up to 9 digits).
+pub const REPORT_CURSOR: &str = r"^[0-9]{1,9}$";
+
 /// Anything but blank (`str::trim` leaves something).
 pub const NOT_BLANK: &str = not_whitespace!();
 
@@ -523,6 +527,11 @@ schema_type! {
 schema_type! {
     /// [`AUDIT_CURSOR`].
     AuditCursor => string(AUDIT_CURSOR, "The `next_cursor` of the previous page of the log.")
+}
+
+schema_type! {
+    /// [`REPORT_CURSOR`].
+    ReportCursor => string(REPORT_CURSOR, "The `next_cursor` of the previous page.")
 }
 
 schema_type! {

@@ -1,0 +1,67 @@
+//! Report tables answered as JSON (one page) or as CSV (every row).
+
+use crm_guest::reports::Period;
+use crm_guest::request::json;
+use crm_guest::views::reports::Format;
+use crm_guest::{ApiResult, Problem};
+use serde::Serialize;
+use spin_sdk::http::Response;
+
+/// Put first with `bom=true`, so that spreadsheet programs read the file as UTF-8.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A report whose rows are a table, read page by page.
+pub trait Table: Serialize {
+    /// One row; flat, so that it is also a CSV record.
+    type Row: Serialize;
+    fn period(&self) -> &Period;
+    /// The rows of this page and the cursor of the next.
+    fn into_rows(self) -> (Vec<Self::Row>, Option<String>);
+}
+
+/// Answers with the report `read` returns for `page`: as JSON, or with `Format::Csv` every
+/// row of the table, reading page after page, as `<name>-<first day>-<last day>.csv`.
+pub fn answer<T: Table>(
+    format: Format,
+    bom: bool,
+    name: &str,
+    page: crm_guest::reports::PageRequest,
+    mut read: impl FnMut(crm_guest::reports::PageRequest) -> Result<T, Problem>,
+) -> ApiResult {
+    let mut report = read(page.clone())?;
+    if format == Format::Json {
+        return Ok(json(200, &report));
+    }
+    let filename = format!(
+        "{name}-{}-{}.csv",
+        report.period().first_day,
+        report.period().last_day
+    );
+    let mut writer = csv::Writer::from_writer(if bom { BOM.to_vec() } else { Vec::new() });
+    loop {
+        let (rows, next) = report.into_rows();
+        for row in &rows {
+            writer.serialize(row).map_err(csv_failed)?;
+        }
+        let Some(cursor) = next else { break };
+        report = read(crm_guest::reports::PageRequest {
+            limit: page.limit,
+            cursor: Some(cursor),
+        })?;
+    }
+    let body = writer.into_inner().map_err(csv_failed)?;
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", "text/csv; charset=utf-8")
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"{filename}\""),
+        )
+        .body(body)
+        .build())
+}
+
+fn csv_failed(e: impl std::fmt::Display) -> Problem {
+    eprintln!("reporting: writing CSV failed: {e}");
+    Problem::new(500, "Internal error").with_detail("the CSV file could not be written")
+}
