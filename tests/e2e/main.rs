@@ -2,6 +2,7 @@
 //! and talks to it over HTTP, except `deploy`, which checks the files in `deploy/`.
 
 mod app;
+mod browser;
 mod contract;
 mod csv;
 mod customers;

@@ -488,3 +488,377 @@ fn bad_parameters_name_the_field_and_csv_holds_the_whole_table() {
         lines[1]
     );
 }
+
+#[test]
+fn sales_per_month_beside_the_year_before_and_the_previous_period() {
+    let s = shop();
+    // In Shanghai's months: Jan A 30 000 + D 5 000 (its order at 00:00 on Jan 1); Feb B 50 000;
+    // Mar A 20 000; Apr C 10 000; May A 10 000; Jun B 5 000 + E 10 000 (23:59:59 on Jun 30).
+    // A year before, only B's March order (5 000). The previous period, 2025-07-04 to
+    // 2025-12-31, holds D's 90 000 and C's 5 000 (23:59:59 on Dec 31).
+    let r = report(
+        &s.app,
+        ADMIN_TOKEN,
+        &format!("/api/v1/reports/sales?{PERIOD}"),
+    );
+    assert_eq!(r["orders"], 8);
+    assert_eq!(r["value"], 140_000);
+    assert_eq!(r["previous_period"]["first_day"], "2025-07-04");
+    assert_eq!(r["previous_period"]["last_day"], "2025-12-31");
+    assert_eq!(r["previous_orders"], 2);
+    assert_eq!(r["previous_value"], 95_000);
+    let months: Vec<(String, i64, i64, i64)> = r["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["month"].as_str().unwrap().to_owned(),
+                i["orders"].as_i64().unwrap(),
+                i["value"].as_i64().unwrap(),
+                i["previous_year_value"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        months,
+        [
+            ("2026-01", 2, 35_000, 0),
+            ("2026-02", 1, 50_000, 0),
+            ("2026-03", 1, 20_000, 5_000),
+            ("2026-04", 1, 10_000, 0),
+            ("2026-05", 1, 10_000, 0),
+            ("2026-06", 2, 15_000, 0),
+        ]
+        .map(|(m, n, v, p)| (m.to_owned(), n, v, p))
+    );
+
+    // By region: January splits into east (A) and north (D).
+    let regions = report(
+        &s.app,
+        ADMIN_TOKEN,
+        &format!("/api/v1/reports/sales?{PERIOD}&group_by=region"),
+    );
+    let january: Vec<(String, i64)> = regions["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["month"] == "2026-01")
+        .map(|i| {
+            (
+                i["key"].as_str().unwrap().to_owned(),
+                i["value"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        january,
+        [("east".to_owned(), 30_000), ("north".to_owned(), 5_000)]
+    );
+
+    // By product, June: E's P1 line (10 000) before B's P2 line (5 000), named.
+    let products = report(
+        &s.app,
+        ADMIN_TOKEN,
+        &format!("/api/v1/reports/sales?{PERIOD}&group_by=product"),
+    );
+    let june: Vec<(String, i64)> = products["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["month"] == "2026-06")
+        .map(|i| {
+            (
+                i["label"].as_str().unwrap().to_owned(),
+                i["value"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(june, [("P1".to_owned(), 10_000), ("P2".to_owned(), 5_000)]);
+    let p2_march = products["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["month"] == "2026-03" && i["key"] == s.p2.as_str())
+        .expect("March has P2 a year before");
+    assert_eq!(p2_march["value"], 0);
+    assert_eq!(p2_march["previous_year_value"], 5_000);
+
+    // The rep's own: A and C.
+    let mine = report(
+        &s.app,
+        &s.rep.token,
+        &format!("/api/v1/reports/sales?{PERIOD}"),
+    );
+    assert_eq!(mine["value"], 70_000);
+}
+
+/// Files a complaint on the first line of a new order of `quantity` × product `product` of
+/// batch `batch` for customer `customer`; returns its id.
+fn complaint_on_batch(
+    app: &TestApp,
+    customer: &str,
+    product: &str,
+    batch: &str,
+    priority: &str,
+) -> String {
+    let order = app.post_json(
+        "/api/v1/orders",
+        Some(ADMIN_TOKEN),
+        &json!({"customer_id": customer, "placed_at": "2026-06-01T02:00:00Z",
+                "lines": [{"product_id": product, "quantity": 1, "batch_number": batch}]}),
+    );
+    assert_eq!(order.status, 201, "{}", order.body);
+    let filed = app.post_json(
+        "/api/v1/complaints",
+        Some(ADMIN_TOKEN),
+        &json!({"customer_id": customer, "order_id": order.json()["id"], "line_no": 1,
+                "category": "packaging", "description": "Leaking", "priority": priority}),
+    );
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    filed.json()["complaint"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+fn act(app: &TestApp, id: &str, action: &str) {
+    let reply = app.post_json(
+        &format!("/api/v1/complaints/{id}/transitions"),
+        Some(ADMIN_TOKEN),
+        &json!({"action": action}),
+    );
+    assert_eq!(reply.status, 200, "{action}: {}", reply.body);
+}
+
+#[test]
+fn sla_compliance_and_complaints_by_batch() {
+    let s = shop();
+    let p1 = report(
+        &s.app,
+        ADMIN_TOKEN,
+        &format!("/api/v1/reports/sales?{PERIOD}&group_by=product"),
+    )["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["label"] == "P1")
+        .expect("P1 sold")["key"]
+        .as_str()
+        .expect("key")
+        .to_owned();
+    // P1 lines: 8 in the shop without a batch, then B-BAD 2 and B-OK 10 here: 20 in all.
+    // K1 and K2 are about B-BAD lines, K3 about a B-OK line, all filed now (July 1, 12:00).
+    let k1 = complaint_on_batch(&s.app, &s.a, &p1, "B-BAD", "high");
+    let k2 = complaint_on_batch(&s.app, &s.b, &p1, "B-BAD", "medium");
+    let k3 = complaint_on_batch(&s.app, &s.c, &p1, "B-OK", "urgent");
+    for _ in 0..9 {
+        let order = s.app.post_json(
+            "/api/v1/orders",
+            Some(ADMIN_TOKEN),
+            &json!({"customer_id": s.d, "placed_at": "2026-06-02T02:00:00Z",
+                    "lines": [{"product_id": p1, "quantity": 1, "batch_number": "B-OK"}]}),
+        );
+        assert_eq!(order.status, 201, "{}", order.body);
+    }
+    // The default policy: first response within 24 h, resolution within 5 days (wall clock).
+    // K1 is answered after 1 h and resolved, K3 answered after 25 h (1 h late); K2 never, and
+    // after 30 h the sweep has escalated it to levels 1 and 2 (6 h late at that point).
+    s.app.advance_clock(3600);
+    act(&s.app, &k1, "acknowledge");
+    act(&s.app, &k1, "resolve");
+    s.app.advance_clock(24 * 3600);
+    act(&s.app, &k3, "acknowledge");
+    s.app.advance_clock(5 * 3600);
+    let sweep = s
+        .app
+        .post_json("/api/v1/escalation/sweep", Some(ADMIN_TOKEN), &json!({}));
+    assert_eq!(sweep.status, 200, "{}", sweep.body);
+    let closed = s.app.post_json(
+        &format!("/api/v1/complaints/{k1}/close"),
+        Some(ADMIN_TOKEN),
+        &json!({"cause": "seal", "result": "replaced", "prevention": "torque check"}),
+    );
+    assert_eq!(closed.status, 200, "{}", closed.body);
+
+    let july = "from=2026-07-01&to=2026-07-31";
+    let sla = report(&s.app, ADMIN_TOKEN, &format!("/api/v1/reports/sla?{july}"));
+    let total = &sla["total"];
+    assert_eq!(total["complaints"], 3);
+    assert_eq!(
+        total["first_response"],
+        json!({"met": 1, "breached": 2, "pending": 0, "compliance": 1.0 / 3.0,
+               "median_late_seconds": 12_600, "p90_late_seconds": 21_600})
+    );
+    assert_eq!(total["resolution"]["met"], 1);
+    assert_eq!(total["resolution"]["pending"], 2);
+    assert_eq!(total["resolution"]["compliance"], 1.0);
+    assert_eq!(total["escalated"], json!([1, 1]));
+    assert_eq!(sla["items"].as_array().expect("items").len(), 1);
+    assert_eq!(sla["items"][0]["key"], "2026-07");
+    let by_priority = report(
+        &s.app,
+        ADMIN_TOKEN,
+        &format!("/api/v1/reports/sla?{july}&group_by=priority"),
+    );
+    let keys: Vec<&str> = by_priority["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["urgent", "high", "medium"]);
+    assert_eq!(
+        by_priority["items"][0]["first_response"]["median_late_seconds"],
+        3600
+    );
+    // No complaints in the first half of the year: every month is there, empty.
+    let empty = report(
+        &s.app,
+        ADMIN_TOKEN,
+        &format!("/api/v1/reports/sla?{PERIOD}"),
+    );
+    assert_eq!(empty["total"]["complaints"], 0);
+    assert!(empty["total"]["first_response"]["compliance"].is_null());
+    assert_eq!(empty["items"].as_array().expect("items").len(), 6);
+
+    // By batch: P1's rate is 3 per 20 lines (150 per 1,000); B-BAD's 2 per 2 (1,000): flagged.
+    let batches = report(
+        &s.app,
+        ADMIN_TOKEN,
+        &format!("/api/v1/reports/complaints?{july}&group_by=batch"),
+    );
+    assert_eq!(batches["complaints"], 3);
+    assert_eq!(batches["closed"], 1);
+    close(&batches["median_hours_to_close"], 30.0);
+    let bad = &batches["items"][0];
+    assert_eq!(bad["key"], "B-BAD");
+    assert_eq!(bad["label"], "B-BAD · P1");
+    assert_eq!(bad["product_id"], p1.as_str());
+    assert_eq!(bad["complaints"], 2);
+    assert_eq!(bad["lines_sold"], 2);
+    close(&bad["complaints_per_thousand_lines"], 1000.0);
+    close(&bad["product_complaints_per_thousand_lines"], 150.0);
+    assert_eq!(bad["flagged"], true);
+    let ok = &batches["items"][1];
+    assert_eq!(ok["key"], "B-OK");
+    assert_eq!(ok["lines_sold"], 10);
+    close(&ok["complaints_per_thousand_lines"], 100.0);
+    assert_eq!(ok["flagged"], false);
+    // By cause: two without a cause yet, one "seal".
+    let causes = report(
+        &s.app,
+        ADMIN_TOKEN,
+        &format!("/api/v1/reports/complaints?{july}&group_by=cause"),
+    );
+    let rows: Vec<(String, i64)> = causes["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["key"].as_str().unwrap().to_owned(),
+                i["complaints"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, [(String::new(), 2), ("seal".to_owned(), 1)]);
+    // The rep's own customers: A's and C's complaints (K1, K3).
+    let mine = report(
+        &s.app,
+        &s.rep.token,
+        &format!("/api/v1/reports/complaints?{july}"),
+    );
+    assert_eq!(mine["complaints"], 2);
+    let _ = k2;
+    // CSV of the SLA table: a header and one row per month.
+    let csv = s.app.get_as(
+        &format!("/api/v1/reports/sla?{july}&format=csv"),
+        ADMIN_TOKEN,
+    );
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(
+        lines[0].starts_with("key,label,complaints,first_response_met,"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("2026-07,2026-07,3,1,2,0,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].ends_with(",1;1"), "{}", lines[1]);
+}
+
+/// Signs in to the dashboard in headless Chromium (through ChromeDriver), in English and in
+/// Chinese, and saves screenshots under `target/screenshots/`.
+#[test]
+fn the_dashboard_signs_in_with_a_cookie_and_renders_in_both_languages() {
+    let s = shop();
+    // Over plain HTTP first: the cookie's attributes, and who may not come in.
+    let form = |token: &str| {
+        s.app
+            .send_form("/dashboard/sign-in", &format!("token={token}&lang=en"))
+    };
+    let signed_in = form(ADMIN_TOKEN);
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let cookie = signed_in
+        .header("set-cookie")
+        .expect("a session cookie")
+        .to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/dashboard"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    assert_eq!(
+        form(&s.rep.token).status,
+        403,
+        "a rep may not see the managers' dashboard"
+    );
+    assert_eq!(form("not-a-token-at-all").status, 401);
+    let anonymous = s.app.get("/dashboard");
+    assert_eq!(anonymous.status, 200);
+    assert!(
+        anonymous.body.contains("name=\"token\""),
+        "{}",
+        anonymous.body
+    );
+    assert!(!anonymous.body.contains("Alpha Trading"));
+
+    let base = format!("http://{}", s.app.address());
+    let shots = crm_tests::repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("a screenshot directory");
+    let browser = crate::browser::Browser::start();
+    browser.run(|client| async move {
+        use fantoccini::Locator;
+        client.goto(&format!("{base}/dashboard?lang=en")).await?;
+        client
+            .find(Locator::Css("input[name=token]"))
+            .await?
+            .send_keys(ADMIN_TOKEN)
+            .await?;
+        client
+            .find(Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        let heading = client.find(Locator::Css("h1")).await?.text().await?;
+        assert_eq!(heading, "Management dashboard");
+        let page = client.source().await?;
+        assert!(page.contains("Alpha Trading"), "the top customer is listed");
+        assert!(page.contains("<svg"), "charts are inline SVG");
+        assert!(!page.contains("<script"), "no scripts");
+        std::fs::write(shots.join("dashboard-en.png"), client.screenshot().await?)
+            .expect("a screenshot");
+        client.goto(&format!("{base}/dashboard?lang=zh-CN")).await?;
+        let heading = client.find(Locator::Css("h1")).await?.text().await?;
+        assert_eq!(heading, "经营看板");
+        std::fs::write(
+            shots.join("dashboard-zh-CN.png"),
+            client.screenshot().await?,
+        )
+        .expect("a screenshot");
+        Ok(())
+    });
+}

@@ -116,6 +116,38 @@ impl Reply {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Reads a response whole.
+    fn from_response(response: ureq::Response) -> Reply {
+        let status = response.status();
+        let content_type = response
+            .header("content-type")
+            .unwrap_or_default()
+            .to_owned();
+        let content_length = response.header("content-length").map(str::to_owned);
+        let etag = response.header("etag").map(str::to_owned);
+        let location = response.header("location").map(str::to_owned);
+        let headers = response
+            .headers_names()
+            .into_iter()
+            .filter_map(|name| {
+                let value = response.header(&name)?.to_owned();
+                Some((name.to_lowercase(), value))
+            })
+            .collect();
+        let body = response
+            .into_string()
+            .unwrap_or_else(|e| panic!("unreadable body: {e}"));
+        Reply {
+            status,
+            content_type,
+            content_length,
+            etag,
+            location,
+            headers,
+            body,
+        }
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -285,6 +317,22 @@ impl TestApp {
         self.send(method, path, token, headers, body)
     }
 
+    /// `POST` of an HTML form (`application/x-www-form-urlencoded`), as a browser sends it,
+    /// without following a redirect: the reply is the 303 itself, with its `set-cookie`.
+    pub fn send_form(&self, path: &str, form: &str) -> Reply {
+        let agent = ureq::AgentBuilder::new().redirects(0).build();
+        let result = agent
+            .post(&format!("{}{path}", self.url))
+            .timeout(Duration::from_secs(60))
+            .set("content-type", "application/x-www-form-urlencoded")
+            .send_string(form);
+        let response = match result {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(e) => panic!("POST {path} failed: {e}\n--- crm output\n{}", self.output()),
+        };
+        Reply::from_response(response)
+    }
+
     /// `POST` of a body of any content type, e.g. a CSV file.
     pub fn post_bytes(&self, path: &str, token: &str, content_type: &str, body: &[u8]) -> Reply {
         self.send(
@@ -325,34 +373,7 @@ impl TestApp {
                 self.output()
             ),
         };
-        let status = response.status();
-        let content_type = response
-            .header("content-type")
-            .unwrap_or_default()
-            .to_owned();
-        let content_length = response.header("content-length").map(str::to_owned);
-        let etag = response.header("etag").map(str::to_owned);
-        let location = response.header("location").map(str::to_owned);
-        let headers = response
-            .headers_names()
-            .into_iter()
-            .filter_map(|name| {
-                let value = response.header(&name)?.to_owned();
-                Some((name.to_lowercase(), value))
-            })
-            .collect();
-        let body = response
-            .into_string()
-            .unwrap_or_else(|e| panic!("{method} {path}: unreadable body: {e}"));
-        Reply {
-            status,
-            content_type,
-            content_length,
-            etag,
-            location,
-            headers,
-            body,
-        }
+        Reply::from_response(response)
     }
 
     /// The `host:port` the app listens on.

@@ -5,6 +5,7 @@
 //! the `lang` cookie, else the first of `Accept-Language` that is Chinese or English, else
 //! zh-CN. HTML is written with maud, which escapes every value it inserts.
 
+use crm_guest::lang::{self, Lang};
 use crm_guest::orders::{self, Product};
 use crm_guest::request::query_pairs;
 use crm_guest::{ApiResult, Params, Problem};
@@ -14,97 +15,30 @@ use spin_sdk::http::{Request, Response};
 /// The most products one page shows.
 const PAGE: u32 = 200;
 
-/// The languages of the pages.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Lang {
-    ZhCn,
-    En,
-}
-
-impl Lang {
-    fn tag(self) -> &'static str {
-        match self {
-            Lang::ZhCn => "zh-CN",
-            Lang::En => "en",
-        }
-    }
-
-    fn parse(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "zh" => Some(Lang::ZhCn),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The language of a request, and whether `?lang=` chose it (then it is kept in a cookie).
-    fn of(req: &Request, asked: Option<&str>) -> (Lang, bool) {
-        if let Some(lang) = asked.and_then(Lang::parse) {
-            return (lang, true);
-        }
-        let header = |name: &str| {
-            req.header(name)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let from_cookie = header("cookie")
-            .split(';')
-            .filter_map(|c| c.trim().strip_prefix("lang="))
-            .find_map(Lang::parse);
-        if let Some(lang) = from_cookie {
-            return (lang, false);
-        }
-        // `Accept-Language: en-US,en;q=0.9,zh;q=0.8`: the highest weight wins, the first on a tie.
-        let mut best: Option<(f32, Lang)> = None;
-        for part in header("accept-language").split(',') {
-            let mut pieces = part.split(';');
-            let Some(lang) = pieces.next().and_then(Lang::parse) else {
-                continue;
-            };
-            let weight = pieces
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if best.is_none_or(|(w, _)| weight > w) {
-                best = Some((weight, lang));
-            }
-        }
-        (best.map_or(Lang::ZhCn, |(_, lang)| lang), false)
-    }
-
-    fn text(self, key: Text) -> &'static str {
-        use Text::*;
-        match (self, key) {
-            (Lang::ZhCn, Title) => "产品目录",
-            (Lang::En, Title) => "Products",
-            (Lang::ZhCn, Search) => "搜索",
-            (Lang::En, Search) => "Search",
-            (Lang::ZhCn, SearchHint) => "产品名称或编号",
-            (Lang::En, SearchHint) => "Product name or SKU",
-            (Lang::ZhCn, Sku) => "编号",
-            (Lang::En, Sku) => "SKU",
-            (Lang::ZhCn, Name) => "产品",
-            (Lang::En, Name) => "Product",
-            (Lang::ZhCn, Price) => "单价",
-            (Lang::En, Price) => "Unit price",
-            (Lang::ZhCn, Nothing) => "没有找到产品。",
-            (Lang::En, Nothing) => "No products found.",
-            (Lang::ZhCn, Found) => "件产品",
-            (Lang::En, Found) => "products",
-            (Lang::ZhCn, OtherLanguage) => "English",
-            (Lang::En, OtherLanguage) => "中文",
-            (Lang::ZhCn, Company) => "客户门户",
-            (Lang::En, Company) => "Customer portal",
-        }
-    }
-
-    fn other(self) -> Lang {
-        match self {
-            Lang::ZhCn => Lang::En,
-            Lang::En => Lang::ZhCn,
-        }
+/// The text of the pages, in each language.
+fn text(lang: Lang, key: Text) -> &'static str {
+    use Text::*;
+    match (lang, key) {
+        (Lang::ZhCn, Title) => "产品目录",
+        (Lang::En, Title) => "Products",
+        (Lang::ZhCn, Search) => "搜索",
+        (Lang::En, Search) => "Search",
+        (Lang::ZhCn, SearchHint) => "产品名称或编号",
+        (Lang::En, SearchHint) => "Product name or SKU",
+        (Lang::ZhCn, Sku) => "编号",
+        (Lang::En, Sku) => "SKU",
+        (Lang::ZhCn, Name) => "产品",
+        (Lang::En, Name) => "Product",
+        (Lang::ZhCn, Price) => "单价",
+        (Lang::En, Price) => "Unit price",
+        (Lang::ZhCn, Nothing) => "没有找到产品。",
+        (Lang::En, Nothing) => "No products found.",
+        (Lang::ZhCn, Found) => "件产品",
+        (Lang::En, Found) => "products",
+        (Lang::ZhCn, OtherLanguage) => "English",
+        (Lang::En, OtherLanguage) => "中文",
+        (Lang::ZhCn, Company) => "客户门户",
+        (Lang::En, Company) => "Customer portal",
     }
 }
 
@@ -120,13 +54,6 @@ enum Text {
     Found,
     OtherLanguage,
     Company,
-}
-
-/// Money in minor units as a customer reads it: `¥129.50` in both languages.
-fn money(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let minor = minor.unsigned_abs();
-    format!("{sign}¥{}.{:02}", minor / 100, minor % 100)
 }
 
 /// `GET /` and `GET /products`: the catalogue, `?q=` to search, `?lang=` to switch language.
@@ -152,23 +79,14 @@ pub fn catalogue(req: &Request, _params: &Params) -> ApiResult {
         .header("content-language", lang.tag())
         .header("vary", "accept-language, cookie");
     if chosen {
-        response.header(
-            "set-cookie",
-            format!(
-                "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
-                lang.tag()
-            ),
-        );
+        response.header("set-cookie", lang.set_cookie());
     }
     Ok(response.body(page.into_string()).build())
 }
 
 fn render(lang: Lang, search: Option<&str>, products: &[Product]) -> Markup {
-    let t = |key| lang.text(key);
-    let switch = match search {
-        Some(q) => format!("?lang={}&q={}", lang.other().tag(), form_urlencode(q)),
-        None => format!("?lang={}", lang.other().tag()),
-    };
+    let t = |key| text(lang, key);
+    let switch = lang.switch_query(&[("q", search.unwrap_or_default())]);
     html! {
         (DOCTYPE)
         html lang=(lang.tag()) {
@@ -207,7 +125,7 @@ fn render(lang: Lang, search: Option<&str>, products: &[Product]) -> Markup {
                                     tr {
                                         td { (product.sku) }
                                         td { (product.name) }
-                                        td class="num" { (money(product.unit_price)) }
+                                        td class="num" { (lang::money(product.unit_price)) }
                                     }
                                 }
                             }
@@ -217,17 +135,6 @@ fn render(lang: Lang, search: Option<&str>, products: &[Product]) -> Markup {
             }
         }
     }
-}
-
-fn form_urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;margin:0;color:#1d2430}\

@@ -82,18 +82,22 @@ struct Row {
     updated_at: String,
 }
 
+/// A clock stored in five columns from `base`: target, consumed, running since, met at, due at
+/// (`fr_…` or `res_…`).
+pub fn timer_at(r: &RowResult, base: usize) -> Result<Timer, Error> {
+    Ok(Timer {
+        target_seconds: db::integer(r, base, "target")?,
+        consumed_seconds: db::integer(r, base + 1, "consumed")?,
+        running_since: r.get::<i64>(base + 2),
+        met_at: r.get::<i64>(base + 3),
+        due_at: r.get::<i64>(base + 4),
+    })
+}
+
 fn row_from(r: &RowResult) -> Result<Row, Error> {
     let opt_text = |i: usize| r.get::<&str>(i).map(str::to_owned);
     let opt_int = |i: usize| r.get::<i64>(i);
-    let timer = |base: usize| -> Result<Timer, Error> {
-        Ok(Timer {
-            target_seconds: db::integer(r, base, "target")?,
-            consumed_seconds: db::integer(r, base + 1, "consumed")?,
-            running_since: opt_int(base + 2),
-            met_at: opt_int(base + 3),
-            due_at: opt_int(base + 4),
-        })
-    };
+    let timer = |base: usize| timer_at(r, base);
     Ok(Row {
         id: db::text(r, 0, "id")?,
         customer_id: db::text(r, 1, "customer_id")?,

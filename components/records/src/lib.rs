@@ -367,6 +367,38 @@ impl reports_api::Guest for Records {
             reports::customer_report(db, actor, &scope, &customer_id)
         })
     }
+
+    fn sales(
+        who: Credential,
+        scope: reports_api::ReportScope,
+        grouping: reports_api::SalesGrouping,
+        page: reports_api::PageRequest,
+    ) -> Result<reports_api::SalesReport, Error> {
+        with_actor(&who, |db, actor| {
+            reports::sales(db, actor, &scope, grouping, &page)
+        })
+    }
+
+    fn sla_compliance(
+        who: Credential,
+        scope: reports_api::ReportScope,
+        grouping: reports_api::SlaGrouping,
+    ) -> Result<reports_api::SlaReport, Error> {
+        with_actor(&who, |db, actor| {
+            reports::sla_compliance(db, actor, &scope, grouping)
+        })
+    }
+
+    fn complaints(
+        who: Credential,
+        scope: reports_api::ReportScope,
+        grouping: reports_api::ComplaintGrouping,
+        page: reports_api::PageRequest,
+    ) -> Result<reports_api::ComplaintReport, Error> {
+        with_actor(&who, |db, actor| {
+            reports::complaints(db, actor, &scope, grouping, &page)
+        })
+    }
 }
 
 impl sales_api::Guest for Records {

@@ -2,6 +2,9 @@
 //! the managers' dashboard at `/dashboard`.
 
 mod customers;
+mod dashboard;
+mod sales;
+mod service;
 mod table;
 
 use crm_guest::audit;
@@ -20,6 +23,13 @@ const ROUTES: &[Route] = &[
     Route::get("/api/v1/reports/customers/rfm", customers::rfm),
     Route::get("/api/v1/reports/customers/churn", customers::churn),
     Route::get("/api/v1/reports/customers/:id", customers::customer),
+    Route::get("/api/v1/reports/sales", sales::sales),
+    // The managers' dashboard: HTML, signed in by a cookie (see `dashboard`).
+    Route::get("/dashboard", dashboard::page).public(),
+    Route::post("/dashboard/sign-in", dashboard::sign_in).public(),
+    Route::post("/dashboard/sign-out", dashboard::sign_out).public(),
+    Route::get("/api/v1/reports/sla", service::sla),
+    Route::get("/api/v1/reports/complaints", service::complaints),
     // Reporting's part of the staff API's document, for intake to merge (see crm_guest::openapi).
     Route::get(crm_guest::openapi::PATH, openapi_part).public(),
 ];
@@ -33,6 +43,9 @@ const ROUTES: &[Route] = &[
         customers::rfm,
         customers::churn,
         customers::customer,
+        sales::sales,
+        service::sla,
+        service::complaints,
     ),
     modifiers(&StaffApi)
 )]

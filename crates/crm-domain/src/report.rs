@@ -367,25 +367,56 @@ pub fn share(part: i64, whole: i64) -> f64 {
     }
 }
 
+/// Complaints per 1,000 order lines sold; `None` when nothing was sold.
+pub fn per_thousand(complaints: u32, lines: u32) -> Option<f64> {
+    (lines > 0).then(|| f64::from(complaints) * 1000.0 / f64::from(lines))
+}
+
+/// A batch is flagged when its complaint rate is at least this many times its product's.
+pub const BATCH_FLAG_FACTOR: f64 = 2.0;
+
+/// ... and it has at least this many complaints (one complaint about a small batch is noise).
+pub const BATCH_FLAG_MIN_COMPLAINTS: u32 = 2;
+
+/// Whether a batch's complaint rate is far above its product's norm: at least
+/// [`BATCH_FLAG_FACTOR`] times the product's rate over all its batches, with at least
+/// [`BATCH_FLAG_MIN_COMPLAINTS`] complaints. Rates are complaints per line sold.
+pub fn batch_flagged(
+    batch_complaints: u32,
+    batch_lines: u32,
+    product_complaints: u32,
+    product_lines: u32,
+) -> bool {
+    match (
+        per_thousand(batch_complaints, batch_lines),
+        per_thousand(product_complaints, product_lines),
+    ) {
+        (Some(batch), Some(product)) => {
+            batch_complaints >= BATCH_FLAG_MIN_COMPLAINTS && batch >= BATCH_FLAG_FACTOR * product
+        }
+        _ => false,
+    }
+}
+
 /// A customer is a churn risk once its time since its last order exceeds this many of its own
-/// ordering cycles (mean days between its orders).
+/// purchase cycles (median days between its orders).
 pub const CHURN_FACTOR: f64 = 1.5;
 
-/// How overdue a customer's next order is: days since its last order divided by its own mean
-/// days between orders (1.0 is exactly on rhythm); `None` when the cycle is not positive.
+/// How overdue a customer's next order is: days since its last order divided by its own
+/// purchase cycle (1.0 is exactly on rhythm); `None` when the cycle is not positive.
 pub fn overdue_ratio(days_since_last: f64, cycle_days: f64) -> Option<f64> {
     (cycle_days > 0.0).then(|| days_since_last / cycle_days)
 }
 
 /// Whether a customer is a churn risk: its days since its last order are strictly more than
-/// [`CHURN_FACTOR`] times its own mean days between orders (never when the cycle is not
-/// positive).
+/// [`CHURN_FACTOR`] times its own purchase cycle, the median days between its orders (never
+/// when the cycle is not positive).
 pub fn is_churn_risk(days_since_last: f64, cycle_days: f64) -> bool {
     cycle_days > 0.0 && days_since_last > CHURN_FACTOR * cycle_days
 }
 
 /// The value at stake when a customer churns: what it buys per year at its own rhythm, mean
-/// order value × 365 / mean days between orders, rounded to whole minor units (0 when the cycle
+/// order value × 365 / purchase cycle, rounded to whole minor units (0 when the cycle
 /// is not positive).
 pub fn value_at_stake(mean_order_value: f64, cycle_days: f64) -> i64 {
     if cycle_days > 0.0 {
@@ -428,6 +459,23 @@ pub fn days_between(a: i64, b: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_is_flagged_at_twice_its_products_rate_with_two_complaints() {
+        // Product: 6 complaints over 1,000 lines (6 per 1,000). Batch of 100 lines with 2
+        // complaints: 20 per 1,000 ≥ 12 → flagged; with 1 complaint: too few.
+        assert_eq!(per_thousand(6, 1000), Some(6.0));
+        assert_eq!(per_thousand(1, 0), None);
+        assert!(batch_flagged(2, 100, 6, 1000));
+        assert!(!batch_flagged(1, 100, 6, 1000));
+        // Exactly twice: 12 per 1,000 (3 over 250 lines against 6 per 1,000) is flagged.
+        assert!(batch_flagged(3, 250, 6, 1000));
+        // Just under: 3 over 251 lines.
+        assert!(!batch_flagged(3, 251, 6, 1000));
+        // A batch that is the whole product can never be twice itself.
+        assert!(!batch_flagged(6, 1000, 6, 1000));
+        assert!(!batch_flagged(2, 0, 2, 0));
+    }
     use crate::time::parse_instant;
 
     fn utc(text: &str) -> i64 {

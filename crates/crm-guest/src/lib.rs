@@ -4,6 +4,7 @@
 //! errors to `application/problem+json`, and helpers to read credentials and JSON bodies. It must
 //! never touch SQL or key-value: that is `records`' job, reached only through `crm:records`.
 
+pub mod lang;
 pub mod names;
 pub mod openapi;
 pub mod problem;

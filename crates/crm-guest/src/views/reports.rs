@@ -3,7 +3,9 @@
 use super::rules;
 use crate::names::{self, Segment, Tier};
 use crate::problem::Problem;
-use crate::reports::{PageRequest, ReportScope};
+use crate::reports::{
+    ComplaintGrouping, PageRequest, ReportScope, SalesGrouping, SlaGrouping, SlaRow,
+};
 use serde::Deserialize;
 
 /// The most rows one JSON page of a report table holds.
@@ -139,5 +141,172 @@ impl RfmTable {
             names::parse::<Segment>("segment", segment)?;
         }
         Ok(self.segment.clone())
+    }
+}
+
+/// What the sales report's rows are grouped by, besides the month.
+#[derive(Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SalesBy {
+    /// One row per month.
+    #[default]
+    None,
+    /// The customer's owner rep.
+    Rep,
+    /// The customer's region.
+    Region,
+    /// The customer's channel partner.
+    ChannelPartner,
+    /// The product of the order lines.
+    Product,
+}
+
+impl From<SalesBy> for SalesGrouping {
+    fn from(by: SalesBy) -> Self {
+        match by {
+            SalesBy::None => SalesGrouping::None,
+            SalesBy::Rep => SalesGrouping::Rep,
+            SalesBy::Region => SalesGrouping::Region,
+            SalesBy::ChannelPartner => SalesGrouping::ChannelPartner,
+            SalesBy::Product => SalesGrouping::Product,
+        }
+    }
+}
+
+table_params! {
+    /// The period, the customers, the grouping and the page of the sales report.
+    SalesTable {
+        /// What the rows are grouped by, besides the month.
+        #[serde(default)]
+        #[param(value_type = Option<SalesBy>, inline)]
+        group_by: SalesBy,
+    }
+}
+
+/// What the SLA report's rows are grouped by.
+#[derive(Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaBy {
+    /// The month the complaint was filed in.
+    #[default]
+    Month,
+    /// The complaint's priority.
+    Priority,
+    /// The complaint's assignee.
+    Agent,
+}
+
+impl From<SlaBy> for SlaGrouping {
+    fn from(by: SlaBy) -> Self {
+        match by {
+            SlaBy::Month => SlaGrouping::Month,
+            SlaBy::Priority => SlaGrouping::Priority,
+            SlaBy::Agent => SlaGrouping::Agent,
+        }
+    }
+}
+
+report_params! {
+    /// The period, the customers and the grouping of the SLA report (one row per group, not
+    /// paged).
+    SlaParams {
+        /// What the rows are grouped by.
+        #[serde(default)]
+        #[param(value_type = Option<SlaBy>, inline)]
+        group_by: SlaBy,
+        /// `json` (default) or `csv`.
+        #[serde(default)]
+        #[param(value_type = Option<Format>, inline)]
+        format: Format,
+        /// With `format=csv`: put a UTF-8 byte order mark first.
+        #[serde(default)]
+        bom: bool,
+    }
+}
+
+/// What the complaints report's rows are grouped by.
+#[derive(Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintsBy {
+    /// The product complained about.
+    #[default]
+    Product,
+    /// The batch number with its product; batches far above their product's rate are flagged.
+    Batch,
+    /// The cause recorded at closing.
+    Cause,
+    /// The category given at filing.
+    Category,
+}
+
+impl From<ComplaintsBy> for ComplaintGrouping {
+    fn from(by: ComplaintsBy) -> Self {
+        match by {
+            ComplaintsBy::Product => ComplaintGrouping::Product,
+            ComplaintsBy::Batch => ComplaintGrouping::Batch,
+            ComplaintsBy::Cause => ComplaintGrouping::Cause,
+            ComplaintsBy::Category => ComplaintGrouping::Category,
+        }
+    }
+}
+
+table_params! {
+    /// The period, the customers, the grouping and the page of the complaints report.
+    ComplaintTable {
+        /// What the rows are grouped by.
+        #[serde(default)]
+        #[param(value_type = Option<ComplaintsBy>, inline)]
+        group_by: ComplaintsBy,
+    }
+}
+
+/// A row of the SLA report as a CSV record: the targets' figures side by side, the escalation
+/// counts as `level1;level2;…`.
+#[derive(serde::Serialize)]
+pub struct SlaCsvRow {
+    pub key: String,
+    pub label: String,
+    pub complaints: u32,
+    pub first_response_met: u32,
+    pub first_response_breached: u32,
+    pub first_response_pending: u32,
+    pub first_response_compliance: Option<f64>,
+    pub first_response_median_late_seconds: Option<i64>,
+    pub first_response_p90_late_seconds: Option<i64>,
+    pub resolution_met: u32,
+    pub resolution_breached: u32,
+    pub resolution_pending: u32,
+    pub resolution_compliance: Option<f64>,
+    pub resolution_median_late_seconds: Option<i64>,
+    pub resolution_p90_late_seconds: Option<i64>,
+    pub escalated: String,
+}
+
+impl From<SlaRow> for SlaCsvRow {
+    fn from(r: SlaRow) -> Self {
+        let (f, s) = (r.first_response, r.resolution);
+        Self {
+            key: r.key,
+            label: r.label,
+            complaints: r.complaints,
+            first_response_met: f.met,
+            first_response_breached: f.breached,
+            first_response_pending: f.pending,
+            first_response_compliance: f.compliance,
+            first_response_median_late_seconds: f.median_late_seconds,
+            first_response_p90_late_seconds: f.p90_late_seconds,
+            resolution_met: s.met,
+            resolution_breached: s.breached,
+            resolution_pending: s.pending,
+            resolution_compliance: s.compliance,
+            resolution_median_late_seconds: s.median_late_seconds,
+            resolution_p90_late_seconds: s.p90_late_seconds,
+            escalated: r
+                .escalated
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(";"),
+        }
     }
 }

@@ -1,210 +1,21 @@
-//! Management reports over customers and their orders: the ranking by contribution, RFM scores,
-//! churn risk and one customer's figures. Read-only. Sums, ranks and medians are computed by SQL
-//! over the stored orders (the covering indexes of migration 0012 keep that to index scans);
-//! the rules that score, name and judge them are crm-domain's `report` module.
+//! Customers by value: the ranking by contribution with its Pareto curve, RFM scores and
+//! segments, churn risk, and one customer's figures.
 
+use super::{
+    instant, label, labels, page_cursor, page_start, real, Scope, CURVE_POINTS, DAY, YEAR,
+};
 use crate::auth::Actor;
 use crate::db::{self, Db};
 use crate::exports::crm::records::reports::{
-    ChurnCustomer, ChurnReport, CustomerFigures, PageRequest, Period, RankedCustomer, Ranking,
-    ReportScope, RfmCustomer, RfmReport, RfmSegment,
+    ChurnCustomer, ChurnReport, CustomerFigures, PageRequest, RankedCustomer, Ranking, ReportScope,
+    RfmCustomer, RfmReport, RfmSegment,
 };
 use crate::exports::crm::records::types::Error;
-use crm_domain::customer::Tier;
 use crm_domain::report::{self, Segment};
 use crm_domain::role::Role;
-use crm_domain::time::{parse_instant, rfc3339_utc};
-use spin_sdk::sqlite3::{RowResult, Value};
+use crm_domain::time::rfc3339_utc;
+use spin_sdk::sqlite3::Value;
 use std::collections::HashMap;
-
-/// The most rows one page of a report table holds: JSON pages hold at most 500 (the HTTP
-/// layer's limit); a CSV export reads the whole table in pages this large.
-const MAX_PAGE: u32 = 100_000;
-
-/// Seconds in a day, and in the 365-day windows the value-per-order growth compares.
-const DAY: i64 = 86_400;
-const YEAR: i64 = 365 * DAY;
-
-/// What a report covers, checked: the period, and the conditions on customers and order lines.
-struct Scope {
-    period: report::Period,
-    /// When figures are taken: the end of the period, or now if that is sooner.
-    as_of: i64,
-    /// `(column, value)` conditions on the customer `c`.
-    customer: Vec<(&'static str, String)>,
-    product_id: Option<String>,
-}
-
-fn scope(actor: &Actor, s: &ReportScope) -> Result<Scope, Error> {
-    actor.require(Role::reads_reports, "read reports")?;
-    let now = db::now_secs();
-    let period = report::Period::parse(
-        s.first_day.as_deref(),
-        s.last_day.as_deref(),
-        &s.time_zone,
-        now,
-    )?;
-    let mut owner_id = s.owner_id.clone();
-    if actor.role() == Role::Rep {
-        if owner_id.as_deref().is_some_and(|id| id != actor.id()) {
-            return Err(Error::Forbidden(
-                "a rep sees only the figures of the customers they own".into(),
-            ));
-        }
-        owner_id = Some(actor.id().to_owned());
-    }
-    if let Some(tier) = &s.tier {
-        tier.parse::<Tier>()
-            .map_err(|e| db::invalid("tier", e.to_string()))?;
-    }
-    let customer = [
-        ("c.region", &s.region),
-        ("c.channel_partner", &s.channel_partner),
-        ("c.owner_id", &owner_id),
-        ("c.tier", &s.tier),
-    ]
-    .into_iter()
-    .filter_map(|(column, value)| value.clone().map(|v| (column, v)))
-    .collect();
-    Ok(Scope {
-        as_of: period.end.min(now),
-        period,
-        customer,
-        product_id: s.product_id.clone(),
-    })
-}
-
-impl Scope {
-    /// SQL giving one row per order in scope placed in `[since, until)` (and of `customer`, if
-    /// given): `customer_id, placed_at, total`, where `total` counts only the scope's product's
-    /// lines when there is one. Its parameters are appended to `params`.
-    fn orders(
-        &self,
-        since: i64,
-        until: i64,
-        customer: Option<&str>,
-        params: &mut Vec<Value>,
-    ) -> String {
-        let mut sql = match &self.product_id {
-            None => {
-                String::from("SELECT o.customer_id, o.placed_at, o.total FROM customer_order o")
-            }
-            Some(product) => {
-                params.push(Value::Text(product.clone()));
-                String::from(
-                    "SELECT o.customer_id, o.placed_at, SUM(l.line_total) AS total
-                       FROM order_line l JOIN customer_order o ON o.id = l.order_id
-                        AND l.product_id = ?",
-                )
-            }
-        };
-        if !self.customer.is_empty() {
-            sql.push_str(" JOIN customer c ON c.id = o.customer_id");
-            for (column, value) in &self.customer {
-                sql.push_str(&format!(" AND {column} = ?"));
-                params.push(Value::Text(value.clone()));
-            }
-        }
-        sql.push_str(" WHERE o.placed_at >= ? AND o.placed_at < ?");
-        params.push(Value::Text(rfc3339_utc(since)));
-        params.push(Value::Text(rfc3339_utc(until)));
-        if let Some(id) = customer {
-            sql.push_str(" AND o.customer_id = ?");
-            params.push(Value::Text(id.to_owned()));
-        }
-        if self.product_id.is_some() {
-            sql.push_str(" GROUP BY o.id");
-        }
-        sql
-    }
-
-    /// SQL giving one row per customer with orders in the period: `id, n, v, last` (order
-    /// count, value, last order time).
-    fn sums(&self, params: &mut Vec<Value>) -> String {
-        format!(
-            "SELECT customer_id AS id, COUNT(*) AS n, SUM(total) AS v, MAX(placed_at) AS last
-               FROM ({}) GROUP BY customer_id",
-            self.orders(self.period.start, self.period.end, None, params)
-        )
-    }
-
-    fn period(&self) -> Period {
-        Period {
-            first_day: self.period.from.to_string(),
-            last_day: self.period.to.to_string(),
-            starts_at: rfc3339_utc(self.period.start),
-            ends_at: rfc3339_utc(self.period.end),
-        }
-    }
-}
-
-/// Where a page starts: the cursor is the number of rows before it.
-fn page_start(page: &PageRequest) -> Result<usize, Error> {
-    db::check_limit("limit", page.limit, MAX_PAGE)?;
-    match &page.cursor {
-        None => Ok(0),
-        Some(text) => text
-            .parse()
-            .map_err(|_| db::invalid("cursor", "is not a cursor this API returned")),
-    }
-}
-
-/// The cursor of the page after `rows` rows from `start`, if `total` holds more.
-fn page_cursor(start: usize, rows: usize, total: usize) -> Option<String> {
-    (start + rows < total).then(|| (start + rows).to_string())
-}
-
-/// What a report row shows about a customer besides figures.
-struct Label {
-    name: String,
-    tier: String,
-    region: String,
-    owner_id: Option<String>,
-}
-
-fn labels(db: &Db, ids: &[&str]) -> Result<HashMap<String, Label>, Error> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let marks = vec!["?"; ids.len()].join(", ");
-    let params: Vec<Value> = ids.iter().map(|id| Value::Text((*id).to_owned())).collect();
-    let result = db.query(
-        &format!("SELECT id, name, tier, region, owner_id FROM customer WHERE id IN ({marks})"),
-        &params,
-    )?;
-    result
-        .rows
-        .iter()
-        .map(|row| {
-            Ok((
-                db::text(row, 0, "id")?,
-                Label {
-                    name: db::text(row, 1, "name")?,
-                    tier: db::text(row, 2, "tier")?,
-                    region: db::text(row, 3, "region")?,
-                    owner_id: row.get::<&str>(4).map(str::to_owned),
-                },
-            ))
-        })
-        .collect()
-}
-
-fn label<'a>(labels: &'a HashMap<String, Label>, id: &str) -> Result<&'a Label, Error> {
-    labels
-        .get(id)
-        .ok_or_else(|| db::internal("label a report row", format!("customer {id} is gone")))
-}
-
-fn instant(row: &RowResult, index: usize, column: &str) -> Result<i64, Error> {
-    parse_instant("placed_at", &db::text(row, index, column)?)
-        .map_err(|e| db::internal("read an order time", e.message))
-}
-
-fn real(row: &RowResult, index: usize, column: &str) -> Result<f64, Error> {
-    row.get::<f64>(index)
-        .or_else(|| row.get::<i64>(index).map(|i| i as f64))
-        .ok_or_else(|| db::internal("read a row", format!("column {column} is not a number")))
-}
 
 pub fn customer_ranking(
     db: &Db,
@@ -212,13 +23,15 @@ pub fn customer_ranking(
     scope: &ReportScope,
     page: &PageRequest,
 ) -> Result<Ranking, Error> {
-    let scope = self::scope(actor, scope)?;
+    let scope = Scope::check(actor, scope)?;
     let start = page_start(page)?;
     let mut params = Vec::new();
     let sums = scope.sums(&mut params);
+    let end = start as i64 + i64::from(page.limit);
     params.push(Value::Integer(start as i64));
-    params.push(Value::Integer(i64::from(page.limit)));
-    // `t` always yields one row, so the totals come back even for a page past the end.
+    params.push(Value::Integer(end));
+    // `t` always yields one row, so the totals come back even for a page past the end. Besides
+    // the page, the rows at the Pareto curve's points come back (the top ⌈k·n/20⌉, k = 1…20).
     let result = db.query(
         &format!(
             "WITH s AS MATERIALIZED ({sums}),
@@ -226,11 +39,15 @@ pub fn customer_ranking(
                       SELECT id, n, v, ROW_NUMBER() OVER (ORDER BY v DESC, id) AS pos,
                              SUM(v) OVER (ORDER BY v DESC, id ROWS UNBOUNDED PRECEDING) AS cum
                         FROM s),
-                  t AS (SELECT COALESCE(SUM(v), 0) AS total, COUNT(*) AS cnt FROM s)
+                  t AS (SELECT COALESCE(SUM(v), 0) AS total, COUNT(*) AS cnt FROM s),
+                  k(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM k WHERE k < {CURVE_POINTS})
              SELECT t.total, t.cnt,
                     (SELECT COUNT(*) FROM r WHERE (r.cum - r.v) * 5 < t.total * 4),
                     p.pos, p.id, p.n, p.v, p.cum
-               FROM t LEFT JOIN (SELECT * FROM r WHERE pos > ? ORDER BY pos LIMIT ?) p
+               FROM t LEFT JOIN (
+                    SELECT * FROM r
+                     WHERE (pos > ? AND pos <= ?)
+                        OR pos IN (SELECT (t.cnt * k + {CURVE_POINTS} - 1) / {CURVE_POINTS} FROM t, k)) p
               ORDER BY p.pos"
         ),
         &params,
@@ -242,7 +59,29 @@ pub fn customer_ranking(
     let total_sales = db::integer(first, 0, "total")?;
     let customer_count = db::count(first, 1, "cnt")?;
     let for_80 = db::count(first, 2, "k80")?;
-    let ranked: Vec<&RowResult> = rows.iter().filter(|r| r.get::<i64>(3).is_some()).collect();
+    let mut cumulative = HashMap::new();
+    let mut ranked = Vec::new();
+    for row in rows.iter().filter(|r| r.get::<i64>(3).is_some()) {
+        let pos = db::integer(row, 3, "pos")?;
+        cumulative.insert(pos, db::integer(row, 7, "cum")?);
+        if pos > start as i64 && pos <= end {
+            ranked.push(row);
+        }
+    }
+    let n = i64::from(customer_count);
+    let pareto_curve = if n == 0 {
+        Vec::new()
+    } else {
+        (1..=CURVE_POINTS)
+            .map(|k| {
+                let pos = (n * k + CURVE_POINTS - 1) / CURVE_POINTS;
+                let cum = cumulative.get(&pos).copied().ok_or_else(|| {
+                    db::internal("draw the Pareto curve", format!("no row at {pos}"))
+                })?;
+                Ok(report::share(cum, total_sales))
+            })
+            .collect::<Result<Vec<_>, Error>>()?
+    };
     let ids: Vec<&str> = ranked
         .iter()
         .map(|r| r.get::<&str>(4).unwrap_or_default())
@@ -273,6 +112,7 @@ pub fn customer_ranking(
         total_sales,
         customer_count,
         pareto_customers: for_80,
+        pareto_curve,
         next_cursor: page_cursor(start, items.len(), customer_count as usize),
         items,
     })
@@ -285,7 +125,7 @@ pub fn customer_rfm(
     segment: Option<&str>,
     page: &PageRequest,
 ) -> Result<RfmReport, Error> {
-    let scope = self::scope(actor, scope)?;
+    let scope = Scope::check(actor, scope)?;
     let start = page_start(page)?;
     let only: Option<Segment> = segment
         .map(|s| {
@@ -377,7 +217,7 @@ pub fn churn_risk(
     scope: &ReportScope,
     page: &PageRequest,
 ) -> Result<ChurnReport, Error> {
-    let scope = self::scope(actor, scope)?;
+    let scope = Scope::check(actor, scope)?;
     let start = page_start(page)?;
     let mut params = Vec::new();
     let orders = scope.orders(0, scope.period.end, None, &mut params);
@@ -461,7 +301,7 @@ pub fn customer_report(
     scope: &ReportScope,
     id: &str,
 ) -> Result<CustomerFigures, Error> {
-    let scope = self::scope(actor, scope)?;
+    let scope = Scope::check(actor, scope)?;
     let labels = labels(db, &[id])?;
     let l = labels
         .get(id)

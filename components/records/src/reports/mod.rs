@@ -1,0 +1,278 @@
+//! Management reports (`crm:records/reports`): customers by value (`customers`), sales by month
+//! (`sales`), and complaints against their SLA (`service`). Read-only. Sums, ranks and medians
+//! are computed by SQL over the stored rows (the covering indexes of migration 0012 keep that
+//! to index scans); the rules that score, name and judge them are crm-domain's `report` module.
+//! This module holds what they share: who may read what (the scope), paging and labels.
+
+mod customers;
+mod sales;
+mod service;
+
+pub use customers::{churn_risk, customer_ranking, customer_report, customer_rfm};
+pub use sales::sales;
+pub use service::{complaints, sla_compliance};
+
+use crate::auth::Actor;
+use crate::db::{self, Db};
+use crate::exports::crm::records::reports::{PageRequest, Period, ReportScope};
+use crate::exports::crm::records::types::Error;
+use crm_domain::customer::Tier;
+use crm_domain::report;
+use crm_domain::role::Role;
+use crm_domain::time::{parse_instant, rfc3339_utc};
+use spin_sdk::sqlite3::{RowResult, Value};
+use std::collections::HashMap;
+
+/// The most rows one page of a report table holds: JSON pages hold at most 500 (the HTTP
+/// layer's limit); a CSV export reads the whole table in pages this large.
+const MAX_PAGE: u32 = 100_000;
+
+/// The points of the Pareto curve: the top 5%, 10%, …, 100% of the ranked customers.
+const CURVE_POINTS: i64 = 20;
+
+/// Seconds in a day, and in the 365-day windows the value-per-order growth compares.
+const DAY: i64 = 86_400;
+const YEAR: i64 = 365 * DAY;
+
+/// What a report covers, checked: the period, and the conditions on customers and order lines.
+struct Scope {
+    period: report::Period,
+    /// When figures are taken: the end of the period, or now if that is sooner.
+    as_of: i64,
+    /// `(column, value)` conditions on the customer `c`.
+    customer: Vec<(&'static str, String)>,
+    product_id: Option<String>,
+}
+
+impl Scope {
+    /// Checks who asks for what: the caller may read reports, and a rep only their own.
+    fn check(actor: &Actor, s: &ReportScope) -> Result<Scope, Error> {
+        actor.require(Role::reads_reports, "read reports")?;
+        let now = db::now_secs();
+        let period = report::Period::parse(
+            s.first_day.as_deref(),
+            s.last_day.as_deref(),
+            &s.time_zone,
+            now,
+        )?;
+        let mut owner_id = s.owner_id.clone();
+        if actor.role() == Role::Rep {
+            if owner_id.as_deref().is_some_and(|id| id != actor.id()) {
+                return Err(Error::Forbidden(
+                    "a rep sees only the figures of the customers they own".into(),
+                ));
+            }
+            owner_id = Some(actor.id().to_owned());
+        }
+        if let Some(tier) = &s.tier {
+            tier.parse::<Tier>()
+                .map_err(|e| db::invalid("tier", e.to_string()))?;
+        }
+        let customer = [
+            ("c.region", &s.region),
+            ("c.channel_partner", &s.channel_partner),
+            ("c.owner_id", &owner_id),
+            ("c.tier", &s.tier),
+        ]
+        .into_iter()
+        .filter_map(|(column, value)| value.clone().map(|v| (column, v)))
+        .collect();
+        Ok(Scope {
+            as_of: period.end.min(now),
+            period,
+            customer,
+            product_id: s.product_id.clone(),
+        })
+    }
+}
+
+/// Which order facts a report reads (see `Scope::facts`).
+struct Facts<'a> {
+    /// Orders placed in `[since, until)`.
+    since: i64,
+    until: i64,
+    /// Only this customer's orders.
+    customer: Option<&'a str>,
+    /// SQL over the order `o`, its customer `c` and line `l` giving each row's group key.
+    key: Option<&'static str>,
+    /// One row per order line (of the scope's product, if any) rather than per order.
+    per_line: bool,
+}
+
+impl Scope {
+    /// SQL giving the order facts `f` asks for, one row per order (or per order line), with the
+    /// columns `customer_id, placed_at, total, order_id, k`: `total` counts only the scope's
+    /// product's lines when there is one, `k` is the group key, and without a key `k` and
+    /// `order_id` are NULL. Its parameters are
+    /// appended to `params`.
+    fn facts(&self, f: Facts<'_>, params: &mut Vec<Value>) -> String {
+        let lines = f.per_line || self.product_id.is_some();
+        let total = match (f.per_line, self.product_id.is_some()) {
+            (true, _) => "l.line_total",
+            (false, true) => "SUM(l.line_total)",
+            (false, false) => "o.total",
+        };
+        // The order id only when rows are grouped: reading it costs a table lookup per order
+        // that the covering indexes otherwise avoid.
+        let order_id = if f.key.is_some() { "o.id" } else { "NULL" };
+        let mut sql = format!(
+            "SELECT o.customer_id, o.placed_at, {total} AS total, {order_id} AS order_id, {} AS k
+               FROM customer_order o",
+            f.key.unwrap_or("NULL")
+        );
+        if lines {
+            sql.push_str(" JOIN order_line l ON l.order_id = o.id");
+            if let Some(product) = &self.product_id {
+                sql.push_str(" AND l.product_id = ?");
+                params.push(Value::Text(product.clone()));
+            }
+        }
+        if !self.customer.is_empty() || f.key.is_some_and(|k| k.contains("c.")) {
+            sql.push_str(" JOIN customer c ON c.id = o.customer_id");
+            for (column, value) in &self.customer {
+                sql.push_str(&format!(" AND {column} = ?"));
+                params.push(Value::Text(value.clone()));
+            }
+        }
+        sql.push_str(" WHERE o.placed_at >= ? AND o.placed_at < ?");
+        params.push(Value::Text(rfc3339_utc(f.since)));
+        params.push(Value::Text(rfc3339_utc(f.until)));
+        if let Some(id) = f.customer {
+            sql.push_str(" AND o.customer_id = ?");
+            params.push(Value::Text(id.to_owned()));
+        }
+        if lines && !f.per_line {
+            sql.push_str(" GROUP BY o.id");
+        }
+        sql
+    }
+
+    /// The scope's orders placed in `[since, until)`, of one customer if given (see `facts`).
+    fn orders(
+        &self,
+        since: i64,
+        until: i64,
+        customer: Option<&str>,
+        params: &mut Vec<Value>,
+    ) -> String {
+        let facts = Facts {
+            since,
+            until,
+            customer,
+            key: None,
+            per_line: false,
+        };
+        self.facts(facts, params)
+    }
+
+    /// SQL giving one row per customer with orders in the period: `id, n, v, last` (order
+    /// count, value, last order time).
+    fn sums(&self, params: &mut Vec<Value>) -> String {
+        format!(
+            "SELECT customer_id AS id, COUNT(*) AS n, SUM(total) AS v, MAX(placed_at) AS last
+               FROM ({}) GROUP BY customer_id",
+            self.orders(self.period.start, self.period.end, None, params)
+        )
+    }
+
+    fn period(&self) -> Period {
+        Self::period_of(&self.period)
+    }
+
+    fn period_of(period: &report::Period) -> Period {
+        Period {
+            first_day: period.from.to_string(),
+            last_day: period.to.to_string(),
+            starts_at: rfc3339_utc(period.start),
+            ends_at: rfc3339_utc(period.end),
+        }
+    }
+}
+
+/// Where a page starts: the cursor is the number of rows before it.
+fn page_start(page: &PageRequest) -> Result<usize, Error> {
+    db::check_limit("limit", page.limit, MAX_PAGE)?;
+    match &page.cursor {
+        None => Ok(0),
+        Some(text) => text
+            .parse()
+            .map_err(|_| db::invalid("cursor", "is not a cursor this API returned")),
+    }
+}
+
+/// The cursor of the page after `rows` rows from `start`, if `total` holds more.
+fn page_cursor(start: usize, rows: usize, total: usize) -> Option<String> {
+    (start + rows < total).then(|| (start + rows).to_string())
+}
+
+/// What a report row shows about a customer besides figures.
+struct Label {
+    name: String,
+    tier: String,
+    region: String,
+    owner_id: Option<String>,
+}
+
+fn labels(db: &Db, ids: &[&str]) -> Result<HashMap<String, Label>, Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let params: Vec<Value> = ids.iter().map(|id| Value::Text((*id).to_owned())).collect();
+    let result = db.query(
+        &format!("SELECT id, name, tier, region, owner_id FROM customer WHERE id IN ({marks})"),
+        &params,
+    )?;
+    result
+        .rows
+        .iter()
+        .map(|row| {
+            Ok((
+                db::text(row, 0, "id")?,
+                Label {
+                    name: db::text(row, 1, "name")?,
+                    tier: db::text(row, 2, "tier")?,
+                    region: db::text(row, 3, "region")?,
+                    owner_id: row.get::<&str>(4).map(str::to_owned),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// `id → name` of the rows of `table` (`staff` or `product`) with these ids; blank ids and
+/// ids without a row (the bootstrap admin) are left out.
+fn names_of(db: &Db, table: &str, ids: &[&str]) -> Result<HashMap<String, String>, Error> {
+    let ids: Vec<&str> = ids.iter().copied().filter(|id| !id.is_empty()).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let params: Vec<Value> = ids.iter().map(|id| Value::Text((*id).to_owned())).collect();
+    let result = db.query(
+        &format!("SELECT id, name FROM {table} WHERE id IN ({marks})"),
+        &params,
+    )?;
+    result
+        .rows
+        .iter()
+        .map(|row| Ok((db::text(row, 0, "id")?, db::text(row, 1, "name")?)))
+        .collect()
+}
+
+fn label<'a>(labels: &'a HashMap<String, Label>, id: &str) -> Result<&'a Label, Error> {
+    labels
+        .get(id)
+        .ok_or_else(|| db::internal("label a report row", format!("customer {id} is gone")))
+}
+
+fn instant(row: &RowResult, index: usize, column: &str) -> Result<i64, Error> {
+    parse_instant("placed_at", &db::text(row, index, column)?)
+        .map_err(|e| db::internal("read an order time", e.message))
+}
+
+fn real(row: &RowResult, index: usize, column: &str) -> Result<f64, Error> {
+    row.get::<f64>(index)
+        .or_else(|| row.get::<i64>(index).map(|i| i as f64))
+        .ok_or_else(|| db::internal("read a row", format!("column {column} is not a number")))
+}

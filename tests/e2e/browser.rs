@@ -1,0 +1,80 @@
+//! Headless Chromium driven through ChromeDriver (WebDriver, with `fantoccini`), for tests of
+//! the pages. `scripts/test` installs Debian's `chromium` and `chromium-driver`.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A ChromeDriver process on a free loopback port, stopped when dropped.
+pub struct Browser {
+    driver: Child,
+    port: u16,
+}
+
+impl Browser {
+    pub fn start() -> Browser {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver; scripts/test installs it)");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "chromedriver did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Browser { driver, port }
+    }
+
+    /// Runs `test` with a new headless Chromium session, closing it afterwards.
+    pub fn run<F, Fut>(&self, test: F)
+    where
+        F: FnOnce(fantoccini::Client) -> Fut,
+        Fut: Future<Output = Result<(), fantoccini::error::CmdError>>,
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        runtime.block_on(async {
+            // The flags this closed network needs: without the background-networking ones
+            // Chromium's own connections are refused, many at a time.
+            let options = serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                         "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--window-size=1280,1800",
+                         "--lang=en-US"],
+            });
+            let mut capabilities = serde_json::Map::new();
+            capabilities.insert("goog:chromeOptions".into(), options);
+            let client = fantoccini::ClientBuilder::new(
+                hyper_util::client::legacy::connect::HttpConnector::new(),
+            )
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a Chromium session");
+            let outcome = test(client.clone()).await;
+            let _ = client.close().await;
+            outcome.expect("the browser test");
+        });
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
