@@ -733,7 +733,7 @@ fn sla_compliance_and_complaints_by_batch() {
     close(&batches["median_hours_to_close"], 30.0);
     let bad = &batches["items"][0];
     assert_eq!(bad["key"], "B-BAD");
-    assert_eq!(bad["label"], "B-BAD · P1");
+    assert_eq!(bad["label"], "P1");
     assert_eq!(bad["product_id"], p1.as_str());
     assert_eq!(bad["complaints"], 2);
     assert_eq!(bad["lines_sold"], 2);

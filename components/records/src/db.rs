@@ -54,6 +54,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_reports",
         include_str!("../migrations/0012_reports.sql"),
     ),
+    (
+        "0013_batch_rates",
+        include_str!("../migrations/0013_batch_rates.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

@@ -367,6 +367,10 @@ pub fn share(part: i64, whole: i64) -> f64 {
     }
 }
 
+/// The shortest purchase cycle the churn rules use, in days: orders minutes apart (an order
+/// entered twice, a second delivery the same day) are one purchase, not a rhythm of minutes.
+pub const MIN_CYCLE_DAYS: f64 = 1.0;
+
 /// Complaints per 1,000 order lines sold; `None` when nothing was sold.
 pub fn per_thousand(complaints: u32, lines: u32) -> Option<f64> {
     (lines > 0).then(|| f64::from(complaints) * 1000.0 / f64::from(lines))
@@ -405,14 +409,14 @@ pub const CHURN_FACTOR: f64 = 1.5;
 /// How overdue a customer's next order is: days since its last order divided by its own
 /// purchase cycle (1.0 is exactly on rhythm); `None` when the cycle is not positive.
 pub fn overdue_ratio(days_since_last: f64, cycle_days: f64) -> Option<f64> {
-    (cycle_days > 0.0).then(|| days_since_last / cycle_days)
+    (cycle_days > 0.0).then(|| days_since_last / cycle_days.max(MIN_CYCLE_DAYS))
 }
 
 /// Whether a customer is a churn risk: its days since its last order are strictly more than
 /// [`CHURN_FACTOR`] times its own purchase cycle, the median days between its orders (never
 /// when the cycle is not positive).
 pub fn is_churn_risk(days_since_last: f64, cycle_days: f64) -> bool {
-    cycle_days > 0.0 && days_since_last > CHURN_FACTOR * cycle_days
+    cycle_days > 0.0 && days_since_last > CHURN_FACTOR * cycle_days.max(MIN_CYCLE_DAYS)
 }
 
 /// The value at stake when a customer churns: what it buys per year at its own rhythm, mean
@@ -420,7 +424,7 @@ pub fn is_churn_risk(days_since_last: f64, cycle_days: f64) -> bool {
 /// is not positive).
 pub fn value_at_stake(mean_order_value: f64, cycle_days: f64) -> i64 {
     if cycle_days > 0.0 {
-        (mean_order_value * 365.0 / cycle_days).round() as i64
+        (mean_order_value * 365.0 / cycle_days.max(MIN_CYCLE_DAYS)).round() as i64
     } else {
         0
     }
@@ -459,6 +463,16 @@ pub fn days_between(a: i64, b: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_purchase_cycle_is_at_least_a_day() {
+        // Two orders a minute apart: a cycle of 1 day, not of a minute.
+        let minute = 1.0 / 1440.0;
+        assert_eq!(value_at_stake(500.0, minute), 182_500);
+        assert_eq!(overdue_ratio(3.0, minute), Some(3.0));
+        assert!(!is_churn_risk(1.5, minute));
+        assert!(is_churn_risk(1.6, minute));
+    }
 
     #[test]
     fn a_batch_is_flagged_at_twice_its_products_rate_with_two_complaints() {

@@ -40,11 +40,10 @@ pub fn customer_ranking(
                              SUM(v) OVER (ORDER BY v DESC, id ROWS UNBOUNDED PRECEDING) AS cum
                         FROM s),
                   t AS (SELECT COALESCE(SUM(v), 0) AS total, COUNT(*) AS cnt FROM s),
+                  p80 AS (SELECT COUNT(*) AS k80 FROM r, t WHERE (r.cum - r.v) * 5 < t.total * 4),
                   k(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM k WHERE k < {CURVE_POINTS})
-             SELECT t.total, t.cnt,
-                    (SELECT COUNT(*) FROM r WHERE (r.cum - r.v) * 5 < t.total * 4),
-                    p.pos, p.id, p.n, p.v, p.cum
-               FROM t LEFT JOIN (
+             SELECT t.total, t.cnt, p80.k80, p.pos, p.id, p.n, p.v, p.cum
+               FROM t CROSS JOIN p80 LEFT JOIN (
                     SELECT * FROM r
                      WHERE (pos > ? AND pos <= ?)
                         OR pos IN (SELECT (t.cnt * k + {CURVE_POINTS} - 1) / {CURVE_POINTS} FROM t, k)) p
@@ -260,7 +259,9 @@ pub fn churn_risk(
     }
     at_risk.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.id.cmp(&b.2.id)));
     let customer_count = at_risk.len() as u32;
-    let value_at_stake = at_risk.iter().map(|(stake, ..)| stake).sum();
+    let value_at_stake = at_risk
+        .iter()
+        .fold(0i64, |sum, (stake, ..)| sum.saturating_add(*stake));
     let page_rows: Vec<_> = at_risk
         .into_iter()
         .skip(start)

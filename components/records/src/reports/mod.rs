@@ -24,8 +24,9 @@ use spin_sdk::sqlite3::{RowResult, Value};
 use std::collections::HashMap;
 
 /// The most rows one page of a report table holds: JSON pages hold at most 500 (the HTTP
-/// layer's limit); a CSV export reads the whole table in pages this large.
-const MAX_PAGE: u32 = 100_000;
+/// layer's limit); a CSV export reads the whole table in pages this large. A page's ids go
+/// into one `IN (…)` list, well under SQLite's 32,766 parameters.
+const MAX_PAGE: u32 = 10_000;
 
 /// The points of the Pareto curve: the top 5%, 10%, …, 100% of the ranked customers.
 const CURVE_POINTS: i64 = 20;
@@ -102,8 +103,8 @@ struct Facts<'a> {
 impl Scope {
     /// SQL giving the order facts `f` asks for, one row per order (or per order line), with the
     /// columns `customer_id, placed_at, total, order_id, k`: `total` counts only the scope's
-    /// product's lines when there is one, `k` is the group key, and without a key `k` and
-    /// `order_id` are NULL. Its parameters are
+    /// product's lines when there is one, `k` is the group key (NULL without one), and
+    /// `order_id` is NULL unless lines are read. Its parameters are
     /// appended to `params`.
     fn facts(&self, f: Facts<'_>, params: &mut Vec<Value>) -> String {
         let lines = f.per_line || self.product_id.is_some();
@@ -112,9 +113,9 @@ impl Scope {
             (false, true) => "SUM(l.line_total)",
             (false, false) => "o.total",
         };
-        // The order id only when rows are grouped: reading it costs a table lookup per order
-        // that the covering indexes otherwise avoid.
-        let order_id = if f.key.is_some() { "o.id" } else { "NULL" };
+        // The order id only where lines are read (from the line): reading `o.id` would cost a
+        // table lookup per order that the covering indexes otherwise avoid.
+        let order_id = if lines { "l.order_id" } else { "NULL" };
         let mut sql = format!(
             "SELECT o.customer_id, o.placed_at, {total} AS total, {order_id} AS order_id, {} AS k
                FROM customer_order o",
@@ -128,11 +129,7 @@ impl Scope {
             }
         }
         if !self.customer.is_empty() || f.key.is_some_and(|k| k.contains("c.")) {
-            sql.push_str(" JOIN customer c ON c.id = o.customer_id");
-            for (column, value) in &self.customer {
-                sql.push_str(&format!(" AND {column} = ?"));
-                params.push(Value::Text(value.clone()));
-            }
+            sql.push_str(&self.customer_join("o.customer_id", params));
         }
         sql.push_str(" WHERE o.placed_at >= ? AND o.placed_at < ?");
         params.push(Value::Text(rfc3339_utc(f.since)));
@@ -143,6 +140,17 @@ impl Scope {
         }
         if lines && !f.per_line {
             sql.push_str(" GROUP BY o.id");
+        }
+        sql
+    }
+
+    /// ` JOIN customer c ON c.id = <customer_id> AND …` with the scope's conditions on the
+    /// customer, their parameters appended to `params`.
+    fn customer_join(&self, customer_id: &str, params: &mut Vec<Value>) -> String {
+        let mut sql = format!(" JOIN customer c ON c.id = {customer_id}");
+        for (column, value) in &self.customer {
+            sql.push_str(&format!(" AND {column} = ?"));
+            params.push(Value::Text(value.clone()));
         }
         sql
     }

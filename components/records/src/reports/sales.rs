@@ -134,6 +134,7 @@ fn by_month(
     let (Some(first), Some(last)) = (months.first(), months.last()) else {
         return Ok(HashMap::new());
     };
+    let per_line = matches!(grouping, SalesGrouping::Product);
     let mut params = Vec::new();
     // The month table is made from parsed dates (labels and instants this code formatted), so
     // it is spelt into the SQL as literals: a 50-year period has 600 months.
@@ -155,14 +156,20 @@ fn by_month(
             until: last.end,
             customer: None,
             key: Some(key(grouping)),
-            per_line: matches!(grouping, SalesGrouping::Product),
+            per_line,
         },
         &mut params,
     );
+    // One fact per order, except per product, where an order may have several lines of it.
+    let orders = if per_line {
+        "COUNT(DISTINCT f.order_id)"
+    } else {
+        "COUNT(*)"
+    };
     let result = db.query(
         &format!(
             "WITH m(label, lo, hi) AS (VALUES {table})
-             SELECT m.label, f.k, COUNT(DISTINCT f.order_id), SUM(f.total)
+             SELECT m.label, f.k, {orders}, SUM(f.total)
                FROM ({facts}) f JOIN m ON f.placed_at >= m.lo AND f.placed_at < m.hi
               GROUP BY m.label, f.k"
         ),

@@ -26,11 +26,7 @@ impl Scope {
     fn complaints(&self, columns: &str, params: &mut Vec<Value>) -> String {
         let mut sql = format!("SELECT {columns} FROM complaint k");
         if !self.customer.is_empty() {
-            sql.push_str(" JOIN customer c ON c.id = k.customer_id");
-            for (column, value) in &self.customer {
-                sql.push_str(&format!(" AND {column} = ?"));
-                params.push(Value::Text(value.clone()));
-            }
+            sql.push_str(&self.customer_join("k.customer_id", params));
         }
         // `created_at` is the filing time as text, indexed; `filed_at` the same in seconds.
         sql.push_str(" WHERE k.created_at >= ? AND k.created_at < ?");
@@ -263,7 +259,7 @@ pub fn complaints(
         grouping,
         ComplaintGrouping::Product | ComplaintGrouping::Batch
     ) {
-        lines_sold(db, &products)?
+        lines_sold(db, &scope, &products)?
     } else {
         HashMap::new()
     };
@@ -293,10 +289,7 @@ pub fn complaints(
                     let all_lines = product_lines(&product);
                     let flagged =
                         report::batch_flagged(g.complaints, lines, product_complaints, all_lines);
-                    let label = match &product_name {
-                        Some(name) => format!("{batch} · {name}"),
-                        None => batch.clone(),
-                    };
+                    let label = product_name.unwrap_or_else(|| product.clone());
                     let rate = report::per_thousand(product_complaints, all_lines);
                     (batch, label, Some(product), Some(lines), rate, flagged)
                 }
@@ -341,22 +334,33 @@ pub fn complaints(
     })
 }
 
-/// Order lines ever sold per (product, batch number) of these products.
-fn lines_sold(db: &Db, products: &[&str]) -> Result<HashMap<(String, String), u32>, Error> {
+/// Order lines ever sold per (product, batch number) of these products, to the scope's
+/// customers.
+fn lines_sold(
+    db: &Db,
+    scope: &Scope,
+    products: &[&str],
+) -> Result<HashMap<(String, String), u32>, Error> {
     let products: Vec<&str> = products.iter().copied().filter(|p| !p.is_empty()).collect();
     if products.is_empty() {
         return Ok(HashMap::new());
     }
     let marks = vec!["?"; products.len()].join(", ");
-    let params: Vec<Value> = products
-        .iter()
-        .map(|p| Value::Text((*p).to_owned()))
-        .collect();
-    // Read from the index on (product_id, batch_number) alone.
+    let mut params = Vec::new();
+    // For the whole company, read from the index on (product_id, batch_number) alone.
+    let customers = if scope.customer.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " JOIN customer_order o ON o.id = l.order_id{}",
+            scope.customer_join("o.customer_id", &mut params)
+        )
+    };
+    params.extend(products.iter().map(|p| Value::Text((*p).to_owned())));
     let result = db.query(
         &format!(
-            "SELECT product_id, batch_number, COUNT(*) FROM order_line
-              WHERE product_id IN ({marks}) GROUP BY product_id, batch_number"
+            "SELECT l.product_id, l.batch_number, COUNT(*) FROM order_line l{customers}
+              WHERE l.product_id IN ({marks}) GROUP BY l.product_id, l.batch_number"
         ),
         &params,
     )?;

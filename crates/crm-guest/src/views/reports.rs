@@ -11,8 +11,9 @@ use serde::Deserialize;
 /// The most rows one JSON page of a report table holds.
 pub const MAX_PAGE: u32 = 500;
 
-/// The rows a CSV export asks records for at a time: the whole table, page by page.
-pub const CSV_PAGE: u32 = 100_000;
+/// The rows a CSV export asks records for at a time: the whole table, page by page (records'
+/// largest page).
+pub const CSV_PAGE: u32 = 10_000;
 
 /// How a report table is answered.
 #[derive(Clone, Copy, Default, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
