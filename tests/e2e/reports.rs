@@ -800,7 +800,7 @@ fn the_dashboard_signs_in_with_a_cookie_and_renders_in_both_languages() {
     // Over plain HTTP first: the cookie's attributes, and who may not come in.
     let form = |token: &str| {
         s.app
-            .send_form("/dashboard/sign-in", &format!("token={token}&lang=en"))
+            .send_form("/dashboard/sign-in", &format!("token={token}&lang=en"), &[])
     };
     let signed_in = form(ADMIN_TOKEN);
     assert_eq!(signed_in.status, 303, "{}", signed_in.body);
@@ -817,6 +817,25 @@ fn the_dashboard_signs_in_with_a_cookie_and_renders_in_both_languages() {
         "a rep may not see the managers' dashboard"
     );
     assert_eq!(form("not-a-token-at-all").status, 401);
+    // Another site's page can neither sign a manager in (login CSRF) nor out.
+    let admin_form = format!("token={ADMIN_TOKEN}");
+    for headers in [
+        [("sec-fetch-site", "cross-site")],
+        [("origin", "https://evil.example")],
+    ] {
+        for path in ["/dashboard/sign-in", "/dashboard/sign-out"] {
+            let refused = s.app.send_form(path, &admin_form, &headers);
+            assert_eq!(refused.status, 403, "{path} {headers:?}");
+            assert!(refused.header("set-cookie").is_none(), "{path} {headers:?}");
+        }
+    }
+    let own_origin = format!("http://{}", s.app.address());
+    let same = s.app.send_form(
+        "/dashboard/sign-in",
+        &admin_form,
+        &[("origin", &own_origin)],
+    );
+    assert_eq!(same.status, 303, "{}", same.body);
     let anonymous = s.app.get("/dashboard");
     assert_eq!(anonymous.status, 200);
     assert!(
@@ -861,4 +880,289 @@ fn the_dashboard_signs_in_with_a_cookie_and_renders_in_both_languages() {
         .expect("a screenshot");
         Ok(())
     });
+}
+
+#[test]
+fn the_funnel_of_the_periods_leads_and_the_reps_performance() {
+    let app = TestApp::start_app_at(NOW);
+    let gm = app.create_staff("Zhou Gang", "sales_gm");
+    let lead_manager = app.create_staff("Li Na", "service_lead");
+    let rep = app.create_staff("Wang Wei", "rep");
+    let idle_rep = app.create_staff("Zhao Min", "rep");
+    let product = app.post_json(
+        "/api/v1/products",
+        Some(&gm.token),
+        &json!({"sku": "HM-CREAM-50", "name": "保湿霜 50ml", "unit_price": 12_000}),
+    );
+    assert_eq!(product.status, 201, "{}", product.body);
+    let product = product.json()["id"].as_str().expect("id").to_owned();
+    let lead = |name: &str| {
+        let reply = app.post_json(
+            "/api/v1/leads",
+            Some(&gm.token),
+            &json!({"name": name, "phone": "+86 139 0000 1111", "source": "web",
+                    "owner_id": rep.id}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.json()["id"].as_str().expect("id").to_owned()
+    };
+    // Three leads arrive on July 1; two are qualified 2 days later, one of those is won 5 days
+    // after arriving (200 × 120.00), the third is disqualified.
+    let (l1, l2, l3) = (lead("陈丽"), lead("Chen Hao"), lead("Liu Yang"));
+    app.advance_clock(2 * 86_400);
+    let qualify = |id: &str| {
+        let reply = app.post_json(
+            &format!("/api/v1/leads/{id}/qualify"),
+            Some(&rep.token),
+            &json!({"title": "保湿霜", "expected_value": 2_400_000}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.json()["id"].as_str().expect("id").to_owned()
+    };
+    let won_opportunity = qualify(&l1);
+    qualify(&l2);
+    let disqualified = app.post_json(
+        &format!("/api/v1/leads/{l3}/disqualify"),
+        Some(&rep.token),
+        &json!({"reason": "a competitor"}),
+    );
+    assert_eq!(disqualified.status, 200, "{}", disqualified.body);
+    app.advance_clock(3 * 86_400);
+    let won = app.post_json(
+        &format!("/api/v1/opportunities/{won_opportunity}/win"),
+        Some(&rep.token),
+        &json!({"lines": [{"product_id": product, "quantity": 200}]}),
+    );
+    assert_eq!(won.status, 201, "{}", won.body);
+    let customer = won.json()["opportunity"]["customer_id"]
+        .as_str()
+        .expect("a new customer")
+        .to_owned();
+
+    let july = "from=2026-07-01&to=2026-07-31";
+    let funnel = report(&app, ADMIN_TOKEN, &format!("/api/v1/reports/funnel?{july}"));
+    assert_eq!(
+        [
+            &funnel["leads"],
+            &funnel["qualified"],
+            &funnel["disqualified"],
+            &funnel["opportunities"],
+            &funnel["won"]
+        ],
+        [&json!(3), &json!(2), &json!(1), &json!(2), &json!(1)]
+    );
+    assert_eq!(funnel["won_value"], 2_400_000);
+    close(&funnel["lead_to_opportunity"], 2.0 / 3.0);
+    close(&funnel["opportunity_to_won"], 0.5);
+    close(&funnel["lead_to_won"], 1.0 / 3.0);
+    close(&funnel["median_days_to_opportunity"], 2.0);
+    close(&funnel["median_days_to_won"], 5.0);
+    let june = report(
+        &app,
+        ADMIN_TOKEN,
+        "/api/v1/reports/funnel?from=2026-06-01&to=2026-06-30",
+    );
+    assert_eq!(june["leads"], 0);
+    assert!(june["lead_to_won"].is_null());
+
+    // The rep logs two visits and a call; the lead checks both visits: one confirmed, one not.
+    let log = |kind: &str, at: &str| {
+        let reply = app.post_json(
+            "/api/v1/activities",
+            Some(&rep.token),
+            &json!({"customer_id": customer, "type": kind, "occurred_at": at, "notes": "stock"}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.json()["id"].as_str().expect("id").to_owned()
+    };
+    let v1 = log("visit", "2026-07-02T10:00:00+08:00");
+    let v2 = log("visit", "2026-07-03T10:00:00+08:00");
+    log("call", "2026-07-03T15:00:00+08:00");
+    for (visit, outcome) in [(&v1, "confirmed"), (&v2, "not_confirmed")] {
+        let reply = app.post_json(
+            &format!("/api/v1/activities/{visit}/check"),
+            Some(&lead_manager.token),
+            &json!({"outcome": outcome}),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    // Two tasks fall due in July: one reported before its due time, one left open past it.
+    let task = |due: &str| {
+        let reply = app.post_json(
+            "/api/v1/tasks",
+            Some(&lead_manager.token),
+            &json!({"title": "Follow up", "subject_kind": "customer", "subject_id": customer,
+                    "assignee_id": rep.id, "due_at": due}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.json()["id"].as_str().expect("id").to_owned()
+    };
+    let done = task("2026-07-08T18:00:00+08:00");
+    task("2026-07-20T18:00:00+08:00");
+    let reported = app.post_json(
+        &format!("/api/v1/tasks/{done}/report"),
+        Some(&rep.token),
+        &json!({"outcome": "succeeded", "report": "ordered again"}),
+    );
+    assert_eq!(reported.status, 200, "{}", reported.body);
+    app.advance_clock(20 * 86_400);
+
+    let reps = report(&app, ADMIN_TOKEN, &format!("/api/v1/reports/reps?{july}"));
+    assert_eq!(reps["items"].as_array().expect("items").len(), 1, "{reps}");
+    let row = &reps["items"][0];
+    assert_eq!(row["rep_id"], rep.id.as_str());
+    assert_eq!(row["name"], "Wang Wei");
+    assert_eq!(
+        [&row["contacts"], &row["visits"], &row["checked"]],
+        [&json!(3), &json!(2), &json!(2)]
+    );
+    close(&row["verification_rate"], 0.5);
+    assert_eq!(
+        [
+            &row["tasks_due"],
+            &row["tasks_on_time"],
+            &row["tasks_overdue"]
+        ],
+        [&json!(2), &json!(1), &json!(1)]
+    );
+    assert_eq!(row["won_deals"], 1);
+    assert_eq!(row["won_value"], 2_400_000);
+    // A rep sees their own row only; one with nothing in the period sees none.
+    let own = report(&app, &rep.token, &format!("/api/v1/reports/reps?{july}"));
+    assert_eq!(own["items"].as_array().map(Vec::len), Some(1));
+    let idle = report(
+        &app,
+        &idle_rep.token,
+        &format!("/api/v1/reports/reps?{july}"),
+    );
+    assert_eq!(idle["items"], json!([]));
+    let csv = app.get_as(
+        &format!("/api/v1/reports/reps?{july}&format=csv"),
+        ADMIN_TOKEN,
+    );
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert!(
+        csv.body
+            .starts_with("rep_id,name,contacts,visits,checked,verification_rate,"),
+        "{}",
+        csv.body
+    );
+    let _ = l2;
+}
+
+/// The company's monthly sales come from hourly totals records keeps with every order; with a
+/// customer filter they come from the orders themselves. After a few hundred pseudo-random
+/// orders and a merge, both agree with each other and with the sums worked out here.
+#[test]
+fn hourly_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
+    let app = TestApp::start_app_at(NOW);
+    let gm = app.create_staff("Zhou Gang", "sales_gm");
+    let product = app.post_json(
+        "/api/v1/products",
+        Some(&gm.token),
+        &json!({"sku": "P1", "name": "P1", "unit_price": 1_234}),
+    );
+    assert_eq!(product.status, 201, "{}", product.body);
+    let product = product.json()["id"].as_str().expect("id").to_owned();
+    let mut customers: Vec<String> = (0..6)
+        .map(|i| {
+            let reply = app.post_json(
+                "/api/v1/customers",
+                Some(&gm.token),
+                &json!({"name": format!("Shop number {i}"), "phone": format!("+86 21 6666 00{i:02}"),
+                        "tier": "gold"}),
+            );
+            assert_eq!(reply.status, 201, "{}", reply.body);
+            reply.json()["id"].as_str().expect("id").to_owned()
+        })
+        .collect();
+    // SplitMix64: the same writes every run.
+    let mut state: u64 = 0x5EED;
+    let mut next = move |below: u64| {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        (z ^ (z >> 31)) % below
+    };
+    // 2025-01-01T00:00:00Z plus up to 540 days, to the second.
+    const FROM: i64 = 1_735_689_600;
+    let mut orders: Vec<(i64, i64)> = Vec::new();
+    for i in 0..240 {
+        let at = FROM + next(540 * 86_400) as i64;
+        let quantity = 1 + next(20) as i64;
+        let customer = customers[next(customers.len() as u64) as usize].clone();
+        let reply = app.post_json(
+            "/api/v1/orders",
+            Some(&gm.token),
+            &json!({"customer_id": customer, "placed_at": crm_domain::time::rfc3339_utc(at),
+                    "lines": [{"product_id": product, "quantity": quantity}]}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        orders.push((at, quantity * 1_234));
+        if i == 120 {
+            let merged = app.post_json(
+                &format!("/api/v1/customers/{}/merge", customers[0]),
+                Some(&gm.token),
+                &json!({"merge_id": customers[1]}),
+            );
+            assert_eq!(merged.status, 200, "{}", merged.body);
+            // The merged customer takes no more orders.
+            customers.remove(1);
+        }
+    }
+    // Shanghai is UTC+8 all year: a month starts at 16:00 UTC on the day before the 1st.
+    let shanghai_month_start = |year: i64, month: u32| -> i64 {
+        let day = crm_domain::time::parse_instant("at", &format!("{year:04}-{month:02}-01"))
+            .expect("a day");
+        day - 8 * 3600
+    };
+    for (query, first, last) in [
+        ("from=2025-01-01&to=2025-12-31", (2025, 1), (2025, 12)),
+        ("from=2025-07-01&to=2026-06-30", (2025, 7), (2026, 6)),
+    ] {
+        let fast = report(&app, ADMIN_TOKEN, &format!("/api/v1/reports/sales?{query}"));
+        let full = report(
+            &app,
+            ADMIN_TOKEN,
+            &format!("/api/v1/reports/sales?{query}&tier=gold"),
+        );
+        for field in [
+            "orders",
+            "value",
+            "previous_orders",
+            "previous_value",
+            "items",
+        ] {
+            assert_eq!(fast[field], full[field], "{query}: {field}");
+        }
+        // And by hand, month by month.
+        let (mut year, mut month) = first;
+        let mut expected_total = 0;
+        for item in fast["items"].as_array().expect("items") {
+            let start = shanghai_month_start(year, month);
+            (year, month) = if month == 12 {
+                (year + 1, 1)
+            } else {
+                (year, month + 1)
+            };
+            let end = shanghai_month_start(year, month);
+            let value: i64 = orders
+                .iter()
+                .filter(|(at, _)| (start..end).contains(at))
+                .map(|(_, v)| v)
+                .sum();
+            assert_eq!(item["value"], value, "{query}: {}", item["month"]);
+            expected_total += value;
+        }
+        assert_eq!(
+            (year, month),
+            if last.1 == 12 {
+                (last.0 + 1, 1)
+            } else {
+                (last.0, last.1 + 1)
+            }
+        );
+        assert_eq!(fast["value"], expected_total, "{query}");
+    }
 }

@@ -319,13 +319,16 @@ impl TestApp {
 
     /// `POST` of an HTML form (`application/x-www-form-urlencoded`), as a browser sends it,
     /// without following a redirect: the reply is the 303 itself, with its `set-cookie`.
-    pub fn send_form(&self, path: &str, form: &str) -> Reply {
+    pub fn send_form(&self, path: &str, form: &str, headers: &[(&str, &str)]) -> Reply {
         let agent = ureq::AgentBuilder::new().redirects(0).build();
-        let result = agent
+        let mut request = agent
             .post(&format!("{}{path}", self.url))
             .timeout(Duration::from_secs(60))
-            .set("content-type", "application/x-www-form-urlencoded")
-            .send_string(form);
+            .set("content-type", "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        let result = request.send_string(form);
         let response = match result {
             Ok(response) | Err(ureq::Error::Status(_, response)) => response,
             Err(e) => panic!("POST {path} failed: {e}\n--- crm output\n{}", self.output()),

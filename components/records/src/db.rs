@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_batch_rates",
         include_str!("../migrations/0013_batch_rates.sql"),
     ),
+    ("0014_funnel", include_str!("../migrations/0014_funnel.sql")),
+    (
+        "0015_sales_hour",
+        include_str!("../migrations/0015_sales_hour.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

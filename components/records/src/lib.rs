@@ -389,6 +389,21 @@ impl reports_api::Guest for Records {
         })
     }
 
+    fn funnel(
+        who: Credential,
+        scope: reports_api::ReportScope,
+    ) -> Result<reports_api::FunnelReport, Error> {
+        with_actor(&who, |db, actor| reports::funnel(db, actor, &scope))
+    }
+
+    fn reps(
+        who: Credential,
+        scope: reports_api::ReportScope,
+        page: reports_api::PageRequest,
+    ) -> Result<reports_api::RepsReport, Error> {
+        with_actor(&who, |db, actor| reports::reps(db, actor, &scope, &page))
+    }
+
     fn complaints(
         who: Credential,
         scope: reports_api::ReportScope,

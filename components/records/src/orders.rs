@@ -378,6 +378,12 @@ pub fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {
             Value::Text(o.created_at.clone()),
         ],
     )?;
+    // The company's sales per UTC hour (migration 0015), in the order's own transaction.
+    db.exec(
+        "INSERT INTO sales_hour (hour, orders, value) VALUES (substr(?, 1, 13), 1, ?)
+         ON CONFLICT (hour) DO UPDATE SET orders = orders + 1, value = value + excluded.value",
+        &[Value::Text(o.placed_at.clone()), Value::Integer(o.total)],
+    )?;
     for (line_no, l) in o.lines.iter().enumerate() {
         db.exec(
             "INSERT INTO order_line (order_id, line_no, product_id, sku, product_name, quantity, unit_price, line_total, batch_number)

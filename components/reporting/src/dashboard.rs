@@ -334,7 +334,7 @@ pub fn sign_in(req: &Request, _params: &Params) -> ApiResult {
         Err(_) => SignInForm::default(),
     };
     let (lang, _) = Lang::of(req, form.lang.as_deref());
-    if header(req, "sec-fetch-site").eq_ignore_ascii_case("cross-site") {
+    if !same_origin(req) {
         return Ok(sign_in_response(lang, false, 403, Some(Text::CrossSite)));
     }
     let token = form.token.trim();
@@ -356,9 +356,40 @@ pub fn sign_in(req: &Request, _params: &Params) -> ApiResult {
     Ok(see_dashboard(session_cookie(req, &value, SESSION_SECONDS)))
 }
 
-/// `POST /dashboard/sign-out`: clears the session cookie; 303 to the (sign-in) page.
+/// `POST /dashboard/sign-out`: clears the session cookie; 303 to the (sign-in) page. Another
+/// site's page cannot sign a manager out.
 pub fn sign_out(req: &Request, _params: &Params) -> ApiResult {
+    if !same_origin(req) {
+        let (lang, _) = Lang::of(req, None);
+        return Ok(sign_in_response(lang, false, 403, Some(Text::CrossSite)));
+    }
     Ok(see_dashboard(session_cookie(req, "", 0)))
+}
+
+/// Whether a form post comes from this application's own pages (login CSRF and forced
+/// sign-out are refused): a browser says so in `Sec-Fetch-Site`; without it, an `Origin` must
+/// name this application's host (Spin reports the request's host in `spin-full-url`, always as
+/// `http://`, so schemes are not compared: TLS may end at a proxy); a client that sends
+/// neither is not a browser acting for another site.
+fn same_origin(req: &Request) -> bool {
+    let fetch_site = header(req, "sec-fetch-site");
+    if !fetch_site.is_empty() {
+        return fetch_site.eq_ignore_ascii_case("same-origin")
+            || fetch_site.eq_ignore_ascii_case("none");
+    }
+    let origin = header(req, "origin");
+    if origin.is_empty() {
+        return true;
+    }
+    let host = |url: &str| -> String {
+        let rest = url.split_once("://").map_or("", |(_, rest)| rest);
+        rest.split('/')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    let own = host(header(req, "spin-full-url"));
+    !own.is_empty() && host(origin) == own
 }
 
 fn is_manager(staff: &Staff) -> bool {

@@ -24,6 +24,8 @@ const ROUTES: &[Route] = &[
     Route::get("/api/v1/reports/customers/churn", customers::churn),
     Route::get("/api/v1/reports/customers/:id", customers::customer),
     Route::get("/api/v1/reports/sales", sales::sales),
+    Route::get("/api/v1/reports/funnel", sales::funnel),
+    Route::get("/api/v1/reports/reps", sales::reps),
     // The managers' dashboard: HTML, signed in by a cookie (see `dashboard`).
     Route::get("/dashboard", dashboard::page).public(),
     Route::post("/dashboard/sign-in", dashboard::sign_in).public(),
@@ -44,6 +46,8 @@ const ROUTES: &[Route] = &[
         customers::churn,
         customers::customer,
         sales::sales,
+        sales::funnel,
+        sales::reps,
         service::sla,
         service::complaints,
     ),

@@ -5,10 +5,12 @@
 //! This module holds what they share: who may read what (the scope), paging and labels.
 
 mod customers;
+mod field;
 mod sales;
 mod service;
 
 pub use customers::{churn_risk, customer_ranking, customer_report, customer_rfm};
+pub use field::{funnel, reps};
 pub use sales::sales;
 pub use service::{complaints, sla_compliance};
 
@@ -27,6 +29,9 @@ use std::collections::HashMap;
 /// layer's limit); a CSV export reads the whole table in pages this large. A page's ids go
 /// into one `IN (…)` list, well under SQLite's 32,766 parameters.
 const MAX_PAGE: u32 = 10_000;
+
+/// The condition on the customers' owner rep.
+const OWNER: &str = "c.owner_id";
 
 /// The points of the Pareto curve: the top 5%, 10%, …, 100% of the ranked customers.
 const CURVE_POINTS: i64 = 20;
@@ -72,7 +77,7 @@ impl Scope {
         let customer = [
             ("c.region", &s.region),
             ("c.channel_partner", &s.channel_partner),
-            ("c.owner_id", &owner_id),
+            (OWNER, &owner_id),
             ("c.tier", &s.tier),
         ]
         .into_iter()
@@ -147,12 +152,41 @@ impl Scope {
     /// ` JOIN customer c ON c.id = <customer_id> AND …` with the scope's conditions on the
     /// customer, their parameters appended to `params`.
     fn customer_join(&self, customer_id: &str, params: &mut Vec<Value>) -> String {
+        self.customer_join_where(customer_id, params, |_| true)
+    }
+
+    /// [`Self::customer_join`] with only the conditions on columns `keep` accepts.
+    fn customer_join_where(
+        &self,
+        customer_id: &str,
+        params: &mut Vec<Value>,
+        keep: impl Fn(&str) -> bool,
+    ) -> String {
+        let kept: Vec<_> = self.customer.iter().filter(|(c, _)| keep(c)).collect();
         let mut sql = format!(" JOIN customer c ON c.id = {customer_id}");
-        for (column, value) in &self.customer {
+        for (column, value) in kept {
             sql.push_str(&format!(" AND {column} = ?"));
             params.push(Value::Text(value.clone()));
         }
         sql
+    }
+
+    /// ` JOIN customer c …` with the scope's conditions on the customer other than its owner,
+    /// or nothing when there are none: for reports that are about people (the rep who logged
+    /// a contact, owns a lead) rather than about customers' owners.
+    fn customer_join_except_owner(&self, customer_id: &str, params: &mut Vec<Value>) -> String {
+        if self.customer.iter().all(|(column, _)| *column == OWNER) {
+            return String::new();
+        }
+        self.customer_join_where(customer_id, params, |column| column != OWNER)
+    }
+
+    /// The customers' owner the scope is limited to (always the caller, for a rep).
+    fn owner(&self) -> Option<&str> {
+        self.customer
+            .iter()
+            .find(|(column, _)| *column == OWNER)
+            .map(|(_, id)| id.as_str())
     }
 
     /// The scope's orders placed in `[since, until)`, of one customer if given (see `facts`).

@@ -135,6 +135,16 @@ report_params! {
     CustomerReportParams {}
 }
 
+report_params! {
+    /// The period and scope of the funnel.
+    FunnelParams {}
+}
+
+table_params! {
+    /// The period, the scope and the page of the reps' table.
+    RepsTable {}
+}
+
 impl RfmTable {
     /// The segment to list, checked.
     pub fn segment(&self) -> Result<Option<String>, Problem> {
