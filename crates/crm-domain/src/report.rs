@@ -249,6 +249,27 @@ pub fn quintile_score(rank: u32, n: u32) -> u8 {
     score.min(5) as u8
 }
 
+/// [`quintile_score`] as an SQL expression over the SQL expressions `rank` (1-based, from
+/// `RANK()`) and `n` (both at least 1 where it is used), for a database that scores every
+/// customer itself and returns only the counts per score.
+pub fn quintile_score_sql(rank: &str, n: &str) -> String {
+    format!("MIN(5, 1 + (5 * (({rank}) - 1)) / ({n}))")
+}
+
+/// Every `(r, f, m)` whose [`segment`] is `segment` (all 125 when `None`).
+pub fn scores_of(segment: Option<Segment>) -> Vec<(u8, u8, u8)> {
+    let scores = 1..=5u8;
+    scores
+        .clone()
+        .flat_map(|r| {
+            scores
+                .clone()
+                .flat_map(move |f| (1..=5u8).map(move |m| (r, f, m)))
+        })
+        .filter(|&(r, f, m)| segment.is_none_or(|s| self::segment(r, f, m) == s))
+        .collect()
+}
+
 crate::named_enum! {
     /// The RFM segment of a customer, from its recency `r`, frequency `f` and monetary `m`
     /// quintile scores (see [`quintile_score`]).
@@ -463,6 +484,19 @@ pub fn days_between(a: i64, b: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_score_triple_has_one_segment() {
+        assert_eq!(scores_of(None).len(), 125);
+        let by_segment: usize = Segment::ALL.iter().map(|s| scores_of(Some(*s)).len()).sum();
+        assert_eq!(by_segment, 125);
+        assert!(scores_of(Some(Segment::Champions)).contains(&(5, 5, 5)));
+        assert!(scores_of(Some(Segment::Lost)).contains(&(1, 1, 1)));
+        assert_eq!(
+            quintile_score_sql("k", "n"),
+            "MIN(5, 1 + (5 * ((k) - 1)) / (n))"
+        );
+    }
 
     #[test]
     fn a_purchase_cycle_is_at_least_a_day() {

@@ -134,14 +134,32 @@ pub fn customer_rfm(
         .transpose()?;
     let mut params = Vec::new();
     let sums = scope.sums(&mut params);
-    // RANK() gives tied values the lowest rank of the tie, so ties share a score.
+    // The database scores every customer (RANK() gives tied values the lowest rank of their
+    // tie, so ties share a score) and returns the count per score triple, and the page.
+    let score = |order: &str| {
+        report::quintile_score_sql(
+            &format!("RANK() OVER (ORDER BY {order})"),
+            "COUNT(*) OVER ()",
+        )
+    };
+    let (r, f, m) = (score("last"), score("n"), score("v"));
+    let wanted: Vec<String> = report::scores_of(only)
+        .into_iter()
+        .map(|(r, f, m)| (u32::from(r) * 100 + u32::from(f) * 10 + u32::from(m)).to_string())
+        .collect();
+    let wanted = wanted.join(", ");
+    params.push(Value::Integer(i64::from(page.limit)));
+    params.push(Value::Integer(start as i64));
     let result = db.query(
         &format!(
-            "WITH s AS ({sums})
-             SELECT id, n, v, last,
-                    RANK() OVER (ORDER BY last), RANK() OVER (ORDER BY n),
-                    RANK() OVER (ORDER BY v), COUNT(*) OVER ()
-               FROM s ORDER BY v DESC, id"
+            "WITH s AS ({sums}),
+                  q AS MATERIALIZED (SELECT id, n, v, last, {r} AS r, {f} AS f, {m} AS m FROM s)
+             SELECT 0, r, f, m, COUNT(*), SUM(v), NULL, NULL FROM q GROUP BY r, f, m
+             UNION ALL
+             SELECT * FROM (
+                 SELECT 1, r, f, m, n, v, id, last FROM q
+                  WHERE r * 100 + f * 10 + m IN ({wanted})
+                  ORDER BY v DESC, id LIMIT ? OFFSET ?)"
         ),
         &params,
     )?;
@@ -154,25 +172,32 @@ pub fn customer_rfm(
             monetary: 0,
         })
         .collect();
-    let mut scored = Vec::new();
+    let mut listed = 0usize;
+    let mut items = Vec::new();
     for row in &result.rows {
-        let n = db::count(row, 7, "count")?;
-        let score = |i, c| db::count(row, i, c).map(|rank| report::quintile_score(rank, n));
-        let (r, f, m) = (score(4, "r")?, score(5, "f")?, score(6, "m")?);
+        let small = |i: usize, c: &str| -> Result<u8, Error> {
+            u8::try_from(db::count(row, i, c)?)
+                .map_err(|_| db::internal("read a score", format!("{c} out of range")))
+        };
+        let (r, f, m) = (small(1, "r")?, small(2, "f")?, small(3, "m")?);
         let segment = report::segment(r, f, m);
-        let monetary = db::integer(row, 2, "v")?;
-        let size = &mut sizes[Segment::ALL.iter().position(|s| *s == segment).unwrap_or(0)];
-        size.customers += 1;
-        size.monetary += monetary;
-        if only.is_none_or(|o| o == segment) {
-            let last = instant(row, 3, "last")?;
-            scored.push(RfmCustomer {
-                customer_id: db::text(row, 0, "id")?,
+        if db::integer(row, 0, "kind")? == 0 {
+            let customers = db::count(row, 4, "customers")?;
+            let size = &mut sizes[Segment::ALL.iter().position(|s| *s == segment).unwrap_or(0)];
+            size.customers += customers;
+            size.monetary = size.monetary.saturating_add(db::integer(row, 5, "v")?);
+            if only.is_none_or(|o| o == segment) {
+                listed += customers as usize;
+            }
+        } else {
+            let last = instant(row, 7, "last")?;
+            items.push(RfmCustomer {
+                customer_id: db::text(row, 6, "id")?,
                 name: String::new(),
                 last_order_at: rfc3339_utc(last),
                 recency_days: ((scope.as_of - last).max(0) / DAY) as u32,
-                frequency: db::count(row, 1, "n")?,
-                monetary,
+                frequency: db::count(row, 4, "n")?,
+                monetary: db::integer(row, 5, "v")?,
                 r,
                 f,
                 m,
@@ -180,13 +205,12 @@ pub fn customer_rfm(
             });
         }
     }
+    items.sort_by(|a, b| {
+        b.monetary
+            .cmp(&a.monetary)
+            .then_with(|| a.customer_id.cmp(&b.customer_id))
+    });
     let customer_count = sizes.iter().map(|s| s.customers).sum();
-    let listed = scored.len();
-    let mut items: Vec<RfmCustomer> = scored
-        .into_iter()
-        .skip(start)
-        .take(page.limit as usize)
-        .collect();
     let ids: Vec<&str> = items.iter().map(|i| i.customer_id.as_str()).collect();
     let labels = labels(db, &ids)?;
     for item in &mut items {
