@@ -255,12 +255,18 @@ struct Label {
     owner_id: Option<String>,
 }
 
+/// `?, ?, …` for an SQL `IN (…)` of these texts, with the texts as its parameters.
+fn in_list(texts: &[&str]) -> (String, Vec<Value>) {
+    let marks = vec!["?"; texts.len()].join(", ");
+    let params = texts.iter().map(|t| Value::Text((*t).to_owned())).collect();
+    (marks, params)
+}
+
 fn labels(db: &Db, ids: &[&str]) -> Result<HashMap<String, Label>, Error> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let marks = vec!["?"; ids.len()].join(", ");
-    let params: Vec<Value> = ids.iter().map(|id| Value::Text((*id).to_owned())).collect();
+    let (marks, params) = in_list(ids);
     let result = db.query(
         &format!("SELECT id, name, tier, region, owner_id FROM customer WHERE id IN ({marks})"),
         &params,
@@ -289,8 +295,7 @@ fn names_of(db: &Db, table: &str, ids: &[&str]) -> Result<HashMap<String, String
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let marks = vec!["?"; ids.len()].join(", ");
-    let params: Vec<Value> = ids.iter().map(|id| Value::Text((*id).to_owned())).collect();
+    let (marks, params) = in_list(&ids);
     let result = db.query(
         &format!("SELECT id, name FROM {table} WHERE id IN ({marks})"),
         &params,

@@ -10,7 +10,7 @@ use crate::exports::crm::records::reports::{
 use crate::exports::crm::records::types::Error;
 use crm_domain::report::Month;
 use crm_domain::time::rfc3339_utc;
-use spin_sdk::sqlite3::Value;
+use spin_sdk::sqlite3::{QueryResult, Value};
 use std::collections::{BTreeSet, HashMap};
 
 /// Orders and value.
@@ -166,19 +166,24 @@ fn hourly_by_month(db: &Db, months: &[Month]) -> Result<HashMap<(String, String)
     let result = db.query(
         &format!(
             "WITH m(label, lo, hi) AS (VALUES {table})
-             SELECT m.label, SUM(h.orders), SUM(h.value)
+             SELECT m.label, '', SUM(h.orders), SUM(h.value)
                FROM sales_hour h JOIN m ON h.hour >= m.lo AND h.hour < m.hi
               GROUP BY m.label"
         ),
         &[],
     )?;
+    month_figures(&result)
+}
+
+/// Rows of `month, key, orders, value` by (month, key).
+fn month_figures(result: &QueryResult) -> Result<HashMap<(String, String), Figures>, Error> {
     result
         .rows
         .iter()
         .map(|row| {
             Ok((
-                (db::text(row, 0, "month")?, String::new()),
-                (db::count(row, 1, "orders")?, db::integer(row, 2, "value")?),
+                (db::text(row, 0, "month")?, db::text(row, 1, "key")?),
+                (db::count(row, 2, "orders")?, db::integer(row, 3, "value")?),
             ))
         })
         .collect()
@@ -246,16 +251,7 @@ fn by_month(
         ),
         &params,
     )?;
-    result
-        .rows
-        .iter()
-        .map(|row| {
-            Ok((
-                (db::text(row, 0, "month")?, db::text(row, 1, "key")?),
-                (db::count(row, 2, "orders")?, db::integer(row, 3, "value")?),
-            ))
-        })
-        .collect()
+    month_figures(&result)
 }
 
 /// `YYYY-MM` one year earlier.

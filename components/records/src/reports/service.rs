@@ -4,7 +4,7 @@
 //! A complaint belongs to the period it was filed in; its clocks are judged now (a complaint
 //! filed in the period and still open is `pending` until its deadline passes).
 
-use super::{names_of, page_cursor, page_start, Scope};
+use super::{in_list, names_of, page_cursor, page_start, Scope};
 use crate::auth::Actor;
 use crate::complaints::timer_at;
 use crate::db::{self, Db};
@@ -345,7 +345,6 @@ fn lines_sold(
     if products.is_empty() {
         return Ok(HashMap::new());
     }
-    let marks = vec!["?"; products.len()].join(", ");
     let mut params = Vec::new();
     // For the whole company, read from the index on (product_id, batch_number) alone.
     let customers = if scope.customer.is_empty() {
@@ -356,7 +355,8 @@ fn lines_sold(
             scope.customer_join("o.customer_id", &mut params)
         )
     };
-    params.extend(products.iter().map(|p| Value::Text((*p).to_owned())));
+    let (marks, products) = in_list(&products);
+    params.extend(products);
     let result = db.query(
         &format!(
             "SELECT l.product_id, l.batch_number, COUNT(*) FROM order_line l{customers}
