@@ -862,6 +862,8 @@ fn the_dashboard_signs_in_with_a_cookie_and_renders_in_both_languages() {
             .await?
             .click()
             .await?;
+        // The form posts, then the 303 brings the dashboard: wait for its charts.
+        client.wait().for_element(Locator::Css("svg")).await?;
         let heading = client.find(Locator::Css("h1")).await?.text().await?;
         assert_eq!(heading, "Management dashboard");
         let page = client.source().await?;
@@ -875,6 +877,24 @@ fn the_dashboard_signs_in_with_a_cookie_and_renders_in_both_languages() {
         assert_eq!(heading, "经营看板");
         std::fs::write(
             shots.join("dashboard-zh-CN.png"),
+            client.screenshot().await?,
+        )
+        .expect("a screenshot");
+        // On a phone: one column, nothing wider than the screen.
+        client.set_window_size(390, 844).await?;
+        client.refresh().await?;
+        let overflow = client
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth",
+                vec![],
+            )
+            .await?;
+        assert!(
+            overflow.as_i64().is_some_and(|px| px <= 0),
+            "the page is wider than a phone's screen by {overflow}px"
+        );
+        std::fs::write(
+            shots.join("dashboard-phone-zh-CN.png"),
             client.screenshot().await?,
         )
         .expect("a screenshot");

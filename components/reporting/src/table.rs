@@ -2,10 +2,11 @@
 
 use crm_guest::reports::Period;
 use crm_guest::request::json;
-use crm_guest::views::reports::Format;
+use crm_guest::views::reports::{defused, Format};
 use crm_guest::{ApiResult, Problem};
 use serde::Serialize;
 use spin_sdk::http::Response;
+use std::borrow::Cow;
 
 /// Put first with `bom=true`, so that spreadsheet programs read the file as UTF-8.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -37,11 +38,19 @@ pub fn answer<T: Table>(
         report.period().first_day,
         report.period().last_day
     );
-    let mut writer = csv::Writer::from_writer(if bom { BOM.to_vec() } else { Vec::new() });
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(if bom { BOM.to_vec() } else { Vec::new() });
+    let mut header = true;
     loop {
         let (rows, next) = report.into_rows();
         for row in &rows {
-            writer.serialize(row).map_err(csv_failed)?;
+            for record in records_of(row, std::mem::take(&mut header)).map_err(csv_failed)? {
+                let cells: Vec<Cow<str>> = record.iter().map(defused).collect();
+                writer
+                    .write_record(cells.iter().map(|c| c.as_bytes()))
+                    .map_err(csv_failed)?;
+            }
         }
         let Some(cursor) = next else { break };
         report = read(crm_guest::reports::PageRequest {
@@ -59,6 +68,23 @@ pub fn answer<T: Table>(
         )
         .body(body)
         .build())
+}
+
+/// The CSV records of one row, its header first when `header`: serialised by the csv crate
+/// (field names from the row's serde names), then read back as text cells.
+fn records_of<R: Serialize>(row: &R, header: bool) -> Result<Vec<csv::StringRecord>, csv::Error> {
+    let mut one = csv::WriterBuilder::new()
+        .has_headers(header)
+        .from_writer(Vec::new());
+    one.serialize(row)?;
+    let bytes = one
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes.as_slice())
+        .records()
+        .collect()
 }
 
 fn csv_failed(e: impl std::fmt::Display) -> Problem {

@@ -26,6 +26,18 @@ pub enum Format {
     Csv,
 }
 
+/// A CSV text cell that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return: a customer named `=HYPERLINK(…)`) gets a `'` in front, as OWASP
+/// advises against CSV injection; numbers (`-12.5`) are left as they are.
+pub fn defused(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// The period and scope parameters every report takes, then the extra ones of this report.
 macro_rules! report_params {
     ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty,)* }) => {
@@ -319,5 +331,24 @@ impl From<SlaRow> for SlaCsvRow {
                 .collect::<Vec<_>>()
                 .join(";"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defused;
+
+    #[test]
+    fn formulas_are_defused_and_numbers_left_alone() {
+        assert_eq!(
+            defused("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(defused("+86 21 5555"), "'+86 21 5555");
+        assert_eq!(defused("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defused("-12.5"), "-12.5");
+        assert_eq!(defused("42"), "42");
+        assert_eq!(defused("华美商贸"), "华美商贸");
+        assert_eq!(defused(""), "");
     }
 }
