@@ -836,6 +836,23 @@ fn the_dashboard_signs_in_with_a_cookie_and_renders_in_both_languages() {
         &[("origin", &own_origin)],
     );
     assert_eq!(same.status, 303, "{}", same.body);
+    // A period that cannot be shows the default one, saying why, on the page itself.
+    let session = cookie.split(';').next().expect("name=value").to_owned();
+    let bad_period = s.app.request_with(
+        "GET",
+        "/dashboard?from=2026-02-30&lang=en",
+        None,
+        &[("cookie", &session)],
+        None,
+    );
+    assert_eq!(bad_period.status, 200, "{}", bad_period.body);
+    assert!(
+        bad_period.body.contains("role=\"alert\""),
+        "{}",
+        bad_period.body
+    );
+    assert!(bad_period.body.contains("That period is not valid"));
+    assert!(bad_period.body.contains("Alpha Trading"));
     let anonymous = s.app.get("/dashboard");
     assert_eq!(anonymous.status, 200);
     assert!(

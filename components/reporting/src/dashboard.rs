@@ -66,6 +66,7 @@ enum Text {
     UnknownToken,
     ManagersOnly,
     CrossSite,
+    BadPeriod,
     OtherLanguage,
     Period,
     From,
@@ -126,6 +127,10 @@ fn text(lang: Lang, key: Text) -> &'static str {
         ManagersOnly => (
             "经营看板仅供管理人员（管理员、销售总经理、客服主管）查看。",
             "The dashboard is for managers only (admin, sales GM, service lead).",
+        ),
+        BadPeriod => (
+            "所选统计期间无效，现显示最近 12 个月：",
+            "That period is not valid, so the last 12 months are shown: ",
         ),
         CrossSite => (
             "请从本站的登录页面登录。",
@@ -310,12 +315,30 @@ pub fn page(req: &Request, _params: &Params) -> ApiResult {
         product_id: None,
         tier: None,
     };
-    let data = match gather(&who, &scope) {
-        Ok(data) => data,
+    // A period the reports refuse (a day that does not exist, `from` after `to`) shows the
+    // default period instead, saying why.
+    let gathered = match gather(&who, &scope) {
+        Err(Error::Invalid(problem)) => {
+            let default = ReportScope {
+                first_day: None,
+                last_day: None,
+                ..scope
+            };
+            gather(&who, &default).map(|data| (data, Some(problem.message)))
+        }
+        other => other.map(|data| (data, None)),
+    };
+    let (data, notice) = match gathered {
+        Ok(gathered) => gathered,
         Err(Error::Unauthenticated) => return Ok(sign_in_response(lang, chosen, 200, None)),
         Err(e) => return Err(Problem::from(e)),
     };
-    let markup = render(lang, &staff, &data, from, to);
+    let (from, to) = if notice.is_some() {
+        (None, None)
+    } else {
+        (from, to)
+    };
+    let markup = render(lang, &staff, &data, from, to, notice.as_deref());
     Ok(html_response(
         200,
         lang,
@@ -405,10 +428,26 @@ fn gather(who: &Credential, scope: &ReportScope) -> Result<Reports, Error> {
     Ok(Reports {
         ranking: reports::customer_ranking(who, scope, &page(10))?,
         rfm: reports::customer_rfm(who, scope, None, &page(1))?,
-        sales: reports::sales(who, scope, SalesGrouping::None, &page(500))?,
+        sales: whole_sales(who, scope)?,
         sla: reports::sla_compliance(who, scope, SlaGrouping::Month)?,
         complaints: reports::complaints(who, scope, ComplaintGrouping::Batch, &page(10))?,
     })
+}
+
+/// Sales per month for the whole period, page after page (a 50-year period has 600 months).
+fn whole_sales(who: &Credential, scope: &ReportScope) -> Result<SalesReport, Error> {
+    let mut page = PageRequest {
+        limit: 500,
+        cursor: None,
+    };
+    let mut report = reports::sales(who, scope, SalesGrouping::None, &page)?;
+    while let Some(cursor) = report.next_cursor.take() {
+        page.cursor = Some(cursor);
+        let next = reports::sales(who, scope, SalesGrouping::None, &page)?;
+        report.items.extend(next.items);
+        report.next_cursor = next.next_cursor;
+    }
+    Ok(report)
 }
 
 /// A request header as text, empty when absent.
@@ -552,6 +591,7 @@ fn render(
     data: &Reports,
     from: Option<&str>,
     to: Option<&str>,
+    notice: Option<&str>,
 ) -> Markup {
     let t = |key: Text| text(lang, key);
     let period = &data.ranking.period;
@@ -598,6 +638,9 @@ fn render(
                             input type="date" name="to" value=(period.last_day);
                         }
                         button type="submit" { (t(Text::Apply)) }
+                    }
+                    @if let Some(notice) = notice {
+                        p.error role="alert" { (t(Text::BadPeriod)) (notice) }
                     }
                     (kpis(lang, data))
                     div.cards {
