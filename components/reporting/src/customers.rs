@@ -1,43 +1,13 @@
 //! Customer value: who contributes most, RFM segments, who is about to leave, and one
 //! customer's purchasing (`/api/v1/reports/customers…`).
 
-use crate::table::{answer, Table};
+use crate::table::answer;
 use crate::time_zone;
 use crm_guest::reports::{self, ChurnReport, CustomerFigures, Ranking, RfmReport};
 use crm_guest::request::{credential, json, query};
 use crm_guest::views::reports::{CustomerReportParams, CustomerTable, RfmTable};
 use crm_guest::{ApiResult, Params, Problem};
 use spin_sdk::http::Request;
-
-impl Table for Ranking {
-    type Row = reports::RankedCustomer;
-    fn period(&self) -> &reports::Period {
-        &self.period
-    }
-    fn into_rows(self) -> (Vec<Self::Row>, Option<String>) {
-        (self.items, self.next_cursor)
-    }
-}
-
-impl Table for RfmReport {
-    type Row = reports::RfmCustomer;
-    fn period(&self) -> &reports::Period {
-        &self.period
-    }
-    fn into_rows(self) -> (Vec<Self::Row>, Option<String>) {
-        (self.items, self.next_cursor)
-    }
-}
-
-impl Table for ChurnReport {
-    type Row = reports::ChurnCustomer;
-    fn period(&self) -> &reports::Period {
-        &self.period
-    }
-    fn into_rows(self) -> (Vec<Self::Row>, Option<String>) {
-        (self.items, self.next_cursor)
-    }
-}
 
 /// Customers ranked by contribution: the Pareto view.
 ///

@@ -1,33 +1,13 @@
 //! Sales: per month (`/api/v1/reports/sales`), the funnel (`/api/v1/reports/funnel`) and the
 //! reps (`/api/v1/reports/reps`).
 
-use crate::table::{answer, Table};
+use crate::table::answer;
 use crate::time_zone;
 use crm_guest::reports::{self, FunnelReport, RepsReport, SalesReport};
 use crm_guest::request::{credential, json, query};
 use crm_guest::views::reports::{FunnelParams, RepsTable, SalesTable};
 use crm_guest::{ApiResult, Params, Problem};
 use spin_sdk::http::Request;
-
-impl Table for RepsReport {
-    type Row = reports::RepRow;
-    fn period(&self) -> &reports::Period {
-        &self.period
-    }
-    fn into_rows(self) -> (Vec<Self::Row>, Option<String>) {
-        (self.items, self.next_cursor)
-    }
-}
-
-impl Table for SalesReport {
-    type Row = reports::SalesRow;
-    fn period(&self) -> &reports::Period {
-        &self.period
-    }
-    fn into_rows(self) -> (Vec<Self::Row>, Option<String>) {
-        (self.items, self.next_cursor)
-    }
-}
 
 /// Sales per month of the period, optionally by rep, region, channel partner or product.
 ///

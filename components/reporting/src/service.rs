@@ -19,16 +19,6 @@ impl Table for SlaReport {
     }
 }
 
-impl Table for ComplaintReport {
-    type Row = reports::ComplaintRow;
-    fn period(&self) -> &reports::Period {
-        &self.period
-    }
-    fn into_rows(self) -> (Vec<Self::Row>, Option<String>) {
-        (self.items, self.next_cursor)
-    }
-}
-
 /// SLA compliance of the complaints filed in the period, by month, priority or agent.
 ///
 /// Each target (first response, resolution) of each complaint is, now: **met** on time;

@@ -20,6 +20,30 @@ pub trait Table: Serialize {
     fn into_rows(self) -> (Vec<Self::Row>, Option<String>);
 }
 
+/// A report whose rows are its `items`, paged by its `next_cursor`.
+macro_rules! paged_table {
+    ($($report:ident => $row:ident),+ $(,)?) => {$(
+        impl Table for crm_guest::reports::$report {
+            type Row = crm_guest::reports::$row;
+            fn period(&self) -> &Period {
+                &self.period
+            }
+            fn into_rows(self) -> (Vec<Self::Row>, Option<String>) {
+                (self.items, self.next_cursor)
+            }
+        }
+    )+};
+}
+
+paged_table! {
+    Ranking => RankedCustomer,
+    RfmReport => RfmCustomer,
+    ChurnReport => ChurnCustomer,
+    SalesReport => SalesRow,
+    RepsReport => RepRow,
+    ComplaintReport => ComplaintRow,
+}
+
 /// Answers with the report `read` returns for `page`: as JSON, or with `Format::Csv` every
 /// row of the table, reading page after page, as `<name>-<first day>-<last day>.csv`.
 pub fn answer<T: Table>(

@@ -86,7 +86,10 @@ impl LineBuffer {
             Target::Stderr => std::io::stderr().lock().write_all(out),
             #[cfg(test)]
             Target::Memory(memory) => {
-                memory.lock().unwrap().extend_from_slice(out);
+                memory
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .extend_from_slice(out);
                 Ok(())
             }
         };

@@ -2,7 +2,7 @@
 //! segments, churn risk, and one customer's figures.
 
 use super::{
-    instant, label, labels, page_cursor, page_start, real, Scope, CURVE_POINTS, DAY, YEAR,
+    instant, label, labels, page_cursor, page_of, page_start, real, Scope, CURVE_POINTS, DAY, YEAR,
 };
 use crate::auth::Actor;
 use crate::db::{self, Db};
@@ -286,11 +286,7 @@ pub fn churn_risk(
     let value_at_stake = at_risk
         .iter()
         .fold(0i64, |sum, (stake, ..)| sum.saturating_add(*stake));
-    let page_rows: Vec<_> = at_risk
-        .into_iter()
-        .skip(start)
-        .take(page.limit as usize)
-        .collect();
+    let (page_rows, next_cursor) = page_of(at_risk, start, page);
     let ids: Vec<&str> = page_rows.iter().map(|(.., r)| r.id.as_str()).collect();
     let labels = labels(db, &ids)?;
     let items = page_rows
@@ -315,7 +311,7 @@ pub fn churn_risk(
         period: scope.period(),
         customer_count,
         value_at_stake,
-        next_cursor: page_cursor(start, items.len(), customer_count as usize),
+        next_cursor,
         items,
     })
 }
@@ -345,16 +341,7 @@ pub fn customer_report(
         .map(|row| Ok((instant(row, 1, "placed_at")?, db::integer(row, 2, "total")?)))
         .collect::<Result<Vec<(i64, i64)>, Error>>()?;
 
-    let mut params = Vec::new();
-    let in_scope = scope.orders(scope.period.start, scope.period.end, None, &mut params);
-    let result = db.query(
-        &format!("SELECT COALESCE(SUM(total), 0) FROM ({in_scope})"),
-        &params,
-    )?;
-    let scope_sales = match result.rows.first() {
-        Some(row) => db::integer(row, 0, "total")?,
-        None => 0,
-    };
+    let (_, scope_sales) = scope.totals(db, scope.period.start, scope.period.end)?;
 
     let sum = |from: i64, to: i64| {
         history

@@ -1,7 +1,7 @@
 //! The sales funnel of the period's leads, and rep performance: contacts, verified visits,
 //! tasks on time, won deals.
 
-use super::{names_of, page_cursor, page_start, Scope};
+use super::{names_of, page_of, page_start, Scope};
 use crate::auth::Actor;
 use crate::db::{self, Db};
 use crate::exports::crm::records::reports::{
@@ -188,12 +188,7 @@ pub fn reps(
         r.won_value = db::integer(row, 2, "value")?;
     }
 
-    let listed = rows.len();
-    let mut items: Vec<RepRow> = rows
-        .into_values()
-        .skip(start)
-        .take(page.limit as usize)
-        .collect();
+    let (mut items, next_cursor) = page_of(rows.into_values(), start, page);
     let ids: Vec<&str> = items.iter().map(|r| r.rep_id.as_str()).collect();
     let names = names_of(db, "staff", &ids)?;
     for item in &mut items {
@@ -203,7 +198,7 @@ pub fn reps(
     }
     Ok(RepsReport {
         period: scope.period(),
-        next_cursor: page_cursor(start, items.len(), listed),
+        next_cursor,
         items,
     })
 }

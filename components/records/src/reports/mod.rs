@@ -217,6 +217,20 @@ impl Scope {
         )
     }
 
+    /// The number and value of the scope's orders placed in `[since, until)`.
+    fn totals(&self, db: &Db, since: i64, until: i64) -> Result<(u32, i64), Error> {
+        let mut params = Vec::new();
+        let orders = self.orders(since, until, None, &mut params);
+        let result = db.query(
+            &format!("SELECT COUNT(*), COALESCE(SUM(total), 0) FROM ({orders})"),
+            &params,
+        )?;
+        match result.rows.first() {
+            Some(row) => Ok((db::count(row, 0, "n")?, db::integer(row, 1, "v")?)),
+            None => Ok((0, 0)),
+        }
+    }
+
     fn period(&self) -> Period {
         Self::period_of(&self.period)
     }
@@ -240,6 +254,24 @@ fn page_start(page: &PageRequest) -> Result<usize, Error> {
             .parse()
             .map_err(|_| db::invalid("cursor", "is not a cursor this API returned")),
     }
+}
+
+/// The page of `rows` that starts at row `start`, and the cursor of the next page.
+fn page_of<T>(
+    rows: impl IntoIterator<Item = T>,
+    start: usize,
+    page: &PageRequest,
+) -> (Vec<T>, Option<String>) {
+    let mut listed = 0;
+    let mut items = Vec::new();
+    for (i, row) in rows.into_iter().enumerate() {
+        listed = i + 1;
+        if i >= start && items.len() < page.limit as usize {
+            items.push(row);
+        }
+    }
+    let next = page_cursor(start, items.len(), listed);
+    (items, next)
 }
 
 /// The cursor of the page after `rows` rows from `start`, if `total` holds more.

@@ -1,7 +1,7 @@
 //! Sales per month of the period, by rep, region, channel partner or product, beside the same
 //! month a year before, with the period's totals beside the previous period's.
 
-use super::{names_of, page_cursor, page_start, Facts, Scope};
+use super::{names_of, page_of, page_start, Facts, Scope};
 use crate::auth::Actor;
 use crate::db::{self, Db};
 use crate::exports::crm::records::reports::{
@@ -52,17 +52,9 @@ pub fn sales(
     };
     let totals = |since: i64, until: i64| -> Result<Figures, Error> {
         if hourly {
-            return hourly_total(db, since, until);
-        }
-        let mut params = Vec::new();
-        let orders = scope.orders(since, until, None, &mut params);
-        let result = db.query(
-            &format!("SELECT COUNT(*), COALESCE(SUM(total), 0) FROM ({orders})"),
-            &params,
-        )?;
-        match result.rows.first() {
-            Some(row) => Ok((db::count(row, 0, "n")?, db::integer(row, 1, "v")?)),
-            None => Ok((0, 0)),
+            hourly_total(db, since, until)
+        } else {
+            scope.totals(db, since, until)
         }
     };
     let (orders, value) = totals(scope.period.start, scope.period.end)?;
@@ -113,12 +105,7 @@ pub fn sales(
         }
         rows.sort_by(|a, b| a.month.cmp(&b.month));
     }
-    let listed = rows.len();
-    let mut items: Vec<SalesRow> = rows
-        .into_iter()
-        .skip(start)
-        .take(page.limit as usize)
-        .collect();
+    let (mut items, next_cursor) = page_of(rows, start, page);
     let names = group_names(db, grouping, &items)?;
     for item in &mut items {
         if let Some(name) = names.get(&item.key) {
@@ -132,7 +119,7 @@ pub fn sales(
         value,
         previous_orders,
         previous_value,
-        next_cursor: page_cursor(start, items.len(), listed),
+        next_cursor,
         items,
     })
 }

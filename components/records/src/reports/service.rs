@@ -4,7 +4,7 @@
 //! A complaint belongs to the period it was filed in; its clocks are judged now (a complaint
 //! filed in the period and still open is `pending` until its deadline passes).
 
-use super::{in_list, names_of, page_cursor, page_start, Scope};
+use super::{in_list, names_of, page_of, page_start, Scope};
 use crate::auth::Actor;
 use crate::complaints::timer_at;
 use crate::db::{self, Db};
@@ -318,18 +318,13 @@ pub fn complaints(
             .then_with(|| a.key.cmp(&b.key))
             .then_with(|| a.product_id.cmp(&b.product_id))
     });
-    let listed = rows.len();
-    let items: Vec<ComplaintRow> = rows
-        .into_iter()
-        .skip(start)
-        .take(page.limit as usize)
-        .collect();
+    let (items, next_cursor) = page_of(rows, start, page);
     Ok(ComplaintReport {
         period: scope.period(),
         complaints: all.complaints,
         closed: all.closed,
         median_hours_to_close: report::median(&mut all.hours_to_close),
-        next_cursor: page_cursor(start, items.len(), listed),
+        next_cursor,
         items,
     })
 }
