@@ -15,3 +15,5 @@ mod openapi;
 mod portal;
 mod reports;
 mod sales;
+mod service;
+mod stock;

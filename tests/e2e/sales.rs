@@ -529,8 +529,27 @@ fn scenario_c_from_a_visit_to_a_service_request_and_a_won_deal_with_an_existing_
         .is_some_and(|id| id.starts_with("srq_")));
     assert_eq!(
         (service["customer_id"].as_str(), service["status"].as_str()),
-        (Some(retailer.as_str()), Some("open"))
+        (Some(retailer.as_str()), Some("requested"))
     );
+    // A lead's service request is a service request like a complaint's: it waits for finance,
+    // with its first step logged; no product was named, so it ships nothing.
+    let detail = ok(
+        app.get_as(
+            &format!(
+                "/api/v1/service-requests/{}",
+                service["id"].as_str().unwrap_or("")
+            ),
+            &rep.token,
+        ),
+        200,
+    );
+    assert_eq!(
+        detail["request"]["lead_id"].as_str(),
+        Some(service_lead.as_str())
+    );
+    assert!(detail["request"]["replacement"].is_null());
+    assert_eq!(detail["steps"][0]["action"], "request");
+    assert_eq!(detail["steps"][0]["actor_id"], json!(rep.id));
     let opportunity = ok(
         app.post_json(
             &format!("/api/v1/leads/{sale_lead}/qualify"),
@@ -592,7 +611,8 @@ fn scenario_c_from_a_visit_to_a_service_request_and_a_won_deal_with_an_existing_
         .map(|t| t["kind"].as_str().unwrap_or(""))
         .collect();
     kinds.sort();
-    assert_eq!(kinds, ["order", "task", "visit"]);
+    // The service request qualified from the second lead is on the unified view too.
+    assert_eq!(kinds, ["order", "service_request", "task", "visit"]);
 
     // Service is for customers: a lead without one cannot become a service request.
     let stranger = ok(

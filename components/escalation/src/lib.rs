@@ -5,6 +5,9 @@
 //! `POST /api/v1/complaints/:id/transitions`, `POST /api/v1/complaints/:id/close`,
 //! `POST /api/v1/complaints/:id/replies`,
 //! `POST /api/v1/complaints/:id/priority` and the sweep, `POST /api/v1/escalation/sweep`;
+//! service requests (`service_requests.rs`): `POST /api/v1/complaints/:id/service-requests`,
+//! `GET /api/v1/service-requests`, `GET /api/v1/service-requests/:id`,
+//! `POST /api/v1/service-requests/:id/steps`;
 //! service levels (`sla.rs`): `GET|POST /api/v1/calendars`, `GET /api/v1/calendars/:id`,
 //! `GET|POST /api/v1/sla/policies`, `GET|PUT /api/v1/sla/policies/:id`; webhooks
 //! (`webhooks.rs`): `GET|POST /api/v1/webhooks`, `POST /api/v1/webhooks/:id/active`,
@@ -13,6 +16,7 @@
 //! who may do what. The deliverer also sends HTTP requests, awaited on spin-sdk's executor.
 
 mod complaints;
+mod service_requests;
 mod sla;
 mod webhooks;
 
@@ -32,6 +36,16 @@ const ROUTES: &[Route] = &[
     Route::post("/api/v1/complaints/:id/replies", complaints::reply),
     Route::post("/api/v1/complaints/:id/priority", complaints::set_priority),
     Route::post("/api/v1/escalation/sweep", complaints::sweep),
+    Route::post(
+        "/api/v1/complaints/:id/service-requests",
+        service_requests::request,
+    ),
+    Route::get("/api/v1/service-requests", service_requests::list),
+    Route::get("/api/v1/service-requests/:id", service_requests::get),
+    Route::post(
+        "/api/v1/service-requests/:id/steps",
+        service_requests::take_step,
+    ),
     Route::get("/api/v1/calendars", sla::list_calendars),
     Route::post("/api/v1/calendars", sla::create_calendar),
     Route::get("/api/v1/calendars/:id", sla::get_calendar),
@@ -60,6 +74,10 @@ const ROUTES: &[Route] = &[
         complaints::reply,
         complaints::set_priority,
         complaints::sweep,
+        service_requests::request,
+        service_requests::list,
+        service_requests::get,
+        service_requests::take_step,
         sla::create_calendar,
         sla::list_calendars,
         sla::get_calendar,

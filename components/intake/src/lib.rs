@@ -41,6 +41,7 @@ const ROUTES: &[Route] = &[
     Route::get("/api/v1/products", orders::list_products),
     Route::post("/api/v1/products", orders::create_product),
     Route::patch("/api/v1/products/:id", orders::update_product),
+    Route::post("/api/v1/products/:id/stock", orders::adjust_stock),
     Route::get("/api/v1/orders", orders::list_orders),
     Route::post("/api/v1/orders", orders::create_order),
     Route::get("/api/v1/orders/:id", orders::get_order),

@@ -38,6 +38,7 @@ use utoipa::OpenApi;
         csv_files::export_orders,
         orders::create_product,
         orders::update_product,
+        orders::adjust_stock,
         orders::list_products,
         orders::create_order,
         orders::get_order,

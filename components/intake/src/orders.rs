@@ -1,10 +1,11 @@
 //! The catalogue and staff orders: `GET|POST /api/v1/products`, `PATCH /api/v1/products/:id`,
-//! `GET|POST /api/v1/orders`, `GET /api/v1/orders/:id`. Money is in minor units (fen/cents).
+//! `POST /api/v1/products/:id/stock`, `GET|POST /api/v1/orders`, `GET /api/v1/orders/:id`.
+//! Money is in minor units (fen/cents).
 
 use crm_guest::orders::{self, Order, OrderPage, Product};
 use crm_guest::request::{credential, idempotency_key, json, json_body, query};
 use crm_guest::views::orders::{
-    CreateOrder, CreateProduct, ListOrders, ListProducts, ProductList, UpdateProduct,
+    AdjustStock, CreateOrder, CreateProduct, ListOrders, ListProducts, ProductList, UpdateProduct,
 };
 use crm_guest::views::IdempotencyKeyHeader;
 use crm_guest::{ApiResult, Params, Problem};
@@ -40,6 +41,23 @@ pub fn update_product(req: &Request, params: &Params) -> ApiResult {
     let who = credential(req)?;
     let body: UpdateProduct = json_body(req)?;
     let product = orders::update_product(&who, params.get("id"), &body.into())?;
+    Ok(json(200, &product))
+}
+
+/// Changes a product's stock by a number of units, with a note saying why (warehouse, admin).
+///
+/// A change that would leave fewer than none in stock is refused (409) and changes nothing.
+#[utoipa::path(post, path = "/api/v1/products/{id}/stock", tag = "orders",
+    request_body = AdjustStock,
+    params(("id" = String, Path, description = "The product's id")),
+    responses(
+        (status = 200, description = "The product with its new stock", body = Product),
+        (status = "4XX", response = Problem),
+    ))]
+pub fn adjust_stock(req: &Request, params: &Params) -> ApiResult {
+    let who = credential(req)?;
+    let body: AdjustStock = json_body(req)?;
+    let product = orders::adjust_stock(&who, params.get("id"), body.change, &body.note)?;
     Ok(json(200, &product))
 }
 

@@ -22,6 +22,7 @@ use crate::exports::crm::records::sla::Priority as WitPriority;
 use crate::exports::crm::records::types::Error;
 use crate::names::stored;
 use crate::secrets;
+use crate::service_requests;
 use crate::sla::{self, Governing};
 use crm_domain::complaint::{
     effects, is_open, transition as next_status, Closure as DomainClosure, ComplaintAction,
@@ -389,6 +390,7 @@ fn detail(db: &Db, c: &Row, g: &Governing) -> Result<ComplaintDetail, Error> {
         customer: history(db, &c.customer_id, now)?,
         escalations: escalations(db, &c.id)?,
         timeline: timeline(db, &c.id)?,
+        service_requests: service_requests::of_complaint(db, &c.id)?,
     })
 }
 
@@ -799,6 +801,90 @@ fn governing_cached<'a>(
     Ok(&cache[id])
 }
 
+// --- what service requests need of a complaint ---
+
+/// The order line a complaint names, with the units bought.
+pub struct ComplaintLine {
+    pub order_id: String,
+    /// 1-based, as the API counts.
+    pub line_no: u32,
+    pub product_id: String,
+    pub quantity: u32,
+}
+
+/// What deriving a service request needs to know of its complaint.
+pub struct ServiceFacts {
+    pub customer_id: String,
+    pub line: Option<ComplaintLine>,
+    /// The governing policy's remedy: how many units a replacement may ship, in percent of
+    /// the line's.
+    pub remedy_percent: u32,
+}
+
+/// A complaint that service work may be derived from by `actor`: its assignee or a manager
+/// decides, and not once it is closed.
+pub fn for_service(db: &Db, actor: &Actor, id: &str) -> Result<ServiceFacts, Error> {
+    let (c, g) = for_change(db, actor, id)?;
+    may_decide(actor, &c, "derive service work from it")?;
+    if c.status == ComplaintStatus::Closed {
+        return Err(Error::Conflict(format!(
+            "complaint {id} is closed: no more work is derived from it"
+        )));
+    }
+    let line = match (&c.order_id, c.line_no, &c.product_id) {
+        (Some(order_id), Some(line_no), Some(product_id)) => {
+            let found = db.query(
+                "SELECT quantity FROM order_line WHERE order_id = ? AND line_no = ?",
+                &[
+                    Value::Text(order_id.clone()),
+                    Value::Integer(i64::from(line_no) - 1),
+                ],
+            )?;
+            let row = found
+                .rows
+                .first()
+                .ok_or_else(|| db::internal("read a complaint's order line", order_id))?;
+            Some(ComplaintLine {
+                order_id: order_id.clone(),
+                line_no,
+                product_id: product_id.clone(),
+                quantity: db::count(row, 0, "quantity")?,
+            })
+        }
+        _ => None,
+    };
+    Ok(ServiceFacts {
+        customer_id: c.customer_id,
+        line,
+        remedy_percent: g.policy.remedy_percent,
+    })
+}
+
+/// Who calls the customer back about a complaint, and after how many days.
+pub struct CallbackFacts {
+    pub assignee_id: Option<String>,
+    pub callback_days: u32,
+}
+
+pub fn callback_facts(db: &Db, id: &str) -> Result<CallbackFacts, Error> {
+    let c = find(db, id)?;
+    let g = sla::governing(db, &c.policy_id)?;
+    Ok(CallbackFacts {
+        assignee_id: c.assignee_id,
+        callback_days: g.policy.callback_days,
+    })
+}
+
+/// Writes a step of a service request derived from complaint `id` on its timeline.
+pub fn service_event(db: &Db, id: &str, actor_id: &str, note: &str) -> Result<(), Error> {
+    event(db, &find(db, id)?, actor_id, "service", note)
+}
+
+/// The customer a complaint is about, for a task on it.
+pub fn customer_of(db: &Db, id: &str) -> Result<String, Error> {
+    Ok(find(db, id)?.customer_id)
+}
+
 // --- changes ---
 
 /// Moves `c` to status `to` at `now`, with what the move does to its clocks.
@@ -845,6 +931,12 @@ pub fn transition(
         let (mut c, g) = for_change(db, actor, id)?;
         if action == ComplaintAction::Close {
             may_decide(actor, &c, "close it")?;
+            if let Some((request, status)) = service_requests::open_for_complaint(db, id)? {
+                return Err(Error::Conflict(format!(
+                    "complaint {id} has service request {request} still {status}: it closes \
+                     once that work is received, done or called off"
+                )));
+            }
         }
         let before = audit_json(&c);
         let from = c.status;

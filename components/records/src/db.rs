@@ -63,6 +63,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_sales_hour",
         include_str!("../migrations/0015_sales_hour.sql"),
     ),
+    (
+        "0016_service_work",
+        include_str!("../migrations/0016_service_work.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.
@@ -104,12 +108,27 @@ impl Db {
     /// pragma read). When it is behind, the version is read again under `BEGIN IMMEDIATE`, so
     /// two instances racing on a fresh database apply each migration exactly once. A database
     /// already newer than this build (a newer deployment migrated it) is left as it is.
+    ///
+    /// Migrations run with foreign keys off, as SQLite's procedure for changing a table's
+    /// constraints requires (a table is rebuilt by copying it, dropping it and renaming the
+    /// copy; the drop would otherwise delete the rows that others refer to). Before committing,
+    /// `PRAGMA foreign_key_check` must find nothing, and foreign keys are on again afterwards.
+    /// The pragma is a no-op inside a transaction, so it is set around it.
     fn migrate(&self) -> Result<u32, Error> {
         let target = MIGRATIONS.len() as u32;
         let found = self.read_schema_version()?;
         if found >= target {
             return Ok(found);
         }
+        self.exec("PRAGMA foreign_keys = OFF", &[])?;
+        let migrated = self.apply_migrations(target);
+        let restored = self.exec("PRAGMA foreign_keys = ON", &[]);
+        let version = migrated?;
+        restored?;
+        Ok(version)
+    }
+
+    fn apply_migrations(&self, target: u32) -> Result<u32, Error> {
         self.transaction(|db| {
             let current = db.read_schema_version()?;
             if current >= target {
@@ -121,6 +140,16 @@ impl Db {
                         .execute(&statement, &[])
                         .map_err(|e| internal(&format!("apply migration {name}"), e))?;
                 }
+            }
+            let broken = db.query("PRAGMA foreign_key_check", &[])?;
+            if let Some(row) = broken.rows.first() {
+                return Err(internal(
+                    "migrate the schema",
+                    format!(
+                        "a row of {} refers to a missing row",
+                        row.get::<&str>(0).unwrap_or("a table")
+                    ),
+                ));
             }
             // PRAGMA takes no parameters; the value is a constant of this build.
             db.exec(&format!("PRAGMA user_version = {target}"), &[])?;

@@ -62,23 +62,25 @@ fn staff_ids(db: &Db, now: &str) -> Result<Vec<String>, Error> {
         .collect()
 }
 
-/// The demo products' ids, adding those missing.
+/// The demo products' ids, adding those missing, each with its demo stock.
 fn product_ids(db: &Db, now: &str) -> Result<Vec<String>, Error> {
     demo::PRODUCTS
         .iter()
-        .map(|(sku, name, price)| {
+        .zip(demo::STOCK)
+        .map(|((sku, name, price), stock)| {
             if let Some(id) = id_where(db, "product", "sku", sku)? {
                 return Ok(id);
             }
             let id = secrets::new_id("prd")?;
             db.exec(
-                "INSERT INTO product (id, sku, name, unit_price, active, created_at) VALUES (?, ?, ?, ?, 1, ?)",
+                "INSERT INTO product (id, sku, name, unit_price, active, created_at, stock) VALUES (?, ?, ?, ?, 1, ?, ?)",
                 &[
                     Value::Text(id.clone()),
                     Value::Text((*sku).into()),
                     Value::Text((*name).into()),
                     Value::Integer(*price),
                     Value::Text(now.to_owned()),
+                    Value::Integer(i64::from(stock)),
                 ],
             )?;
             Ok(id)
@@ -156,6 +158,8 @@ pub fn seed(db: &Db, actor: &Actor, request: SeedRequest) -> Result<SeedReport, 
                 .map_or(now_secs, |t| t - 7 * 86_400);
             let customer = customer(&generated, &staff, &rfc3339_utc(first_touch))?;
             let customer_id = customer.id.clone();
+            // Demo orders ship to the customer's one address.
+            let address_id = customer.addresses.first().map(|a| a.id.clone());
             customers::insert_new(db, actor, customer, true)?;
             report.customers += 1;
             for order in orders {
@@ -199,6 +203,7 @@ pub fn seed(db: &Db, actor: &Actor, request: SeedRequest) -> Result<SeedReport, 
                         ),
                         ship_date: Some(rfc3339_utc(order.placed_at + 2 * 86_400)[..10].to_owned()),
                         notes: String::new(),
+                        address_id: address_id.clone(),
                         entered_by: staff[generated.owner].clone(),
                         created_at: placed_at.clone(),
                         placed_at,

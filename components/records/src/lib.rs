@@ -20,6 +20,7 @@ mod overview;
 mod reports;
 mod sales;
 mod secrets;
+mod service_requests;
 mod sla;
 mod tasks;
 mod verification;
@@ -36,9 +37,9 @@ use exports::crm::records::types::{Credential, Error, IdempotencyKey};
 use exports::crm::records::{
     activities as activities_api, audit as audit_api, complaints as complaints_api,
     customers as customers_api, demo as demo_api, identity as identity_api, orders as orders_api,
-    overview as overview_api, reports as reports_api, sales as sales_api, sla as sla_api,
-    system as system_api, tasks as tasks_api, verification as verification_api,
-    webhooks as webhooks_api,
+    overview as overview_api, reports as reports_api, sales as sales_api,
+    service_requests as service_api, sla as sla_api, system as system_api, tasks as tasks_api,
+    verification as verification_api, webhooks as webhooks_api,
 };
 
 /// The exported implementation; each method opens the database and delegates to a module.
@@ -224,6 +225,17 @@ impl customers_api::Guest for Records {
 }
 
 impl orders_api::Guest for Records {
+    fn adjust_stock(
+        who: Credential,
+        product_id: String,
+        change: i32,
+        note: String,
+    ) -> Result<orders_api::Product, Error> {
+        with_actor(&who, |db, actor| {
+            orders::adjust_stock(db, actor, &product_id, change, &note)
+        })
+    }
+
     fn create_product(
         who: Credential,
         input: orders_api::NewProduct,
@@ -707,6 +719,47 @@ impl complaints_api::Guest for Records {
 
     fn sweep(who: Credential) -> Result<complaints_api::SweepReport, Error> {
         with_actor(&who, complaints::sweep)
+    }
+}
+
+impl service_api::Guest for Records {
+    fn request_service(
+        who: Credential,
+        complaint_id: String,
+        input: service_api::NewServiceRequest,
+        once: Option<IdempotencyKey>,
+    ) -> Result<service_api::ServiceRequestDetail, Error> {
+        with_actor_once(&who, once, |db, actor| {
+            service_requests::request_service(db, actor, &complaint_id, input)
+        })
+    }
+
+    fn get_service_request(
+        who: Credential,
+        id: String,
+    ) -> Result<service_api::ServiceRequestDetail, Error> {
+        with_actor(&who, |db, actor| {
+            service_requests::get_service_request(db, actor, &id)
+        })
+    }
+
+    fn list_service_requests(
+        who: Credential,
+        query: service_api::ServiceQuery,
+    ) -> Result<service_api::ServicePage, Error> {
+        with_actor(&who, |db, actor| {
+            service_requests::list_service_requests(db, actor, query)
+        })
+    }
+
+    fn take_step(
+        who: Credential,
+        id: String,
+        input: service_api::StepInput,
+    ) -> Result<service_api::ServiceRequestDetail, Error> {
+        with_actor(&who, |db, actor| {
+            service_requests::take_step(db, actor, &id, input)
+        })
     }
 }
 

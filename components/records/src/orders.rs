@@ -16,10 +16,13 @@ use crm_domain::role::Role;
 use crm_domain::time::{parse_instant, rfc3339_utc};
 use spin_sdk::sqlite3::{RowResult, Value};
 
-const PRODUCT_COLUMNS: &str = "id, sku, name, unit_price, active, created_at";
+const PRODUCT_COLUMNS: &str = "id, sku, name, unit_price, active, created_at, stock";
 
 const ORDER_COLUMNS: &str = "id, customer_id, channel, placed_at, total, invoice_number, \
-                             ship_date, notes, entered_by, created_at";
+                             ship_date, notes, entered_by, created_at, address_id";
+
+/// The most a stock adjustment's note may say, in characters.
+const MAX_STOCK_NOTE: usize = 500;
 
 /// The most lines one order can have.
 const MAX_LINES: usize = 100;
@@ -32,6 +35,7 @@ fn product_from_row(row: &RowResult) -> Result<Product, Error> {
         unit_price: db::integer(row, 3, "unit_price")?,
         active: db::flag(row, 4, "active")?,
         created_at: db::text(row, 5, "created_at")?,
+        stock: db::count(row, 6, "stock")?,
     })
 }
 
@@ -60,6 +64,7 @@ pub fn create_product(db: &Db, actor: &Actor, input: NewProduct) -> Result<Produ
         name: parse_required_text("name", &input.name, 200)?,
         unit_price: parse_unit_price("unit_price", input.unit_price)?,
         active: true,
+        stock: 0,
         created_at: db::now(),
     };
     db.transaction(|db| {
@@ -75,7 +80,7 @@ pub fn create_product(db: &Db, actor: &Actor, input: NewProduct) -> Result<Produ
             )));
         }
         db.exec(
-            &format!("INSERT INTO product ({PRODUCT_COLUMNS}) VALUES (?, ?, ?, ?, 1, ?)"),
+            &format!("INSERT INTO product ({PRODUCT_COLUMNS}) VALUES (?, ?, ?, ?, 1, ?, 0)"),
             &[
                 Value::Text(product.id.clone()),
                 Value::Text(product.sku.clone()),
@@ -145,12 +150,105 @@ pub fn update_product(
     })
 }
 
+/// Adds `change` units to a product's stock (takes them out when negative), in the caller's
+/// write transaction, and returns the product before and after. A change that would leave fewer
+/// than none is the conflict `shortage` words, as is one that would leave more than a `u32`
+/// holds; the table's `CHECK (stock >= 0)` stands behind both.
+fn change_stock(
+    db: &Db,
+    product_id: &str,
+    change: i64,
+    shortage: impl FnOnce(&Product) -> String,
+) -> Result<(Product, Product), Error> {
+    let before = find_product(db, product_id)?;
+    let Ok(stock) = u32::try_from(i64::from(before.stock) + change) else {
+        return Err(Error::Conflict(shortage(&before)));
+    };
+    db.exec(
+        "UPDATE product SET stock = ? WHERE id = ?",
+        &[
+            Value::Integer(i64::from(stock)),
+            Value::Text(product_id.to_owned()),
+        ],
+    )?;
+    let mut after = before.clone();
+    after.stock = stock;
+    Ok((before, after))
+}
+
+/// A stock adjustment by the warehouse: a delivery, a count, breakage. Audited as
+/// `product.stock` with the stock before and after, the change and the note.
+pub fn adjust_stock(
+    db: &Db,
+    actor: &Actor,
+    product_id: &str,
+    change: i32,
+    note: &str,
+) -> Result<Product, Error> {
+    actor.require(Role::keeps_stock, "adjust stock")?;
+    if change == 0 {
+        return Err(db::invalid(
+            "change",
+            "must not be 0: a positive change adds units, a negative one takes them out",
+        ));
+    }
+    let note = parse_text("note", note, MAX_STOCK_NOTE)?;
+    db.transaction(|db| {
+        let (before, after) = change_stock(db, product_id, i64::from(change), |product| {
+            format!(
+                "product {} has {} in stock; a change of {change} would leave fewer than none \
+                 (or more than {})",
+                product.id,
+                product.stock,
+                u32::MAX
+            )
+        })?;
+        audit::record(
+            db,
+            actor,
+            "product.stock",
+            "product",
+            &after.id,
+            Some(serde_json::json!({"stock": before.stock})),
+            Some(serde_json::json!({"stock": after.stock, "change": change, "note": note})),
+        )?;
+        Ok(after)
+    })
+}
+
+/// Takes `units` of a product out of stock, in the caller's transaction (a replacement service
+/// request reserves its units; it audits the change as part of its own). Not enough in stock is
+/// a conflict naming the product's SKU and the units it has.
+pub fn take_stock(db: &Db, product_id: &str, units: u32) -> Result<(), Error> {
+    change_stock(db, product_id, -i64::from(units), |product| {
+        format!(
+            "product {} has {} in stock; {units} are needed",
+            product.sku, product.stock
+        )
+    })
+    .map(drop)
+}
+
+/// Puts `units` of a product back in stock, in the caller's transaction (a rejected or cancelled
+/// service request gives back what it reserved; it audits the change).
+pub fn return_stock(db: &Db, product_id: &str, units: u32) -> Result<(), Error> {
+    change_stock(db, product_id, i64::from(units), |product| {
+        format!(
+            "product {} has {} in stock; {units} more would not fit",
+            product.sku, product.stock
+        )
+    })
+    .map(drop)
+}
+
 pub fn list_products(
     db: &Db,
     actor: &Actor,
     include_inactive: bool,
 ) -> Result<Vec<Product>, Error> {
-    actor.require(Role::works_with_customers, "see the catalogue")?;
+    // Everyone who works with customers, and finance and the warehouse, whose service requests
+    // name products (and the warehouse keeps their stock).
+    actor.require(Role::sees_service_requests, "see the catalogue")?;
     let found = db.query(
         &format!("SELECT {PRODUCT_COLUMNS} FROM product WHERE active = 1 OR ? ORDER BY sku"),
         &[Value::Integer(i64::from(include_inactive))],
@@ -210,6 +308,7 @@ fn order_from_row(row: &RowResult, lines: Vec<OrderLine>) -> Result<Order, Error
         notes: db::text(row, 7, "notes")?,
         entered_by: db::text(row, 8, "entered_by")?,
         created_at: db::text(row, 9, "created_at")?,
+        address_id: row.get::<&str>(10).map(str::to_owned),
         lines,
     })
 }
@@ -241,7 +340,7 @@ fn order_json(o: &Order) -> serde_json::Value {
     serde_json::json!({
         "id": o.id, "customer_id": o.customer_id, "channel": channel_name(o.channel),
         "placed_at": o.placed_at, "total": o.total, "invoice_number": o.invoice_number,
-        "ship_date": o.ship_date, "notes": o.notes,
+        "ship_date": o.ship_date, "notes": o.notes, "address_id": o.address_id,
         "lines": o.lines.iter().map(|l| serde_json::json!({
             "product_id": l.product_id, "sku": l.sku, "quantity": l.quantity,
             "unit_price": l.unit_price, "batch_number": l.batch_number,
@@ -280,12 +379,20 @@ pub fn insert_new_order(
         .transpose()?;
     let invoice_number = parse_text("invoice_number", &input.invoice_number, 40)?;
     let notes = parse_text("notes", &input.notes, 2000)?;
-    customers::load(db, &input.customer_id).map_err(|e| match e {
+    let customer = customers::load(db, &input.customer_id).map_err(|e| match e {
         Error::NotFound(_) => {
             db::missing("customer_id", format!("no customer {}", input.customer_id))
         }
         other => other,
     })?;
+    if let Some(address_id) = &input.address_id {
+        if !customer.addresses.iter().any(|a| a.id == *address_id) {
+            return Err(db::missing(
+                "address_id",
+                format!("customer {} has no address {address_id}", input.customer_id),
+            ));
+        }
+    }
     let mut lines = Vec::with_capacity(input.lines.len());
     for (i, line) in input.lines.iter().enumerate() {
         let field = |name: &str| format!("lines[{i}].{name}");
@@ -327,6 +434,7 @@ pub fn insert_new_order(
         invoice_number,
         ship_date,
         notes,
+        address_id: input.address_id.clone(),
         entered_by: match channel {
             OrderChannel::Staff => actor.id().to_owned(),
             OrderChannel::Web => String::new(),
@@ -363,7 +471,7 @@ pub fn parse_day(field: &'static str, text: &str) -> Result<String, crm_domain::
 pub fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {
     db.exec(
         &format!(
-            "INSERT INTO customer_order ({ORDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO customer_order ({ORDER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ),
         &[
             Value::Text(o.id.clone()),
@@ -376,6 +484,7 @@ pub fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {
             Value::Text(o.notes.clone()),
             Value::Text(o.entered_by.clone()),
             Value::Text(o.created_at.clone()),
+            o.address_id.clone().map_or(Value::Null, Value::Text),
         ],
     )?;
     // The company's sales per UTC hour (migration 0015), in the order's own transaction.

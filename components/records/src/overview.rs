@@ -8,11 +8,13 @@ use crate::db::{self, Db};
 use crate::exports::crm::records::overview::{CustomerOverview, OrderMetrics, Touchpoint};
 use crate::exports::crm::records::types::Error;
 use crate::orders;
+use crate::service_requests;
 use crate::tasks;
 use crm_domain::activity::ActivityKind;
 use crm_domain::orders::{major_units, order_metrics, OrderFact};
 use crm_domain::role::Role;
 use crm_domain::sales::TaskStatus;
+use crm_domain::service::{ServiceKind, ServiceStatus};
 use crm_domain::time::{parse_instant, rfc3339_utc};
 
 /// At most this many characters of notes make a touchpoint's summary.
@@ -98,6 +100,22 @@ pub fn customer_overview(
         id: c.id,
         staff_id: c.assignee_id,
     }));
+    timeline.extend(
+        service_requests::recent_of_customer(db, id, timeline_limit)?
+            .into_iter()
+            .map(|r| Touchpoint {
+                at: r.created_at,
+                kind: "service_request".into(),
+                summary: format!(
+                    "{} ({}): {}",
+                    ServiceKind::from(r.kind),
+                    ServiceStatus::from(r.status),
+                    r.summary
+                ),
+                id: r.id,
+                staff_id: Some(r.created_by),
+            }),
+    );
     timeline.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));
     timeline.truncate(timeline_limit as usize);
     Ok(CustomerOverview {

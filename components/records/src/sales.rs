@@ -18,11 +18,12 @@ use crate::exports::crm::records::types::Error;
 use crate::names::stored;
 use crate::orders;
 use crate::secrets;
+use crate::service_requests;
 use crm_domain::customer::{parse_required_text, parse_text};
 use crm_domain::orders::parse_unit_price;
 use crm_domain::role::Role;
 use crm_domain::sales::{
-    spam_reason, LeadSource, LeadStatus, ServiceKind, Stage, CAPTURE_LIMIT, CAPTURE_WINDOW_SECONDS,
+    spam_reason, LeadSource, LeadStatus, Stage, CAPTURE_LIMIT, CAPTURE_WINDOW_SECONDS,
 };
 use crm_domain::staff::DisplayName;
 use spin_sdk::sqlite3::{RowResult, Value};
@@ -632,6 +633,7 @@ pub fn win_opportunity(db: &Db, actor: &Actor, id: &str, input: Win) -> Result<W
                 invoice_number: input.invoice_number.clone(),
                 ship_date: None,
                 notes: format!("won opportunity {id}: {}", before.title),
+                address_id: None,
             },
             OrderChannel::Staff,
         )?;
@@ -671,8 +673,7 @@ pub fn qualify_lead_as_service(
     summary: &str,
 ) -> Result<ServiceRequest, Error> {
     actor.require(Role::works_with_customers, "qualify leads")?;
-    let summary = parse_required_text("summary", summary, 2000)?;
-    let id = secrets::new_id("srq")?;
+    let summary = crm_domain::service::parse_summary(summary)?;
     db.transaction(|db| {
         let before = new_lead_for_change(db, lead_id)?;
         let Some(customer_id) = before.customer_id.clone() else {
@@ -682,39 +683,20 @@ pub fn qualify_lead_as_service(
             )));
         };
         customers::load(db, &customer_id)?;
-        let request = ServiceRequest {
-            id: id.clone(),
-            customer_id,
-            lead_id: Some(lead_id.to_owned()),
-            kind,
-            summary: summary.clone(),
-            status: "open".into(),
-            created_by: actor.id().to_owned(),
-            created_at: db::now(),
-        };
-        db.exec(
-            "INSERT INTO service_request (id, customer_id, lead_id, kind, summary, status, created_by, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            &[
-                Value::Text(request.id.clone()),
-                Value::Text(request.customer_id.clone()),
-                Value::Text(lead_id.to_owned()),
-                Value::Text(ServiceKind::from(kind).as_str().into()),
-                Value::Text(request.summary.clone()),
-                Value::Text(request.status.clone()),
-                Value::Text(request.created_by.clone()),
-                Value::Text(request.created_at.clone()),
-            ],
-        )?;
+        let request =
+            service_requests::qualify_from_lead(db, actor, &customer_id, lead_id, kind, &summary)?;
         let mut after = before.clone();
         after.status = WitLeadStatus::Qualified;
         update_lead(db, &after)?;
-        audit::record(db, actor, "lead.qualify", "lead", lead_id, Some(lead_json(&before)), Some(lead_json(&after)))?;
-        let json = serde_json::json!({
-            "id": request.id, "customer_id": request.customer_id, "lead_id": lead_id,
-            "kind": ServiceKind::from(kind).as_str(), "summary": request.summary, "status": request.status,
-        });
-        audit::record(db, actor, "service_request.create", "service_request", &request.id, None, Some(json))?;
+        audit::record(
+            db,
+            actor,
+            "lead.qualify",
+            "lead",
+            lead_id,
+            Some(lead_json(&before)),
+            Some(lead_json(&after)),
+        )?;
         Ok(request)
     })
 }

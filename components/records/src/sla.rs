@@ -16,8 +16,8 @@ use crm_domain::calendar::Calendar as DomainCalendar;
 use crm_domain::customer::{parse_required_text, Tier};
 use crm_domain::role::Role;
 use crm_domain::sla::{
-    select_policy, validate_rules, Clock, ClockKind, EscalationRule, EscalationTrigger,
-    PolicyScope, Priority, MAX_TARGET_SECONDS, MIN_TARGET_SECONDS,
+    parse_remedy_percent, select_policy, validate_rules, Clock, ClockKind, EscalationRule,
+    EscalationTrigger, PolicyScope, Priority, MAX_TARGET_SECONDS, MIN_TARGET_SECONDS,
 };
 use serde_json::json;
 use spin_sdk::sqlite3::{RowResult, Value};
@@ -35,7 +35,7 @@ const CALENDAR_COLUMNS: &str = "id, name, time_zone, week_json, holidays_json, c
 
 const POLICY_COLUMNS: &str = "id, name, priority, tier, first_response_secs, \
      first_response_clock, resolution_secs, resolution_clock, calendar_id, escalation_json, \
-     callback_days, updated_at";
+     callback_days, updated_at, remedy_percent";
 
 /// A policy with what its clocks need: the calendar of its business-time targets and its
 /// escalation rules as the domain checks them.
@@ -271,6 +271,7 @@ fn policy_from_row(row: &RowResult) -> Result<Policy, Error> {
         escalation: rules_from_json(&db::text(row, 9, "escalation_json")?)?,
         callback_days: db::count(row, 10, "callback_days")?,
         updated_at: db::text(row, 11, "updated_at")?,
+        remedy_percent: db::count(row, 12, "remedy_percent")?,
     })
 }
 
@@ -284,6 +285,7 @@ fn policy_json(p: &Policy) -> serde_json::Value {
         "calendar_id": p.calendar_id,
         "escalation": rules_json(&p.escalation),
         "callback_days": p.callback_days,
+        "remedy_percent": p.remedy_percent,
     })
 }
 
@@ -418,6 +420,7 @@ fn checked(db: &Db, id: &str, input: PolicyInput) -> Result<Policy, Error> {
             format!("must be at most {MAX_CALLBACK_DAYS}"),
         ));
     }
+    let remedy_percent = parse_remedy_percent("remedy_percent", input.remedy_percent)?;
     let is_default = id == DEFAULT_POLICY;
     let scoped = input.priority.is_some() || input.tier.is_some();
     if is_default && scoped {
@@ -442,6 +445,7 @@ fn checked(db: &Db, id: &str, input: PolicyInput) -> Result<Policy, Error> {
         calendar_id: input.calendar_id,
         escalation: input.escalation,
         callback_days: input.callback_days,
+        remedy_percent,
         updated_at: db::now(),
     })
 }
@@ -463,13 +467,14 @@ fn check_scope_free(db: &Db, policy: &Policy) -> Result<(), Error> {
 fn write_policy(db: &Db, p: &Policy, insert: bool) -> Result<(), Error> {
     let sql = if insert {
         format!(
-            "INSERT INTO sla_policy ({POLICY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO sla_policy ({POLICY_COLUMNS}) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
     } else {
         "UPDATE sla_policy SET id = ?1, name = ?2, priority = ?3, tier = ?4,
                 first_response_secs = ?5, first_response_clock = ?6, resolution_secs = ?7,
                 resolution_clock = ?8, calendar_id = ?9, escalation_json = ?10,
-                callback_days = ?11, updated_at = ?12
+                callback_days = ?11, updated_at = ?12, remedy_percent = ?13
           WHERE id = ?1"
             .to_owned()
     };
@@ -491,6 +496,7 @@ fn write_policy(db: &Db, p: &Policy, insert: bool) -> Result<(), Error> {
             Value::Text(rules_json(&p.escalation)),
             Value::Integer(i64::from(p.callback_days)),
             Value::Text(p.updated_at.clone()),
+            Value::Integer(i64::from(p.remedy_percent)),
         ],
     )
 }

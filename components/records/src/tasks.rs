@@ -3,6 +3,7 @@
 
 use crate::audit;
 use crate::auth::Actor;
+use crate::complaints;
 use crate::customers;
 use crate::db::{self, Db};
 use crate::exports::crm::records::tasks::{
@@ -92,6 +93,7 @@ fn subject_customer(db: &Db, kind: WitSubjectKind, id: &str) -> Result<Option<St
                 .customer_id
         }
         WitSubjectKind::Customer => Some(customers::load(db, id).map_err(missing)?.id),
+        WitSubjectKind::Complaint => Some(complaints::customer_of(db, id).map_err(missing)?),
     })
 }
 
@@ -109,6 +111,79 @@ fn save(db: &Db, t: &Task) -> Result<(), Error> {
     )
 }
 
+/// Stores a new open task, audited (`task.assign`).
+#[allow(clippy::too_many_arguments)]
+fn insert(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    title: &str,
+    kind: SubjectKind,
+    subject_id: &str,
+    customer_id: Option<&str>,
+    assignee_id: &str,
+    opinion: &str,
+    due_at: &str,
+) -> Result<Task, Error> {
+    let now = db::now();
+    db.exec(
+        &format!("INSERT INTO task ({TASK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', '', ?, ?)"),
+        &[
+            Value::Text(id.to_owned()),
+            Value::Text(title.to_owned()),
+            Value::Text(kind.as_str().into()),
+            Value::Text(subject_id.to_owned()),
+            customer_id.map_or(Value::Null, |c| Value::Text(c.to_owned())),
+            Value::Text(assignee_id.to_owned()),
+            Value::Text(actor.id().to_owned()),
+            Value::Text(opinion.to_owned()),
+            Value::Text(due_at.to_owned()),
+            Value::Text(now.clone()),
+            Value::Text(now),
+        ],
+    )?;
+    let task = find(db, id)?;
+    audit::record(
+        db,
+        actor,
+        "task.assign",
+        "task",
+        id,
+        None,
+        Some(task_json(&task)),
+    )?;
+    Ok(task)
+}
+
+/// A follow-up task that records sets itself, in the caller's transaction: e.g. the agent's
+/// callback once a replacement has shipped. Returns its id.
+#[allow(clippy::too_many_arguments)]
+pub fn create_follow_up(
+    db: &Db,
+    actor: &Actor,
+    kind: SubjectKind,
+    subject_id: &str,
+    customer_id: &str,
+    assignee_id: &str,
+    title: &str,
+    due_at: &str,
+) -> Result<String, Error> {
+    let id = secrets::new_id("tsk")?;
+    insert(
+        db,
+        actor,
+        &id,
+        title,
+        kind,
+        subject_id,
+        Some(customer_id),
+        assignee_id,
+        "",
+        due_at,
+    )?;
+    Ok(id)
+}
+
 pub fn assign_task(db: &Db, actor: &Actor, input: NewTask) -> Result<Task, Error> {
     actor.require(Role::manages_field_work, "assign tasks")?;
     let title = parse_required_text("title", &input.title, 200)?;
@@ -119,25 +194,18 @@ pub fn assign_task(db: &Db, actor: &Actor, input: NewTask) -> Result<Task, Error
         customers::check_owner(db, &input.assignee_id)
             .map_err(|e| db::refield(e, |_| "assignee_id".into()))?;
         let customer_id = subject_customer(db, input.subject_kind, &input.subject_id)?;
-        let now = db::now();
-        db.exec(
-            &format!("INSERT INTO task ({TASK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', '', ?, ?)"),
-            &[
-                Value::Text(id.clone()),
-                Value::Text(title.clone()),
-                Value::Text(SubjectKind::from(input.subject_kind).as_str().into()),
-                Value::Text(input.subject_id.clone()),
-                customer_id.map_or(Value::Null, Value::Text),
-                Value::Text(input.assignee_id.clone()),
-                Value::Text(actor.id().to_owned()),
-                Value::Text(opinion.clone()),
-                Value::Text(due_at.clone()),
-                Value::Text(now.clone()),
-                Value::Text(now),
-            ],
+        let task = insert(
+            db,
+            actor,
+            &id,
+            &title,
+            input.subject_kind.into(),
+            &input.subject_id,
+            customer_id.as_deref(),
+            &input.assignee_id,
+            &opinion,
+            &due_at,
         )?;
-        let task = find(db, &id)?;
-        audit::record(db, actor, "task.assign", "task", &id, None, Some(task_json(&task)))?;
         Ok(task)
     })
 }

@@ -14,6 +14,8 @@ pub const STAFF: &[(&str, &str, Role)] = &[
     ("孙丽", "sun.li@demo.example", Role::Agent),
     ("李娜", "li.na@demo.example", Role::ServiceLead),
     ("周刚", "zhou.gang@demo.example", Role::SalesGm),
+    ("钱芳", "qian.fang@demo.example", Role::Finance),
+    ("Liu Yang", "liu.yang@demo.example", Role::Warehouse),
 ];
 
 /// The demo catalogue: SKU, name, list price in fen.
@@ -31,6 +33,10 @@ pub const PRODUCTS: &[(&str, &str, i64)] = &[
     ("RX-VITC-100", "维生素 C 片 100 片", 4_500),
     ("RX-CALC-60", "钙片 60 片", 6_900),
 ];
+
+/// The units in stock of each of the demo [`PRODUCTS`], in the same order: enough that the demo
+/// can ship replacements, and fewer of the dear gift set.
+pub const STOCK: [u32; PRODUCTS.len()] = [180, 140, 60, 120, 90, 200, 110, 45, 160, 20, 150, 130];
 
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
@@ -286,6 +292,14 @@ mod tests {
         phones.sort();
         phones.dedup();
         assert_eq!(phones.len(), 2_000);
+    }
+
+    #[test]
+    fn every_demo_product_has_a_plausible_stock() {
+        assert!(
+            STOCK.iter().all(|units| (20..=200).contains(units)),
+            "{STOCK:?}"
+        );
     }
 
     #[test]

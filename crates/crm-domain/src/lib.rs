@@ -16,6 +16,7 @@ pub mod random;
 pub mod report;
 pub mod role;
 pub mod sales;
+pub mod service;
 pub mod sla;
 pub mod staff;
 pub mod time;

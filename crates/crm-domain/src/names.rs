@@ -109,8 +109,11 @@ macro_rules! bridge_records_enums {
             };
             use $($wit)::+::orders::OrderChannel as WitOrderChannel;
             use $($wit)::+::sales::{
-                LeadSource as WitLeadSource, LeadStatus as WitLeadStatus,
-                ServiceKind as WitServiceKind, Stage as WitStage,
+                LeadSource as WitLeadSource, LeadStatus as WitLeadStatus, Stage as WitStage,
+            };
+            use $($wit)::+::service_requests::{
+                ServiceAction as WitServiceAction, ServiceKind as WitServiceKind,
+                ServiceStatus as WitServiceStatus,
             };
             use $($wit)::+::tasks::{SubjectKind as WitSubjectKind, TaskStatus as WitTaskStatus};
             use $($wit)::+::types::Role as WitRole;
@@ -119,7 +122,8 @@ macro_rules! bridge_records_enums {
             use $crate::customer::{CustomerKind, ImportStatus, Tier};
             use $crate::orders::OrderChannel;
             use $crate::role::Role;
-            use $crate::sales::{LeadSource, LeadStatus, ServiceKind, Stage, SubjectKind, TaskStatus};
+            use $crate::sales::{LeadSource, LeadStatus, Stage, SubjectKind, TaskStatus};
+            use $crate::service::{ServiceAction, ServiceKind, ServiceStatus};
             use $crate::verification::CheckOutcome;
             use $($wit)::+::sla::{
                 ClockKind as WitClockKind, EscalationTrigger as WitEscalationTrigger,
@@ -134,17 +138,23 @@ macro_rules! bridge_records_enums {
             use $($wit)::+::webhooks::DeliveryStatus as WitDeliveryStatus;
             use $crate::webhook::DeliveryStatus;
 
-            $crate::bridge_enum!(WitRole, Role { Rep, Agent, ServiceLead, SalesGm, Admin, Ops });
+            $crate::bridge_enum!(WitRole, Role { Rep, Agent, ServiceLead, SalesGm, Admin, Ops, Finance, Warehouse });
             $crate::bridge_enum!(WitTier, Tier { Standard, Silver, Gold, Platinum });
             $crate::bridge_enum!(WitCustomerKind, CustomerKind { Company, Person });
             $crate::bridge_enum!(WitActivityKind, ActivityKind { Visit, Call, Email, Fax, Web });
             $crate::bridge_enum!(WitLeadSource, LeadSource { Web, Phone, Visit, Referral, Event, Other });
             $crate::bridge_enum!(WitLeadStatus, LeadStatus { New, Qualified, Disqualified });
             $crate::bridge_enum!(WitStage, Stage { Prospecting, Proposal, Negotiation, Won, Lost });
-            $crate::bridge_enum!(WitSubjectKind, SubjectKind { Lead, Opportunity, Customer });
+            $crate::bridge_enum!(WitSubjectKind, SubjectKind { Lead, Opportunity, Customer, Complaint });
             $crate::bridge_enum!(WitTaskStatus, TaskStatus { Open, Succeeded, Failed, Redo });
             $crate::bridge_enum!(WitCheckOutcome, CheckOutcome { Confirmed, NotConfirmed, NoAnswer });
             $crate::bridge_enum!(WitServiceKind, ServiceKind { Replacement, Repair, Refund, Other });
+            $crate::bridge_enum!(WitServiceStatus, ServiceStatus {
+                Requested, Approved, Rejected, Picked, Shipped, Received, Done, Cancelled
+            });
+            $crate::bridge_enum!(WitServiceAction, ServiceAction {
+                Approve, Reject, Pick, Ship, ConfirmReceipt, Complete, Cancel
+            });
             $crate::bridge_enum!(WitOrderChannel, OrderChannel { Staff, Web });
             $crate::bridge_enum!(WitImportStatus, ImportStatus { Created, Merged, Rejected });
             $crate::bridge_enum!(WitPriority, Priority { Low, Medium, High, Urgent });

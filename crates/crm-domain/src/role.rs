@@ -9,6 +9,8 @@ crate::named_enum! {
         SalesGm = "sales_gm",
         Admin = "admin",
         Ops = "ops",
+        Finance = "finance",
+        Warehouse = "warehouse",
     }
 }
 
@@ -24,9 +26,29 @@ impl Role {
     }
 
     /// Whether this role may see and edit customers. The record belongs to the company, so
-    /// every role that talks to customers may; ops runs the deployment and sees no customer data.
+    /// every role that talks to customers may; ops runs the deployment and sees no customer data;
+    /// finance and the warehouse see the service requests they work on, not the customer files.
     pub fn works_with_customers(self) -> bool {
-        self != Role::Ops
+        matches!(
+            self,
+            Role::Rep | Role::Agent | Role::ServiceLead | Role::SalesGm | Role::Admin
+        )
+    }
+
+    /// Whether this role sees service requests: those who work with customers, and finance and
+    /// the warehouse, who take their steps.
+    pub fn sees_service_requests(self) -> bool {
+        self.works_with_customers() || matches!(self, Role::Finance | Role::Warehouse)
+    }
+
+    /// Whether this role approves or rejects what a remedy costs (service requests).
+    pub fn approves_remedies(self) -> bool {
+        matches!(self, Role::Admin | Role::Finance)
+    }
+
+    /// Whether this role keeps the stock: adjusts it, picks and ships service requests.
+    pub fn keeps_stock(self) -> bool {
+        matches!(self, Role::Admin | Role::Warehouse)
     }
 
     /// Whether this role maintains the product catalogue.
@@ -85,8 +107,19 @@ mod tests {
     #[test]
     fn everyone_but_ops_works_with_customers_and_only_managers_manage_field_work() {
         for &role in Role::ALL {
-            assert_eq!(role.works_with_customers(), role != Role::Ops, "{role}");
+            let back_office = matches!(role, Role::Ops | Role::Finance | Role::Warehouse);
+            assert_eq!(role.works_with_customers(), !back_office, "{role}");
             assert_eq!(role.manages_field_work(), role.oversees(), "{role}");
+        }
+    }
+
+    #[test]
+    fn finance_approves_and_the_warehouse_keeps_stock_and_both_see_service_requests() {
+        assert!(Role::Finance.approves_remedies() && !Role::Warehouse.approves_remedies());
+        assert!(Role::Warehouse.keeps_stock() && !Role::Finance.keeps_stock());
+        assert!(!Role::Agent.approves_remedies() && !Role::Agent.keeps_stock());
+        for &role in Role::ALL {
+            assert_eq!(role.sees_service_requests(), role != Role::Ops, "{role}");
         }
     }
 }

@@ -39,15 +39,7 @@ impl Stage {
     }
 }
 
-crate::named_enum! {
-    /// What kind of service work a lead turns out to need.
-    pub enum ServiceKind as "service kind" {
-        Replacement = "replacement",
-        Repair = "repair",
-        Refund = "refund",
-        Other = "other",
-    }
-}
+pub use crate::service::ServiceKind;
 
 crate::named_enum! {
     /// What a task is about.
@@ -55,6 +47,7 @@ crate::named_enum! {
         Lead = "lead",
         Opportunity = "opportunity",
         Customer = "customer",
+        Complaint = "complaint",
     }
 }
 

@@ -413,6 +413,30 @@ pub fn select_policy<'p, P>(
     best.map(|(policy, _)| policy)
 }
 
+/// The like-for-like remedy, in percent: a replacement ships as many units as the complained
+/// order line had. The least a policy allows, and its default.
+pub const DEFAULT_REMEDY_PERCENT: u32 = 100;
+
+/// The most generous remedy a policy may allow, in percent: ten times the line's units.
+pub const MAX_REMEDY_PERCENT: u32 = 1000;
+
+/// Checks a policy's remedy percent (how many units a replacement may ship, in percent of the
+/// units on the complained order line): from [`DEFAULT_REMEDY_PERCENT`], like for like, up to
+/// [`MAX_REMEDY_PERCENT`]. Errors name `field`.
+pub fn parse_remedy_percent(field: &'static str, percent: u32) -> Result<u32, FieldError> {
+    if (DEFAULT_REMEDY_PERCENT..=MAX_REMEDY_PERCENT).contains(&percent) {
+        Ok(percent)
+    } else {
+        Err(FieldError::new(
+            field,
+            format!(
+                "must be from {DEFAULT_REMEDY_PERCENT} (like for like) to {MAX_REMEDY_PERCENT} \
+                 percent of the units on the order line"
+            ),
+        ))
+    }
+}
+
 crate::named_enum! {
     /// What makes an escalation rule fire.
     pub enum EscalationTrigger as "trigger" {
@@ -885,6 +909,17 @@ mod tests {
         for (seconds, clock) in [(59, "wall"), (31_536_001, "business"), (3600, "lunar")] {
             let err = Target::parse("resolution", seconds, clock).unwrap_err();
             assert_eq!(err.field, "resolution", "{seconds} {clock}");
+        }
+    }
+
+    #[test]
+    fn a_remedy_is_like_for_like_up_to_ten_times_the_line() {
+        for percent in [100, 150, 1000] {
+            assert_eq!(parse_remedy_percent("remedy_percent", percent), Ok(percent));
+        }
+        for percent in [0, 50, 99, 1001, u32::MAX] {
+            let err = parse_remedy_percent("remedy_percent", percent).unwrap_err();
+            assert_eq!(err.field, "remedy_percent", "{percent}");
         }
     }
 

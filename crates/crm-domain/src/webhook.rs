@@ -20,6 +20,7 @@ pub const TOPICS: &[&str] = &[
     "complaint.escalated",
     "complaint.status",
     "complaint.assigned",
+    "service_request.status",
 ];
 
 /// The topic a webhook names to take every topic.

@@ -27,7 +27,7 @@ pub mod bindings {
         additional_derives_ignore: [
             "credential", "role", "tier", "customer-kind", "import-status", "order-channel",
             "activity-kind", "lead-source", "lead-status", "stage", "subject-kind",
-            "task-status", "check-outcome", "service-kind", "priority", "clock-kind",
+            "task-status", "check-outcome", "service-kind", "service-status", "service-action", "priority", "clock-kind",
             "escalation-trigger", "complaint-channel", "complaint-status", "complaint-action",
             "complaint-queue", "delivery-status",
         ],
@@ -36,7 +36,7 @@ pub mod bindings {
 
 pub use bindings::crm::records::{
     activities, audit, complaints, customers, demo, identity, orders, overview, reports, sales,
-    sla, system, tasks, types, verification, webhooks,
+    service_requests, sla, system, tasks, types, verification, webhooks,
 };
 pub use problem::Problem;
 pub use routes::{dispatch, Params, Route};

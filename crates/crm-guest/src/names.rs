@@ -11,7 +11,8 @@ pub use crm_domain::customer::{CustomerKind, ImportStatus, Tier};
 pub use crm_domain::orders::OrderChannel;
 pub use crm_domain::report::Segment;
 pub use crm_domain::role::Role;
-pub use crm_domain::sales::{LeadSource, LeadStatus, ServiceKind, Stage, SubjectKind, TaskStatus};
+pub use crm_domain::sales::{LeadSource, LeadStatus, Stage, SubjectKind, TaskStatus};
+pub use crm_domain::service::{ServiceAction, ServiceKind, ServiceStatus};
 pub use crm_domain::sla::{ClockKind, EscalationTrigger, Priority};
 pub use crm_domain::verification::CheckOutcome;
 pub use crm_domain::webhook::DeliveryStatus;
@@ -55,7 +56,9 @@ spelt_as_domain! {
     crate::tasks::SubjectKind => SubjectKind,
     crate::tasks::TaskStatus => TaskStatus,
     crate::verification::CheckOutcome => CheckOutcome,
-    crate::sales::ServiceKind => ServiceKind,
+    crate::service_requests::ServiceKind => ServiceKind,
+    crate::service_requests::ServiceStatus => ServiceStatus,
+    crate::service_requests::ServiceAction => ServiceAction,
     crate::sla::Priority => Priority,
     crate::sla::ClockKind => ClockKind,
     crate::sla::EscalationTrigger => EscalationTrigger,

@@ -16,6 +16,7 @@ pub mod orders;
 pub mod reports;
 pub mod rules;
 pub mod sales;
+pub mod service_requests;
 pub mod sla;
 pub mod tasks;
 pub mod verification;

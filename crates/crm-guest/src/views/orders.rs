@@ -54,6 +54,19 @@ impl From<UpdateProduct> for ProductPatch {
     }
 }
 
+/// A change to a product's stock: a delivery, a count, breakage.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustStock {
+    /// Units to add or, negative, to take out; not 0. The stock may not fall below none.
+    #[schema(value_type = rules::StockChange)]
+    pub change: i32,
+    /// Why, at most 500 characters.
+    #[serde(default)]
+    #[schema(value_type = rules::Text500)]
+    pub note: String,
+}
+
 /// Which products to list.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -123,6 +136,8 @@ pub struct CreateOrder {
     #[serde(default)]
     #[schema(value_type = rules::Text2000)]
     pub notes: String,
+    /// One of the customer's addresses, where the order ships; absent when not known.
+    pub address_id: Option<String>,
 }
 
 impl From<CreateOrder> for NewOrder {
@@ -134,6 +149,7 @@ impl From<CreateOrder> for NewOrder {
             invoice_number: b.invoice_number,
             ship_date: b.ship_date,
             notes: b.notes,
+            address_id: b.address_id,
         }
     }
 }

@@ -416,6 +416,7 @@ text_types! {
     Text50 => 50;
     Text100 => 100;
     Text200 => 200;
+    Text500 => 500;
     Text1000 => 1000;
     Text2000 => 2000;
     Text4000 => 4000;
@@ -597,6 +598,23 @@ schema_type! {
         .minimum(Some(1))
         .maximum(Some(f64::from(crm_domain::orders::MAX_QUANTITY)))
         .description(Some("Units, 1 up to 10^6."))
+}
+
+schema_type! {
+    /// A change to a product's stock, as `orders::adjust_stock` takes it: any `i32` but 0.
+    StockChange => ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+        .minimum(Some(i32::MIN))
+        .maximum(Some(i32::MAX))
+        // JSON Schema's `not`, which utoipa's builder does not spell, as a raw keyword.
+        .extensions(Some(Extensions::from_iter([(
+            "not",
+            serde_json::json!({ "const": 0 }),
+        )])))
+        .description(Some(
+            "Units to add, or to take out when negative: a 32-bit integer, not 0.",
+        ))
 }
 
 schema_type! {

@@ -102,7 +102,9 @@ impl utoipa::PartialSchema for AssignableRole {
                     .filter(|role| role.works_with_customers())
                     .map(Role::as_str),
             ))
-            .description(Some("A role that works with customers: any but `ops`."))
+            .description(Some(
+                "A role that works with customers: any but `ops`, `finance` and `warehouse`.",
+            ))
             .into()
     }
 }
@@ -186,10 +188,19 @@ pub struct PolicyBody {
     #[serde(default = "three_days")]
     #[schema(minimum = 0, maximum = 90, default = 3)]
     pub callback_days: u32,
+    /// How many units a replacement may ship, in percent of the units on the complained order
+    /// line: 100 is like for like; a policy for top tiers may allow more, up to 1000.
+    #[serde(default = "like_for_like")]
+    #[schema(minimum = 100, maximum = 1000, default = 100)]
+    pub remedy_percent: u32,
 }
 
 fn three_days() -> u32 {
     3
+}
+
+fn like_for_like() -> u32 {
+    crm_domain::sla::DEFAULT_REMEDY_PERCENT
 }
 
 impl PolicyBody {
@@ -214,6 +225,7 @@ impl PolicyBody {
                 .map(|(i, rule)| rule.into_rule(&format!("escalation[{i}].")))
                 .collect::<Result<Vec<_>, _>>()?,
             callback_days: self.callback_days,
+            remedy_percent: self.remedy_percent,
         })
     }
 }

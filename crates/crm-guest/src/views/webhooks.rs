@@ -14,7 +14,8 @@ pub struct CreateWebhook {
     #[schema(value_type = rules::WebhookUrl)]
     pub url: String,
     /// The topics it takes, 1–10: `complaint.escalated`, `complaint.status`,
-    /// `complaint.assigned`, or `*` for every topic; a topic given twice is kept once.
+    /// `complaint.assigned`, `service_request.status`, or `*` for every topic; a topic given
+    /// twice is kept once.
     #[schema(value_type = Vec<rules::WebhookTopic>, min_items = 1, max_items = 10)]
     pub topics: Vec<String>,
 }
