@@ -384,6 +384,55 @@ fn demo_data_fills_a_fresh_store_once_and_is_off_unless_asked_for() {
     let products = app.get_as("/api/v1/products", ADMIN_TOKEN).json();
     assert_eq!(products["items"].as_array().map(Vec::len), Some(12));
 
+    // Complaints about order lines, worked as far as they got: most closed and signed off, with
+    // their timeline and clocks; the SLA report counts them.
+    let complaints = app
+        .get_as("/api/v1/complaints?limit=200", ADMIN_TOKEN)
+        .json();
+    let complaints = complaints["items"].as_array().expect("complaints");
+    assert!(!complaints.is_empty(), "the demo seed made complaints");
+    let closed = complaints
+        .iter()
+        .find(|c| c["status"] == "closed")
+        .expect("a closed complaint");
+    assert!(
+        closed["cause"].as_str().is_some_and(|s| !s.is_empty()),
+        "{closed}"
+    );
+    assert!(closed["signed_off_by"].is_string(), "{closed}");
+    assert!(
+        closed["line_no"].as_u64().is_some_and(|n| n >= 1),
+        "{closed}"
+    );
+    assert!(
+        closed["batch_number"]
+            .as_str()
+            .is_some_and(|b| b.starts_with('B')),
+        "{closed}"
+    );
+    let detail = app
+        .get_as(
+            &format!("/api/v1/complaints/{}", closed["id"].as_str().unwrap_or("")),
+            ADMIN_TOKEN,
+        )
+        .json();
+    let timeline = detail["timeline"].as_array().expect("a timeline");
+    assert_eq!(timeline.first().map(|e| &e["kind"]), Some(&json!("filed")));
+    assert_eq!(
+        timeline.last().map(|e| &e["status"]),
+        Some(&json!("closed"))
+    );
+    assert!(
+        detail["complaint"]["sla"]["first_response"]["met_at"].is_string(),
+        "{detail}"
+    );
+    let sla = app.get_as("/api/v1/reports/sla", ADMIN_TOKEN).json();
+    assert!(
+        sla["total"]["complaints"].as_u64().unwrap_or(0) > 0
+            && sla["total"]["first_response"]["met"].as_u64().unwrap_or(0) > 0,
+        "{sla}"
+    );
+
     // A living customer: years of orders and recent visits on one page.
     let busiest = first_page["items"]
         .as_array()

@@ -1,6 +1,7 @@
 //! End-to-end tests: every test starts `crm up` on `127.0.0.1:0` with its own state directory
 //! and talks to it over HTTP, except `deploy`, which checks the files in `deploy/`.
 
+mod accounts;
 mod app;
 mod browser;
 mod contract;

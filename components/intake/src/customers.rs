@@ -1,12 +1,15 @@
 //! Customers: `GET|POST /api/v1/customers`, `GET|PATCH /api/v1/customers/:id`,
 //! `POST /api/v1/customers/:id/contacts`, `POST /api/v1/customers/:id/addresses`,
-//! `POST /api/v1/customers/reassign`, the overview and the merge.
+//! `POST /api/v1/customers/reassign`, the overview, the merge and the invitation of a contact
+//! to the portal (`POST /api/v1/customers/:id/portal-invites`).
 
+use crm_guest::accounts::{self, Invitation};
 use crm_guest::customers::{
     self, Address, Contact, Creation, Customer, CustomerPage, Duplicate, MergeOutcome,
 };
 use crm_guest::overview::{self, CustomerOverview};
 use crm_guest::request::{credential, idempotency_key, if_match_version, json, json_body, query};
+use crm_guest::views::accounts::PortalInvite;
 use crm_guest::views::customers::{
     AddressBody, ContactBody, CreateCustomer, ListCustomers, Merge, OverviewQuery, Reassign,
     Reassigned, UpdateCustomer,
@@ -192,4 +195,21 @@ pub fn merge(req: &Request, params: &Params) -> ApiResult {
     let body: Merge = json_body(req)?;
     let outcome = customers::merge_customers(&who, params.get("id"), &body.merge_id, body.dry_run)?;
     Ok(json(200, &outcome))
+}
+
+/// Invites a contact of the customer to the self-service portal: a one-time code, valid for a
+/// limited time, with which they create an account linked to this customer (at
+/// `/sign-up?invite=<code>`). The code is shown only in this answer.
+#[utoipa::path(post, path = "/api/v1/customers/{id}/portal-invites", tag = "customers", operation_id = "invite_to_portal",
+    request_body = PortalInvite,
+    params(("id" = String, Path, description = "The customer's id")),
+    responses(
+        (status = 201, description = "The invitation, with its one-time code", body = Invitation),
+        (status = "4XX", response = Problem),
+    ))]
+pub fn invite_to_portal(req: &Request, params: &Params) -> ApiResult {
+    let who = credential(req)?;
+    let body: PortalInvite = json_body(req)?;
+    let invitation = accounts::invite(&who, params.get("id"), &body.email)?;
+    Ok(json(201, &invitation))
 }

@@ -38,6 +38,10 @@ const ROUTES: &[Route] = &[
     Route::post("/api/v1/customers/:id/addresses", customers::add_address),
     Route::get("/api/v1/customers/:id/overview", customers::overview),
     Route::post("/api/v1/customers/:id/merge", customers::merge),
+    Route::post(
+        "/api/v1/customers/:id/portal-invites",
+        customers::invite_to_portal,
+    ),
     Route::get("/api/v1/products", orders::list_products),
     Route::post("/api/v1/products", orders::create_product),
     Route::patch("/api/v1/products/:id", orders::update_product),

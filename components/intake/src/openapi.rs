@@ -28,6 +28,7 @@ use utoipa::OpenApi;
         customers::reassign,
         customers::overview,
         customers::merge,
+        customers::invite_to_portal,
         staff::me,
         staff::list_staff,
         staff::create_staff,

@@ -1,4 +1,5 @@
-//! Who is calling: credentials checked against the stored token hashes and the bootstrap token.
+//! Who is calling: staff credentials checked against the stored token hashes and the bootstrap
+//! token; customers' portal sessions checked by `accounts`.
 
 use crate::db::Db;
 use crate::exports::crm::records::identity::Staff;
@@ -43,6 +44,8 @@ impl Actor {
     }
 }
 
+/// Authenticates a member of staff. Anything but a staff token, a customer's portal session
+/// included, is `unauthenticated`.
 pub fn authenticate(db: &Db, credential: &Credential) -> Result<Actor, Error> {
     let Credential::StaffToken(secret) = credential else {
         return Err(Error::Unauthenticated);
@@ -67,6 +70,30 @@ pub fn authenticate(db: &Db, credential: &Credential) -> Result<Actor, Error> {
         }),
         None => Err(Error::Unauthenticated),
     }
+}
+
+/// A customer signed in to the portal.
+#[allow(dead_code)] // For the portal's own calls (orders, complaints), which are to come.
+pub struct CustomerActor {
+    /// The portal account, `acc_…`.
+    pub account_id: String,
+    /// The customer record the account is linked to; the caller sees only its data.
+    pub customer_id: String,
+}
+
+/// Authenticates a customer's portal session with `accounts::resume`'s rules (unexpired, not
+/// signed out, not ended by a password change; its idle expiry moves on). Any other credential,
+/// a staff token included, is `unauthenticated`, as a customer session is to [`authenticate`].
+#[allow(dead_code)] // For the portal's own calls (orders, complaints), which are to come.
+pub fn customer(db: &Db, credential: &Credential) -> Result<CustomerActor, Error> {
+    let Credential::CustomerSession(session_id) = credential else {
+        return Err(Error::Unauthenticated);
+    };
+    let session = crate::accounts::resume(db, session_id)?;
+    Ok(CustomerActor {
+        account_id: session.account_id,
+        customer_id: session.customer_id,
+    })
 }
 
 fn bootstrap_token_hash() -> Option<String> {

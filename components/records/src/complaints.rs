@@ -29,6 +29,7 @@ use crm_domain::complaint::{
     ComplaintChannel, ComplaintQueue, ComplaintStatus,
 };
 use crm_domain::customer::{parse_required_text, Tier};
+use crm_domain::demo::Step as HistoricStep;
 use crm_domain::role::Role;
 use crm_domain::sla::{due_levels, rule_due_at, Clock, EscalationTrigger, Priority, Timer};
 use crm_domain::time::{parse_instant, rfc3339_utc};
@@ -1102,10 +1103,10 @@ pub fn retarget_governed(db: &Db, actor: &Actor, g: &Governing) -> Result<(), Er
 
 // --- the sweep ---
 
-/// Fires every level of `c` due by `now` (never downward), records each and writes their
-/// notifications; returns what fired.
-fn fire_due(db: &Db, c: &mut Row, g: &Governing, now: i64) -> Result<Vec<Escalation>, Error> {
-    let due: Vec<(usize, i64)> = due_levels(
+/// The levels of `c` due by `now` whose clock is still running toward them, as positions in
+/// `g.rules` with the instant each became due, in level order.
+fn due_rules(c: &Row, g: &Governing, now: i64) -> Vec<(usize, i64)> {
+    due_levels(
         &g.rules,
         c.filed_at,
         &c.first_response,
@@ -1123,7 +1124,13 @@ fn fire_due(db: &Db, c: &mut Row, g: &Governing, now: i64) -> Result<Vec<Escalat
             .position(|r| r.level == rule.level)
             .map(|i| (i, due_at))
     })
-    .collect();
+    .collect()
+}
+
+/// Fires every level of `c` due by `now` (never downward), records each and writes their
+/// notifications; returns what fired.
+fn fire_due(db: &Db, c: &mut Row, g: &Governing, now: i64) -> Result<Vec<Escalation>, Error> {
+    let due = due_rules(c, g, now);
     let mut fired = Vec::with_capacity(due.len());
     for (index, due_at) in due {
         let rule = &g.rules[index];
@@ -1241,4 +1248,262 @@ pub fn sweep(db: &Db, actor: &Actor) -> Result<SweepReport, Error> {
         as_of: rfc3339_utc(now),
         fired: report,
     })
+}
+
+// --- complaints of the past (demo data) ---
+
+/// A complaint that was filed, and worked on, before it is written: demo data. The order line's
+/// facts are those filing takes from it (see `line_facts`); the steps are what was done about it,
+/// in time order, each after the one before and the first after `filed_at`.
+pub struct Historic<'a> {
+    pub customer_id: &'a str,
+    pub contact_phone: &'a str,
+    pub order_id: &'a str,
+    /// 1-based, as the API counts.
+    pub line_no: u32,
+    pub product_id: &'a str,
+    pub batch_number: &'a str,
+    pub invoice_number: &'a str,
+    pub ship_date: Option<&'a str>,
+    pub category: &'a str,
+    pub description: &'a str,
+    pub priority: Priority,
+    pub channel: ComplaintChannel,
+    /// A staff id, or `portal`.
+    pub filed_by: &'a str,
+    /// Whom it was assigned to at filing.
+    pub assignee_id: &'a str,
+    pub filed_at: i64,
+    pub steps: &'a [(i64, HistoricStep)],
+    /// Cause, result and prevention, for the step that closes it.
+    pub closure: Option<&'a DomainClosure>,
+}
+
+/// The timeline of a complaint being written, in time order: at, actor, kind, status after,
+/// note.
+type Timeline = Vec<(i64, String, &'static str, ComplaintStatus, String)>;
+
+/// The sweep of the past over `c`, ticking every minute from `from` (exclusive of `until`), as
+/// `crm up --tick /api/v1/escalation/sweep=60` runs it: the first tick at or after the next
+/// escalation instant fires what is due then, as `sweep` does, and so on. Each fired level goes
+/// into `fired` (the columns of `complaint_escalation`) and on the timeline; a rule's role is
+/// reassigned to `assign`'s member of staff.
+fn sweep_past(
+    c: &mut Row,
+    g: &Governing,
+    (from, until): (i64, i64),
+    assign: &dyn Fn(Role) -> Option<String>,
+    fired: &mut Vec<Value>,
+    timeline: &mut Timeline,
+) {
+    while let Some(next) = c.next_escalation_at {
+        let tick = (next.max(from) + 59).div_euclid(60) * 60;
+        if tick >= until {
+            break;
+        }
+        for (index, due_at) in due_rules(c, g, tick) {
+            let rule = &g.rules[index];
+            let (assign_role, _) = g.actions[index];
+            let assigned_to = assign_role.and_then(assign);
+            fired.extend([
+                Value::Text(c.id.clone()),
+                Value::Integer(i64::from(rule.level)),
+                Value::Text(rule.trigger.as_str().to_owned()),
+                Value::Integer(due_at),
+                Value::Integer(tick),
+                assigned_to.clone().map_or(Value::Null, Value::Text),
+            ]);
+            c.escalation_level = c.escalation_level.max(rule.level);
+            let mut note = format!(
+                "level {} ({}) due {}",
+                rule.level,
+                rule.trigger,
+                rfc3339_utc(due_at)
+            );
+            match (assigned_to, assign_role) {
+                (Some(staff), _) => {
+                    note.push_str(&format!("; reassigned to {staff}"));
+                    c.assignee_id = Some(staff);
+                }
+                (None, Some(role)) => note.push_str(&format!("; no active {role} to reassign to")),
+                (None, None) => {}
+            }
+            timeline.push((tick, SYSTEM.to_owned(), "escalated", c.status, note));
+        }
+        c.next_escalation_at = next_escalation(c, g).filter(|at| *at > tick);
+        c.version += 1;
+        c.updated_at = rfc3339_utc(tick);
+    }
+}
+
+/// Writes a complaint of the past as the live code would have left it had its events happened
+/// at their instants under policy `g` (the one `sla::select` gives for its priority and the
+/// customer's tier), with the sweep ticking every minute: clocks and deadlines as
+/// `file_complaint`, `reply` and `transition` set them then, the escalation levels the sweep
+/// would have fired (reassigning to `assign`'s member of staff of a rule's role), the timeline
+/// at those instants, and the next escalation instant of one still open (a level due since the
+/// last tick before `now` is left to the next sweep). Each step is taken by the complaint's
+/// assignee of the moment, who signs a closing off. No audit entries and no notifications: the
+/// caller audits its batch. Three inserts: the complaint, its timeline, its escalations.
+pub fn insert_historic(
+    db: &Db,
+    g: &Governing,
+    h: &Historic<'_>,
+    assign: &dyn Fn(Role) -> Option<String>,
+    now: i64,
+) -> Result<(), Error> {
+    let out_of_order = |at: i64| {
+        db::internal(
+            "write a complaint of the past",
+            format!(
+                "an event at {} is out of order or after now",
+                rfc3339_utc(at)
+            ),
+        )
+    };
+    if h.filed_at > now {
+        return Err(out_of_order(h.filed_at));
+    }
+    let stamp = rfc3339_utc(h.filed_at);
+    let mut c = Row {
+        id: secrets::new_id("cmp")?,
+        customer_id: h.customer_id.to_owned(),
+        contact_phone: h.contact_phone.to_owned(),
+        order_id: Some(h.order_id.to_owned()),
+        line_no: Some(h.line_no),
+        product_id: Some(h.product_id.to_owned()),
+        batch_number: h.batch_number.to_owned(),
+        invoice_number: h.invoice_number.to_owned(),
+        ship_date: h.ship_date.map(str::to_owned),
+        category: h.category.to_owned(),
+        description: h.description.to_owned(),
+        priority: h.priority,
+        channel: h.channel,
+        status: ComplaintStatus::New,
+        assignee_id: Some(h.assignee_id.to_owned()),
+        filed_by: h.filed_by.to_owned(),
+        cause: String::new(),
+        result: String::new(),
+        prevention: String::new(),
+        signed_off_by: None,
+        policy_id: g.policy.id.clone(),
+        filed_at: h.filed_at,
+        first_response: Timer::start(
+            g.first_response_clock(),
+            h.filed_at,
+            g.policy.first_response.seconds,
+        ),
+        resolution: Timer::start(
+            g.resolution_clock(),
+            h.filed_at,
+            g.policy.resolution.seconds,
+        ),
+        escalation_level: 0,
+        next_escalation_at: None,
+        version: 1,
+        created_at: stamp.clone(),
+        updated_at: stamp,
+    };
+    c.next_escalation_at = next_escalation(&c, g);
+    let mut timeline: Timeline = vec![(
+        h.filed_at,
+        h.filed_by.to_owned(),
+        "filed",
+        c.status,
+        format!("filed by {}", h.filed_by),
+    )];
+    let replay = |e: crm_domain::complaint::IllegalTransition| {
+        db::internal("replay a complaint of the past", e)
+    };
+    let mut fired = Vec::new();
+    let mut last = h.filed_at;
+    for &(at, step) in h.steps {
+        if at <= last || at > now {
+            return Err(out_of_order(at));
+        }
+        sweep_past(&mut c, g, (last, at), assign, &mut fired, &mut timeline);
+        let actor = c.assignee_id.clone().unwrap_or_else(|| c.filed_by.clone());
+        match step {
+            // As `reply`: the first staff reply acknowledges a new complaint.
+            HistoricStep::Reply(text) => {
+                if c.status == ComplaintStatus::New {
+                    let to = next_status(c.status, ComplaintAction::Acknowledge).map_err(replay)?;
+                    move_to(&mut c, g, to, at);
+                }
+                c.first_response.meet(g.first_response_clock(), at);
+                timeline.push((at, actor, "reply", c.status, text.to_owned()));
+            }
+            // As `transition`.
+            HistoricStep::Move(action) => {
+                let from = c.status;
+                let to = next_status(from, action).map_err(replay)?;
+                move_to(&mut c, g, to, at);
+                if action == ComplaintAction::Close {
+                    let closure = h.closure.ok_or_else(|| {
+                        db::internal(
+                            "close a complaint of the past",
+                            "no cause, result and prevention",
+                        )
+                    })?;
+                    c.cause = closure.cause.clone();
+                    c.result = closure.result.clone();
+                    c.prevention = closure.prevention.clone();
+                    c.signed_off_by = Some(actor.clone());
+                }
+                timeline.push((
+                    at,
+                    actor,
+                    "status",
+                    c.status,
+                    format!("{from} → {to} ({action})"),
+                ));
+            }
+        }
+        c.next_escalation_at = next_escalation(&c, g);
+        c.version += 1;
+        c.updated_at = rfc3339_utc(at);
+        last = at;
+    }
+    sweep_past(
+        &mut c,
+        g,
+        (last, now.saturating_add(1)),
+        assign,
+        &mut fired,
+        &mut timeline,
+    );
+    insert(db, &c)?;
+
+    let marks = vec!["(?, ?, ?, ?, ?, ?, ?)"; timeline.len()].join(", ");
+    let mut events = Vec::with_capacity(timeline.len() * 7);
+    for (seq, (at, actor, kind, status, note)) in timeline.into_iter().enumerate() {
+        events.extend([
+            Value::Text(c.id.clone()),
+            Value::Integer(seq as i64 + 1),
+            Value::Text(rfc3339_utc(at)),
+            Value::Text(actor),
+            Value::Text(kind.to_owned()),
+            Value::Text(status.as_str().to_owned()),
+            Value::Text(note),
+        ]);
+    }
+    db.exec(
+        &format!(
+            "INSERT INTO complaint_event (complaint_id, seq, at, actor_id, kind, status, note)
+             VALUES {marks}"
+        ),
+        &events,
+    )?;
+    if !fired.is_empty() {
+        let marks = vec!["(?, ?, ?, ?, ?, ?)"; fired.len() / 6].join(", ");
+        db.exec(
+            &format!(
+                "INSERT INTO complaint_escalation
+                     (complaint_id, level, rule_trigger, due_at, fired_at, assigned_to)
+                 VALUES {marks}"
+            ),
+            &fired,
+        )?;
+    }
+    Ok(())
 }

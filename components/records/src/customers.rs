@@ -479,6 +479,17 @@ pub fn create_customer(
 
 /// Validates the input of a new customer and gives it and its parts their ids.
 pub fn new_customer(actor: &Actor, input: NewCustomer) -> Result<Customer, Error> {
+    // A rep entering a customer looks after it until someone reassigns it.
+    let rep = (actor.role() == Role::Rep).then(|| actor.id().to_owned());
+    valid_customer(input, rep)
+}
+
+/// [`new_customer`] for a caller who is not staff (a customer signing up to the portal):
+/// `default_owner` looks after the customer when the input names no owner.
+pub fn valid_customer(
+    input: NewCustomer,
+    default_owner: Option<String>,
+) -> Result<Customer, Error> {
     let contacts = input
         .contacts
         .iter()
@@ -499,9 +510,7 @@ pub fn new_customer(actor: &Actor, input: NewCustomer) -> Result<Customer, Error
         .collect::<Result<Vec<_>, Error>>()?;
     let owner_id = match input.owner_id.as_deref().map(str::trim) {
         Some(owner) if !owner.is_empty() => Some(owner.to_owned()),
-        // A rep entering a customer looks after it until someone reassigns it.
-        _ if actor.role() == Role::Rep => Some(actor.id().to_owned()),
-        _ => None,
+        _ => default_owner,
     };
     let now = db::now();
     let id = secrets::new_id("cus")?;
@@ -565,6 +574,21 @@ pub fn insert_new(
     customer: Customer,
     allow_duplicate: bool,
 ) -> Result<Creation, Error> {
+    insert_new_as(db, actor.id(), customer, allow_duplicate)
+}
+
+/// Whether a customer not stored yet looks like a stored one (the check [`insert_new`] makes).
+pub fn looks_like_existing(db: &Db, customer: &Customer) -> Result<bool, Error> {
+    Ok(!likely_duplicates(db, &keys_of(customer), None)?.is_empty())
+}
+
+/// [`insert_new`] for a caller who is not staff, audited as `actor_id` (e.g. the portal).
+pub fn insert_new_as(
+    db: &Db,
+    actor_id: &str,
+    customer: Customer,
+    allow_duplicate: bool,
+) -> Result<Creation, Error> {
     {
         if let Some(owner) = &customer.owner_id {
             check_owner(db, owner)?;
@@ -595,9 +619,9 @@ pub fn insert_new(
             )?;
         }
         replace_keys(db, &customer)?;
-        audit::record(
+        audit::record_as(
             db,
-            actor,
+            actor_id,
             "customer.create",
             "customer",
             &customer.id,
@@ -975,6 +999,10 @@ const CUSTOMER_RECORDS: &[(&str, &str)] = &[
     ("task", "tasks"),
     ("service_request", "service_requests"),
     ("complaint", "complaints"),
+    // The customer's portal accounts and open invitations follow it, so that an account made
+    // by self sign-up reaches the real record once staff merge the duplicate into it.
+    ("portal_account", "portal_accounts"),
+    ("portal_invitation", "portal_invitations"),
 ];
 
 /// The survivor's fields after taking in the merged customer's: its own where set, the

@@ -67,6 +67,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_service_work",
         include_str!("../migrations/0016_service_work.sql"),
     ),
+    (
+        "0017_accounts",
+        include_str!("../migrations/0017_accounts.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

@@ -1,9 +1,12 @@
-//! Demo data: writes `crm_domain::demo`'s generated staff, products, customers, orders and
-//! visits through the same row writers as real data, so it obeys the same schema and keys.
+//! Demo data: writes `crm_domain::demo`'s generated staff, products, customers, orders,
+//! complaints and visits through the same row writers as real data, so it obeys the same schema
+//! and keys. Complaints are written as they stand after their history (`complaints::
+//! insert_historic`), under the policy that governs each.
 
 use crate::activities;
 use crate::audit;
 use crate::auth::Actor;
+use crate::complaints::{self, Historic};
 use crate::customers;
 use crate::db::{self, Db};
 use crate::exports::crm::records::activities::{Activity, ActivityKind};
@@ -14,11 +17,15 @@ use crate::exports::crm::records::types::Error;
 use crate::names::stored;
 use crate::orders;
 use crate::secrets;
+use crate::sla::{self, Governing};
+use crm_domain::customer::Tier;
 use crm_domain::demo;
 use crm_domain::orders::line_total;
 use crm_domain::role::Role;
+use crm_domain::sla::Priority;
 use crm_domain::time::rfc3339_utc;
 use spin_sdk::sqlite3::Value;
+use std::collections::hash_map::{Entry, HashMap};
 
 /// Whether this deployment allows demo data: the `demo_data` variable is `true`.
 fn enabled() -> bool {
@@ -136,7 +143,17 @@ pub fn seed(db: &Db, actor: &Actor, request: SeedRequest) -> Result<SeedReport, 
             customers: 0,
             orders: 0,
             order_lines: 0,
+            complaints: 0,
             visits: 0,
+        };
+        // The policies that govern the complaints, read once per chunk.
+        let mut policies: HashMap<(Priority, Tier), Governing> = HashMap::new();
+        // An escalation reassigns to the demo staff of the rule's role.
+        let escalate_to = |role: Role| {
+            demo::STAFF
+                .iter()
+                .position(|s| s.2 == role)
+                .map(|i| staff[i].clone())
         };
         for index in request.first_customer..request.first_customer + request.customers {
             let generated = demo::customer(request.seed, index);
@@ -162,7 +179,9 @@ pub fn seed(db: &Db, actor: &Actor, request: SeedRequest) -> Result<SeedReport, 
             let address_id = customer.addresses.first().map(|a| a.id.clone());
             customers::insert_new(db, actor, customer, true)?;
             report.customers += 1;
-            for order in orders {
+            let mut stored_orders = Vec::with_capacity(orders.len());
+            for order in &orders {
+                let batch_number = demo::batch_number(order.placed_at);
                 let lines: Vec<OrderLine> = order
                     .lines
                     .iter()
@@ -175,41 +194,68 @@ pub fn seed(db: &Db, actor: &Actor, request: SeedRequest) -> Result<SeedReport, 
                             quantity,
                             unit_price: price,
                             line_total: line_total(quantity, price),
-                            batch_number: format!(
-                                "B{}",
-                                rfc3339_utc(order.placed_at)[2..7].replace('-', "")
-                            ),
+                            batch_number: batch_number.clone(),
                         }
                     })
                     .collect();
                 report.order_lines += lines.len() as u32;
                 let placed_at = rfc3339_utc(order.placed_at);
-                orders::insert_order(
-                    db,
-                    &Order {
-                        id: secrets::new_id("ord")?,
-                        customer_id: customer_id.clone(),
-                        channel: if report.orders % 4 == 0 {
-                            OrderChannel::Web
-                        } else {
-                            OrderChannel::Staff
-                        },
-                        total: lines.iter().map(|l| l.line_total).sum(),
-                        lines,
-                        invoice_number: format!(
-                            "INV-{}-{index}-{}",
-                            &placed_at[..4],
-                            report.orders
-                        ),
-                        ship_date: Some(rfc3339_utc(order.placed_at + 2 * 86_400)[..10].to_owned()),
-                        notes: String::new(),
-                        address_id: address_id.clone(),
-                        entered_by: staff[generated.owner].clone(),
-                        created_at: placed_at.clone(),
-                        placed_at,
+                let row = Order {
+                    id: secrets::new_id("ord")?,
+                    customer_id: customer_id.clone(),
+                    channel: if report.orders % 4 == 0 {
+                        OrderChannel::Web
+                    } else {
+                        OrderChannel::Staff
                     },
-                )?;
+                    total: lines.iter().map(|l| l.line_total).sum(),
+                    lines,
+                    invoice_number: format!("INV-{}-{index}-{}", &placed_at[..4], report.orders),
+                    ship_date: Some(rfc3339_utc(order.placed_at + 2 * 86_400)[..10].to_owned()),
+                    notes: String::new(),
+                    address_id: address_id.clone(),
+                    entered_by: staff[generated.owner].clone(),
+                    created_at: placed_at.clone(),
+                    placed_at,
+                };
+                orders::insert_order(db, &row)?;
+                stored_orders.push(row);
                 report.orders += 1;
+            }
+            let tier = stored::<Tier>(generated.tier)?;
+            for k in demo::complaints(request.seed, index, &generated, &orders, now_secs) {
+                let order = &stored_orders[k.order];
+                let line = &order.lines[k.line];
+                let g = match policies.entry((k.priority, tier)) {
+                    Entry::Occupied(found) => found.into_mut(),
+                    Entry::Vacant(slot) => slot.insert(sla::select(db, k.priority, tier)?),
+                };
+                complaints::insert_historic(
+                    db,
+                    g,
+                    &Historic {
+                        customer_id: &customer_id,
+                        contact_phone: &generated.phone,
+                        order_id: &order.id,
+                        line_no: k.line as u32 + 1,
+                        product_id: &line.product_id,
+                        batch_number: &line.batch_number,
+                        invoice_number: &order.invoice_number,
+                        ship_date: order.ship_date.as_deref(),
+                        category: k.category,
+                        description: k.description,
+                        priority: k.priority,
+                        channel: k.channel,
+                        filed_by: k.filed_by.map_or("portal", |i| staff[i].as_str()),
+                        assignee_id: &staff[k.assignee],
+                        filed_at: k.filed_at,
+                        steps: &k.steps,
+                        closure: k.closure.as_ref(),
+                    },
+                    &escalate_to,
+                    now_secs,
+                )?;
+                report.complaints += 1;
             }
             for visit in visits {
                 let at = rfc3339_utc(visit.occurred_at);
@@ -244,7 +290,8 @@ pub fn seed(db: &Db, actor: &Actor, request: SeedRequest) -> Result<SeedReport, 
             Some(serde_json::json!({
                 "seed": request.seed, "first_customer": request.first_customer,
                 "customers": report.customers, "orders": report.orders,
-                "order_lines": report.order_lines, "visits": report.visits,
+                "order_lines": report.order_lines, "complaints": report.complaints,
+                "visits": report.visits,
             })),
         )?;
         Ok(report)

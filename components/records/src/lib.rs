@@ -5,6 +5,7 @@
 //! authorization: every call carries the caller's credential, authenticated here. Every change
 //! and its audit entry are written in one transaction, committed before the call returns.
 
+mod accounts;
 mod activities;
 mod audit;
 mod auth;
@@ -35,11 +36,12 @@ wit_bindgen::generate!({
 
 use exports::crm::records::types::{Credential, Error, IdempotencyKey};
 use exports::crm::records::{
-    activities as activities_api, audit as audit_api, complaints as complaints_api,
-    customers as customers_api, demo as demo_api, identity as identity_api, orders as orders_api,
-    overview as overview_api, reports as reports_api, sales as sales_api,
-    service_requests as service_api, sla as sla_api, system as system_api, tasks as tasks_api,
-    verification as verification_api, webhooks as webhooks_api,
+    accounts as accounts_api, activities as activities_api, audit as audit_api,
+    complaints as complaints_api, customers as customers_api, demo as demo_api,
+    identity as identity_api, orders as orders_api, overview as overview_api,
+    reports as reports_api, sales as sales_api, service_requests as service_api, sla as sla_api,
+    system as system_api, tasks as tasks_api, verification as verification_api,
+    webhooks as webhooks_api,
 };
 
 /// The exported implementation; each method opens the database and delegates to a module.
@@ -111,6 +113,54 @@ impl identity_api::Guest for Records {
         with_actor(&who, |db, actor| {
             identity::revoke_token(db, actor, &token_id)
         })
+    }
+}
+
+impl accounts_api::Guest for Records {
+    fn invite(
+        who: Credential,
+        customer_id: String,
+        email: String,
+    ) -> Result<accounts_api::Invitation, Error> {
+        with_actor(&who, |db, actor| {
+            accounts::invite(db, actor, &customer_id, &email)
+        })
+    }
+
+    // The customer's own calls: anonymous (sign-up, invitation, sign-in) or carrying a session
+    // id, which `accounts` checks itself; none is staff, so none goes through `with_actor`.
+
+    fn sign_up(input: accounts_api::NewAccount) -> Result<accounts_api::Session, Error> {
+        let db = db::Db::open()?;
+        accounts::sign_up(&db, input)
+    }
+
+    fn accept_invitation(code: String, password: String) -> Result<accounts_api::Session, Error> {
+        let db = db::Db::open()?;
+        accounts::accept_invitation(&db, &code, &password)
+    }
+
+    fn sign_in(email: String, password: String) -> Result<accounts_api::Session, Error> {
+        let db = db::Db::open()?;
+        accounts::sign_in(&db, &email, &password)
+    }
+
+    fn resume(session_id: String) -> Result<accounts_api::Session, Error> {
+        let db = db::Db::open()?;
+        accounts::resume(&db, &session_id)
+    }
+
+    fn sign_out(session_id: String) -> Result<(), Error> {
+        accounts::sign_out(&session_id)
+    }
+
+    fn change_password(
+        session_id: String,
+        current: String,
+        new_password: String,
+    ) -> Result<accounts_api::Session, Error> {
+        let db = db::Db::open()?;
+        accounts::change_password(&db, &session_id, &current, &new_password)
     }
 }
 

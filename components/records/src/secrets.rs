@@ -1,12 +1,11 @@
-//! Ids and bearer secrets from the host's secure random source, and how secrets are stored.
+//! Ids, bearer secrets and tokens from the host's secure random source, and how secrets are
+//! stored.
 
 use crate::exports::crm::records::types::Error;
 use sha2::{Digest, Sha256};
 
 fn random_hex(bytes: usize) -> Result<String, Error> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(|e| crate::db::internal("draw random bytes", e))?;
-    Ok(hex::encode(buf))
+    Ok(hex::encode(random_bytes(bytes)?))
 }
 
 /// A new opaque id such as `stf_4f1c…`: a type prefix and 96 random bits, so URLs leak no counts.
@@ -17,6 +16,19 @@ pub fn new_id(prefix: &str) -> Result<String, Error> {
 /// A new bearer secret with 256 random bits.
 pub fn new_secret() -> Result<String, Error> {
     Ok(format!("crm_{}", random_hex(32)?))
+}
+
+/// A new 256-bit secret as 64 lower-case hex digits, without a prefix: a portal session id, a
+/// session's CSRF token, an invitation code (`crm_domain::account::is_secret_token`).
+pub fn new_token() -> Result<String, Error> {
+    random_hex(32)
+}
+
+/// `count` bytes from the host's secure random source, e.g. a password hash's salt.
+pub fn random_bytes(count: usize) -> Result<Vec<u8>, Error> {
+    let mut buf = vec![0u8; count];
+    getrandom::fill(&mut buf).map_err(|e| crate::db::internal("draw random bytes", e))?;
+    Ok(buf)
 }
 
 /// How a secret is stored and looked up. A plain SHA-256 suffices: the secrets are 256-bit

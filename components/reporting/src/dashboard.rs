@@ -12,6 +12,7 @@
 //! `POST /dashboard/sign-out` clears the cookie. A strict cookie is not sent when the page is
 //! opened from a link on another site: that shows the sign-in form.
 
+use crm_guest::forms::{self, percent_decode, same_origin};
 use crm_guest::identity::{self, Staff};
 use crm_guest::lang::{self, Lang};
 use crm_guest::names::Role;
@@ -389,32 +390,6 @@ pub fn sign_out(req: &Request, _params: &Params) -> ApiResult {
     Ok(see_dashboard(session_cookie(req, "", 0)))
 }
 
-/// Whether a form post comes from this application's own pages (login CSRF and forced
-/// sign-out are refused): a browser says so in `Sec-Fetch-Site`; without it, an `Origin` must
-/// name this application's host (Spin reports the request's host in `spin-full-url`, always as
-/// `http://`, so schemes are not compared: TLS may end at a proxy); a client that sends
-/// neither is not a browser acting for another site.
-fn same_origin(req: &Request) -> bool {
-    let fetch_site = header(req, "sec-fetch-site");
-    if !fetch_site.is_empty() {
-        return fetch_site.eq_ignore_ascii_case("same-origin")
-            || fetch_site.eq_ignore_ascii_case("none");
-    }
-    let origin = header(req, "origin");
-    if origin.is_empty() {
-        return true;
-    }
-    let host = |url: &str| -> String {
-        let rest = url.split_once("://").map_or("", |(_, rest)| rest);
-        rest.split('/')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-    };
-    let own = host(header(req, "spin-full-url"));
-    !own.is_empty() && host(origin) == own
-}
-
 fn is_manager(staff: &Staff) -> bool {
     Role::from(staff.role).oversees()
 }
@@ -450,13 +425,6 @@ fn whole_sales(who: &Credential, scope: &ReportScope) -> Result<SalesReport, Err
     Ok(report)
 }
 
-/// A request header as text, empty when absent.
-fn header<'r>(req: &'r Request, name: &str) -> &'r str {
-    req.header(name)
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-}
-
 /// The token of the session cookie, if there is one.
 fn session_token(req: &Request) -> Option<String> {
     let decoded = percent_decode(lang::cookie(req, COOKIE)?.trim())?;
@@ -464,36 +432,10 @@ fn session_token(req: &Request) -> Option<String> {
     (!token.is_empty() && token.len() <= MAX_TOKEN).then(|| token.to_owned())
 }
 
-/// Reverses `lang::percent_encode`; none when the text is not valid.
-fn percent_decode(text: &str) -> Option<String> {
-    let hex = |b: u8| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
-    let mut bytes = text.bytes();
-    let mut out = Vec::with_capacity(text.len());
-    while let Some(b) = bytes.next() {
-        if b == b'%' {
-            let high = bytes.next().and_then(hex)?;
-            let low = bytes.next().and_then(hex)?;
-            out.push(high << 4 | low);
-        } else {
-            out.push(b);
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// The session cookie with `value`, living `max_age` seconds (0 clears it); `Secure` when the
 /// browser came over https.
 fn session_cookie(req: &Request, value: &str, max_age: u32) -> String {
-    let https = header(req, "spin-full-url")
-        .get(..6)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https:"))
-        || header(req, "x-forwarded-proto")
-            .trim()
-            .eq_ignore_ascii_case("https");
-    let secure = if https { "; Secure" } else { "" };
-    format!(
-        "{COOKIE}={value}; Path={PAGE_PATH}; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    )
+    forms::session_cookie(req, COOKIE, value, PAGE_PATH, "Strict", max_age)
 }
 
 /// 303 to the dashboard, setting `cookie`.

@@ -1,9 +1,12 @@
-//! Demo data: a deterministic, realistic set of staff, products, customers, orders and visits
-//! for newcomers and benchmarks. Customer `i` of seed `s` is always the same customer, so a large
-//! set can be written in chunks and a run reproduced exactly.
+//! Demo data: a deterministic, realistic set of staff, products, customers, orders, complaints
+//! and visits for newcomers and benchmarks. Customer `i` of seed `s` is always the same customer,
+//! so a large set can be written in chunks and a run reproduced exactly.
 
+use crate::complaint::{Closure, ComplaintAction, ComplaintChannel};
 use crate::random::SplitMix64;
 use crate::role::Role;
+use crate::sla::Priority;
+use crate::time::rfc3339_utc;
 
 /// The demo staff: name, e-mail and role. Customers are assigned to the reps among them.
 pub const STAFF: &[(&str, &str, Role)] = &[
@@ -111,6 +114,8 @@ const OPEN_ITEMS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct Customer {
     pub company: bool,
+    /// Whether the customer writes English (else Chinese): its name, its complaints.
+    pub english: bool,
     pub name: String,
     pub phone: String,
     pub email: Option<String>,
@@ -184,6 +189,7 @@ pub fn customer(seed: u64, index: u32) -> Customer {
         .collect();
     Customer {
         company,
+        english,
         phone: format!("1{}{:09}", 3 + rng.below(7), index),
         email: rng
             .chance(60)
@@ -253,10 +259,362 @@ pub fn visits(seed: u64, index: u32, now: i64, count: u32) -> Vec<Visit> {
     visits
 }
 
+/// One order in this many brings a complaint about one of its lines, besides those about bad
+/// batches: about one order in 25 in all.
+pub const ORDERS_PER_COMPLAINT: u64 = 27;
+
+/// Of the batches of a product, this many percent are bad: their complaint rate stands out in
+/// the complaints report.
+const BAD_BATCH_PERCENT: u64 = 2;
+
+/// Of the orders with a line from a bad batch, this many percent bring a complaint about it.
+const BAD_BATCH_COMPLAINT_PERCENT: u64 = 12;
+
+const MINUTE: i64 = 60;
+const HOUR: i64 = 3_600;
+const DAY: i64 = 86_400;
+
+/// The batch number of a demo order line: `B`, then the year and month the order was placed
+/// (`B2507`), so one batch per product and month.
+pub fn batch_number(placed_at: i64) -> String {
+    let stamp = rfc3339_utc(placed_at);
+    format!("B{}{}", &stamp[2..4], &stamp[5..7])
+}
+
+/// Whether a batch of a product (index into [`PRODUCTS`]) is one of the seed's bad batches,
+/// whose lines bring complaints several times as often as the product's others.
+pub fn bad_batch(seed: u64, product: usize, batch: &str) -> bool {
+    // FNV-1a of the batch number, mixed with the seed and the product.
+    let hash = batch.bytes().fold(0xCBF2_9CE4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
+    });
+    SplitMix64::new(seed ^ hash ^ ((product as u64) << 48)).below(100) < BAD_BATCH_PERCENT
+}
+
+/// A complaint category's texts: description, cause, result, prevention.
+type Texts = [&'static str; 4];
+
+/// The demo's complaint categories: name, weight, texts in Chinese and in English.
+const CATEGORIES: &[(&str, u64, Texts, Texts)] = &[
+    (
+        "packaging",
+        25,
+        [
+            "收到的货外包装破损，瓶身有渗漏。",
+            "运输途中挤压，纸箱强度不足。",
+            "已补发新品，客户确认收到。",
+            "改用加厚纸箱并加气泡膜。",
+        ],
+        [
+            "The outer box arrived crushed and a bottle was leaking.",
+            "Crushed in transit; the carton was too weak.",
+            "A replacement was sent and the customer confirmed receipt.",
+            "Double-wall cartons with bubble wrap from now on.",
+        ],
+    ),
+    (
+        "quality",
+        25,
+        [
+            "产品质地变稀，气味和以前不一样。",
+            "该批次灌装时温度控制出现偏差。",
+            "为客户更换同款新品，并赠送小样致歉。",
+            "灌装线增加温度报警，该产品批次抽检加倍。",
+        ],
+        [
+            "The texture is runny and it smells different from before.",
+            "The filling temperature drifted for this batch.",
+            "Exchanged for fresh units, with samples as an apology.",
+            "A temperature alarm on the filling line; batch sampling doubled for this product.",
+        ],
+    ),
+    (
+        "skin_reaction",
+        10,
+        [
+            "顾客使用后脸部发红发痒。",
+            "顾客对配方中的香精过敏，产品检验合格。",
+            "全额退款，建议就医，并提供了成分表。",
+            "在包装和门店培训中突出过敏提示。",
+        ],
+        [
+            "A shopper's face turned red and itchy after using it.",
+            "The shopper is allergic to the fragrance; the product met its specification.",
+            "Refunded in full; advised to see a doctor and sent the list of ingredients.",
+            "The allergy warning made prominent on the pack and in shop training.",
+        ],
+    ),
+    (
+        "delivery",
+        15,
+        [
+            "订单比承诺的时间晚了一周才到。",
+            "物流商中转仓积压。",
+            "免除本单运费并致歉。",
+            "旺季增加第二家物流商。",
+        ],
+        [
+            "The order arrived a week later than promised.",
+            "A backlog at the carrier's depot.",
+            "The shipping charge was refunded with an apology.",
+            "A second carrier for the peak season.",
+        ],
+    ),
+    (
+        "expiry",
+        10,
+        [
+            "收到的产品离过期只剩两个月。",
+            "仓库没有按先进先出发货。",
+            "换成新批次的产品。",
+            "拣货按有效期排序，短效期库存锁定。",
+        ],
+        [
+            "The goods arrived only two months before their expiry date.",
+            "The warehouse did not ship first in, first out.",
+            "Replaced with units of a fresh batch.",
+            "Picking sorted by expiry date; short-dated stock blocked.",
+        ],
+    ),
+    (
+        "wrong_item",
+        15,
+        [
+            "收到的商品和订单不符。",
+            "拣货时货位标签贴错。",
+            "上门取回错发的商品，补发正确商品。",
+            "拣货增加扫码复核。",
+        ],
+        [
+            "The goods received do not match the order.",
+            "A mislabelled bin at picking.",
+            "The wrong goods were collected and the right ones sent.",
+            "A barcode check at picking.",
+        ],
+    ),
+];
+
+/// The category most complaints about a bad batch fall in.
+const QUALITY: usize = 1;
+
+const FIRST_REPLY_ZH: &str = "您好，已收到您的反馈，我们正在核实，会尽快给您处理方案。";
+const FIRST_REPLY_EN: &str =
+    "Thank you for telling us. We are looking into it and will come back to you with a remedy.";
+
+/// What staff did to a demo complaint after it was filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A reply to the customer; the first one is the first response and acknowledges a new
+    /// complaint, as a staff reply does.
+    Reply(&'static str),
+    /// A move of the workflow.
+    Move(ComplaintAction),
+}
+
+/// A demo complaint about one line of a demo order, with what was done about it by `now`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Complaint {
+    /// Index of the order among the customer's [`orders`].
+    pub order: usize,
+    /// Index of the line in the order, from 0.
+    pub line: usize,
+    pub category: &'static str,
+    pub description: &'static str,
+    pub priority: Priority,
+    pub channel: ComplaintChannel,
+    /// Index into [`STAFF`] of who took it down; `None` when the customer filed it on the
+    /// portal.
+    pub filed_by: Option<usize>,
+    /// Index into [`STAFF`] of whom it was assigned to at filing: the agent or the service lead.
+    pub assignee: usize,
+    pub filed_at: i64,
+    /// What was done, in time order: each instant after the one before (the first after
+    /// `filed_at`), none after `now`.
+    pub steps: Vec<(i64, Step)>,
+    /// Cause, result and prevention, when the last step closes it.
+    pub closure: Option<Closure>,
+}
+
+/// The index of the first of [`STAFF`] with `role`.
+fn staff_with(role: Role) -> usize {
+    STAFF.iter().position(|s| s.2 == role).unwrap_or(0)
+}
+
+/// An index into `weights`, each drawn in proportion to its weight.
+fn weighted(rng: &mut SplitMix64, weights: &[u64]) -> usize {
+    let mut draw = rng.below(weights.iter().sum());
+    for (i, &weight) in weights.iter().enumerate() {
+        if draw < weight {
+            return i;
+        }
+        draw -= weight;
+    }
+    weights.len() - 1
+}
+
+/// The complaints of customer `index` about its `orders` (as [`orders`] made them for the same
+/// `now`): one order in [`ORDERS_PER_COMPLAINT`] brings one about a line, and more of those with
+/// a line of a bad batch ([`bad_batch`]) do, about that line. Each is filed hours to two weeks
+/// after its order and worked as a desk works: a first response (72 % within 3 hours, 18 % within
+/// 20, 10 % after 24), work started, sometimes a wait on the customer, resolution 1–10 days of
+/// the clock after filing (85 % within 4½), and closing with cause, result and prevention hours
+/// to days later (one in twenty is never closed). Only what happened by `now` is kept: a
+/// complaint filed too late is left out, and recent ones stand where they are at `now`.
+pub fn complaints(
+    seed: u64,
+    index: u32,
+    customer: &Customer,
+    orders: &[Order],
+    now: i64,
+) -> Vec<Complaint> {
+    let mut rng = rng_for(seed, index, 4);
+    let mut complaints = Vec::new();
+    for (n, order) in orders.iter().enumerate() {
+        if order.lines.is_empty() {
+            continue;
+        }
+        let batch = batch_number(order.placed_at);
+        let bad = order
+            .lines
+            .iter()
+            .position(|&(product, _)| bad_batch(seed, product, &batch));
+        let line = match bad {
+            Some(line) if rng.chance(BAD_BATCH_COMPLAINT_PERCENT) => line,
+            _ if rng.below(ORDERS_PER_COMPLAINT) == 0 => {
+                rng.below(order.lines.len() as u64) as usize
+            }
+            _ => continue,
+        };
+        let about_bad_batch = bad == Some(line);
+        if let Some(c) = complaint(&mut rng, customer, order, (n, line), about_bad_batch, now) {
+            complaints.push(c);
+        }
+    }
+    complaints
+}
+
+/// The complaint about `line` of the customer's order number `order_index`, or `None` when it
+/// would be filed after `now`.
+fn complaint(
+    rng: &mut SplitMix64,
+    customer: &Customer,
+    order: &Order,
+    (order_index, line): (usize, usize),
+    about_bad_batch: bool,
+    now: i64,
+) -> Option<Complaint> {
+    let category = if about_bad_batch && rng.chance(70) {
+        QUALITY
+    } else {
+        let weights: Vec<u64> = CATEGORIES.iter().map(|c| c.1).collect();
+        weighted(rng, &weights)
+    };
+    let (name, _, zh, en) = CATEGORIES[category];
+    let [description, cause, result, prevention] = if customer.english { en } else { zh };
+    let priority = if name == "skin_reaction" {
+        if rng.chance(30) {
+            Priority::Urgent
+        } else {
+            Priority::High
+        }
+    } else {
+        [
+            Priority::Low,
+            Priority::Medium,
+            Priority::High,
+            Priority::Urgent,
+        ][weighted(rng, &[15, 70, 12, 3])]
+    };
+    let channel = [
+        ComplaintChannel::Phone,
+        ComplaintChannel::Portal,
+        ComplaintChannel::Email,
+        ComplaintChannel::Visit,
+    ][weighted(rng, &[45, 35, 12, 8])];
+    let assignee = if rng.chance(70) {
+        staff_with(Role::Agent)
+    } else {
+        staff_with(Role::ServiceLead)
+    };
+    let filed_by = match channel {
+        ComplaintChannel::Portal => None,
+        ComplaintChannel::Visit => Some(customer.owner),
+        ComplaintChannel::Phone | ComplaintChannel::Email => Some(assignee),
+    };
+    // Mostly after delivery (two days after the order), some on the day it arrives.
+    let filed_at = order.placed_at
+        + if rng.chance(80) {
+            rng.between(2 * DAY, 16 * DAY)
+        } else {
+            rng.between(4 * HOUR, 2 * DAY)
+        };
+
+    let first_response = filed_at
+        + match rng.below(100) {
+            0..=71 => rng.between(5 * MINUTE, 3 * HOUR),
+            72..=89 => rng.between(3 * HOUR, 20 * HOUR),
+            _ => rng.between(24 * HOUR + 30 * MINUTE, 72 * HOUR),
+        };
+    let reply = if customer.english {
+        FIRST_REPLY_EN
+    } else {
+        FIRST_REPLY_ZH
+    };
+    let mut steps = vec![(first_response, Step::Reply(reply))];
+    let started = first_response + rng.between(10 * MINUTE, 20 * HOUR);
+    steps.push((started, Step::Move(ComplaintAction::Start)));
+    let (mut last, mut waited) = (started, 0);
+    if rng.chance(30) {
+        let asked = started + rng.between(HOUR, DAY);
+        let answered = asked + rng.between(6 * HOUR, 3 * DAY);
+        steps.push((asked, Step::Move(ComplaintAction::WaitOnCustomer)));
+        steps.push((answered, Step::Move(ComplaintAction::Resume)));
+        (last, waited) = (answered, answered - asked);
+    }
+    // Time on the resolution clock, which stands still while waiting on the customer.
+    let counted = if rng.chance(85) {
+        rng.between(DAY, 9 * DAY / 2)
+    } else {
+        rng.between(9 * DAY / 2, 10 * DAY)
+    };
+    let resolved = (filed_at + counted + waited).max(last + HOUR);
+    steps.push((resolved, Step::Move(ComplaintAction::Resolve)));
+    if !rng.chance(5) {
+        let closed = resolved + rng.between(4 * HOUR, 5 * DAY);
+        steps.push((closed, Step::Move(ComplaintAction::Close)));
+    }
+
+    if filed_at > now {
+        return None;
+    }
+    steps.retain(|&(at, _)| at <= now);
+    let closed = steps
+        .last()
+        .is_some_and(|&(_, step)| step == Step::Move(ComplaintAction::Close));
+    Some(Complaint {
+        order: order_index,
+        line,
+        category: name,
+        description,
+        priority,
+        channel,
+        filed_by,
+        assignee,
+        filed_at,
+        steps,
+        closure: closed.then(|| Closure {
+            cause: cause.into(),
+            result: result.into(),
+            prevention: prevention.into(),
+        }),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::customer::{parse_tags, Phone, Tier};
+    use crate::complaint::{is_open, transition, ComplaintStatus};
+    use crate::customer::{parse_required_text, parse_tags, Phone, Tier};
     use crate::staff::{DisplayName, Email};
 
     #[test]
@@ -316,5 +674,149 @@ mod tests {
             .all(|o| !o.lines.is_empty()
                 && o.lines.iter().all(|(p, q)| *p < PRODUCTS.len() && *q >= 1)));
         assert!(visits(5, 9, now, 4).iter().all(|v| v.occurred_at < now));
+    }
+
+    /// What a complaint's steps lead to, replayed through the workflow from `new` (a reply
+    /// acknowledges a new complaint, as a staff reply does); panics on an illegal move.
+    fn replayed(complaint: &Complaint) -> ComplaintStatus {
+        complaint
+            .steps
+            .iter()
+            .fold(ComplaintStatus::New, |status, &(_, step)| match step {
+                Step::Reply(_) if status == ComplaintStatus::New => {
+                    transition(status, ComplaintAction::Acknowledge).expect("acknowledged")
+                }
+                Step::Reply(_) => status,
+                Step::Move(action) => transition(status, action).expect("a legal move"),
+            })
+    }
+
+    #[test]
+    fn complaints_are_the_same_for_the_same_seed_index_and_time() {
+        let now = 1_795_392_000;
+        let made = |seed: u64| {
+            (0..300)
+                .flat_map(|index| {
+                    let orders = orders(seed, index, now, 5, 10);
+                    complaints(seed, index, &customer(seed, index), &orders, now)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert!(!made(4).is_empty());
+        assert_eq!(made(4), made(4));
+        assert_ne!(made(4), made(5));
+    }
+
+    #[test]
+    fn complaints_follow_their_orders_and_the_workflow_and_stop_at_now() {
+        let now = 1_795_392_000;
+        let (mut order_count, mut all) = (0usize, Vec::new());
+        for index in 0..3000 {
+            let c = customer(11, index);
+            let orders = orders(11, index, now, 5, 10);
+            order_count += orders.len();
+            for k in complaints(11, index, &c, &orders, now) {
+                let order = &orders[k.order];
+                assert!(k.line < order.lines.len(), "{k:?}");
+                assert!(k.filed_at > order.placed_at && k.filed_at <= now, "{k:?}");
+                let mut at = k.filed_at;
+                for &(when, _) in &k.steps {
+                    assert!(when > at && when <= now, "{k:?}");
+                    at = when;
+                }
+                let status = replayed(&k);
+                assert_eq!(k.closure.is_some(), status == ComplaintStatus::Closed);
+                if let Some(closure) = &k.closure {
+                    let parsed = Closure::parse(
+                        Some(closure.cause.as_str()),
+                        Some(closure.result.as_str()),
+                        Some(closure.prevention.as_str()),
+                    );
+                    assert_eq!(parsed.as_ref(), Ok(closure));
+                }
+                // Only recent complaints are still open.
+                if is_open(status) {
+                    assert!(k.filed_at >= now - 30 * DAY, "{k:?}");
+                }
+                assert!(parse_required_text("category", k.category, 100).is_ok());
+                assert!(parse_required_text("description", k.description, 4000).is_ok());
+                assert!(matches!(
+                    STAFF[k.assignee].2,
+                    Role::Agent | Role::ServiceLead
+                ));
+                assert_eq!(k.filed_by.is_none(), k.channel == ComplaintChannel::Portal);
+                all.push((k, status));
+            }
+        }
+        // About one order in 25 brings a complaint.
+        let rate = all.len() as f64 / order_count as f64;
+        assert!((1.0 / 32.0..=1.0 / 20.0).contains(&rate), "{rate}");
+        let share = |wanted: fn(&(Complaint, ComplaintStatus)) -> bool| {
+            all.iter().filter(|k| wanted(k)).count() as f64 / all.len() as f64
+        };
+        let closed = share(|(_, s)| *s == ComplaintStatus::Closed);
+        let resolved = share(|(_, s)| *s == ComplaintStatus::Resolved);
+        assert!((0.88..=0.98).contains(&closed), "{closed}");
+        assert!((0.02..=0.09).contains(&resolved), "{resolved}");
+        // Nine in ten first responses within 24 hours.
+        let answered: Vec<i64> = all
+            .iter()
+            .filter_map(|(k, _)| k.steps.first().map(|&(at, _)| at - k.filed_at))
+            .collect();
+        let in_a_day =
+            answered.iter().filter(|&&s| s <= DAY).count() as f64 / answered.len() as f64;
+        assert!((0.85..=0.95).contains(&in_a_day), "{in_a_day}");
+        let medium = share(|(k, _)| k.priority == Priority::Medium);
+        assert!((0.5..=0.75).contains(&medium), "{medium}");
+        let phone_or_portal = share(|(k, _)| {
+            matches!(
+                k.channel,
+                ComplaintChannel::Phone | ComplaintChannel::Portal
+            )
+        });
+        assert!(phone_or_portal >= 0.7, "{phone_or_portal}");
+    }
+
+    #[test]
+    fn bad_batches_bring_several_times_the_complaints_of_the_others() {
+        let now = 1_795_392_000;
+        let (mut bad_lines, mut bad_complaints) = (0u32, 0u32);
+        let (mut other_lines, mut other_complaints) = (0u32, 0u32);
+        for index in 0..3000 {
+            let orders = orders(12, index, now, 5, 10);
+            let complained: Vec<(usize, usize)> =
+                complaints(12, index, &customer(12, index), &orders, now)
+                    .iter()
+                    .map(|k| (k.order, k.line))
+                    .collect();
+            for (n, order) in orders.iter().enumerate() {
+                let batch = batch_number(order.placed_at);
+                for (line, &(product, _)) in order.lines.iter().enumerate() {
+                    let hit = u32::from(complained.contains(&(n, line)));
+                    if bad_batch(12, product, &batch) {
+                        (bad_lines, bad_complaints) = (bad_lines + 1, bad_complaints + hit);
+                    } else {
+                        (other_lines, other_complaints) = (other_lines + 1, other_complaints + hit);
+                    }
+                }
+            }
+        }
+        assert!(bad_lines > 0 && other_lines > 0);
+        let bad = f64::from(bad_complaints) / f64::from(bad_lines);
+        let other = f64::from(other_complaints) / f64::from(other_lines);
+        assert!(bad >= 3.0 * other, "{bad} against {other}");
+    }
+
+    #[test]
+    fn batch_numbers_are_the_month_an_order_was_placed() {
+        // 2026-11-23T00:00:00Z
+        assert_eq!(batch_number(1_795_392_000), "B2611");
+    }
+
+    #[test]
+    fn the_demo_staff_has_who_complaints_need() {
+        for role in [Role::Agent, Role::ServiceLead, Role::SalesGm] {
+            assert!(STAFF.iter().any(|s| s.2 == role), "{role}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! rules are unit-tested natively. **It must never import spin-sdk, wit-bindgen or wasmtime, and
 //! never do I/O**: no clocks, no randomness, no storage. Callers pass in what the rules need.
 
+pub mod account;
 pub mod activity;
 pub mod calendar;
 pub mod complaint;

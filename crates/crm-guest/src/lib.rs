@@ -4,6 +4,7 @@
 //! errors to `application/problem+json`, and helpers to read credentials and JSON bodies. It must
 //! never touch SQL or key-value: that is `records`' job, reached only through `crm:records`.
 
+pub mod forms;
 pub mod lang;
 pub mod names;
 pub mod openapi;
@@ -35,8 +36,8 @@ pub mod bindings {
 }
 
 pub use bindings::crm::records::{
-    activities, audit, complaints, customers, demo, identity, orders, overview, reports, sales,
-    service_requests, sla, system, tasks, types, verification, webhooks,
+    accounts, activities, audit, complaints, customers, demo, identity, orders, overview, reports,
+    sales, service_requests, sla, system, tasks, types, verification, webhooks,
 };
 pub use problem::Problem;
 pub use routes::{dispatch, Params, Route};

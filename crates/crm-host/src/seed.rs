@@ -41,6 +41,7 @@ pub struct Totals {
     pub customers: u64,
     pub orders: u64,
     pub order_lines: u64,
+    pub complaints: u64,
     pub visits: u64,
 }
 
@@ -97,6 +98,7 @@ pub async fn seed(
         totals.customers += field("customers");
         totals.orders += field("orders");
         totals.order_lines += field("order_lines");
+        totals.complaints += field("complaints");
         totals.visits += field("visits");
         progress(&totals);
         first += count;
@@ -109,20 +111,22 @@ pub async fn run(host: Arc<Host>, admin_token: &str, plan: SeedPlan) -> Result<(
     let started = Instant::now();
     let totals = seed(&host, admin_token, &plan, |t| {
         println!(
-            "crm: seeded {} of {} customers, {} orders ({:.0} s)",
+            "crm: seeded {} of {} customers, {} orders, {} complaints ({:.0} s)",
             t.customers,
             plan.customers,
             t.orders,
+            t.complaints,
             started.elapsed().as_secs_f64()
         );
     })
     .await?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "crm: seeded {} customers, {} orders with {} lines, {} visits in {seconds:.1} s ({:.0} orders/s)",
+        "crm: seeded {} customers, {} orders with {} lines, {} complaints, {} visits in {seconds:.1} s ({:.0} orders/s)",
         totals.customers,
         totals.orders,
         totals.order_lines,
+        totals.complaints,
         totals.visits,
         totals.orders as f64 / seconds
     );

@@ -122,8 +122,8 @@ fn spawn_demo_seed(host: Arc<Host>, admin_token: Option<String>) {
         println!("crm: seeding demo data ({} customers)…", plan.customers);
         match seed::seed(&host, &token, &plan, |_| {}).await {
             Ok(t) => println!(
-                "crm: demo data ready: {} customers, {} orders, {} visits; staff and products of demo.example",
-                t.customers, t.orders, t.visits
+                "crm: demo data ready: {} customers, {} orders, {} complaints, {} visits; staff and products of demo.example",
+                t.customers, t.orders, t.complaints, t.visits
             ),
             Err(e) if e.is::<seed::NotFresh>() => {
                 println!("crm: demo data: the store already holds customers; nothing added")

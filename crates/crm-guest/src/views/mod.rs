@@ -6,6 +6,7 @@
 //! parameters, and the few answers that are not a records type. Every component that speaks
 //! about an interface uses these, so a shape is never spelt twice.
 
+pub mod accounts;
 pub mod activities;
 pub mod audit;
 pub mod complaints;
