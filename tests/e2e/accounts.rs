@@ -3,9 +3,8 @@
 //! the lockout after wrong passwords, staff invitations accepted once before they expire, the
 //! change of password ending other sessions, CSRF and cross-site form posts, both languages.
 
-use crm_tests::{Reply, TestApp, ADMIN_TOKEN};
+use crm_tests::{form, hidden, Reply, TestApp, ADMIN_TOKEN};
 use serde_json::json;
-use std::time::Duration;
 
 /// Monday 2026-11-23 09:00 in Shanghai (01:00 UTC).
 const NOW: i64 = 1_795_395_600;
@@ -14,65 +13,6 @@ const DAY: i64 = 24 * 60 * MINUTE;
 
 const PASSWORD: &str = "correct-horse-42";
 const NEW_PASSWORD: &str = "battery-staple-77";
-
-/// `application/x-www-form-urlencoded` of `pairs`, every byte but the unreserved escaped.
-fn form(pairs: &[(&str, &str)]) -> String {
-    let escape = |text: &str| -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    pairs
-        .iter()
-        .map(|(name, value)| format!("{}={}", escape(name), escape(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// `GET path` with `headers`, not following a redirect: the reply is the 303 itself.
-fn fetch(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Reply {
-    let agent = ureq::AgentBuilder::new().redirects(0).build();
-    let mut request = agent
-        .get(&format!("{}{path}", app.url))
-        .timeout(Duration::from_secs(60));
-    for (name, value) in headers {
-        request = request.set(name, value);
-    }
-    let response = match request.call() {
-        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-        Err(e) => panic!("GET {path} failed: {e}\n--- crm output\n{}", app.output()),
-    };
-    let header = |name: &str| response.header(name).map(str::to_owned);
-    let (content_length, etag, location) =
-        (header("content-length"), header("etag"), header("location"));
-    let content_type = header("content-type").unwrap_or_default();
-    let headers = response
-        .headers_names()
-        .into_iter()
-        .filter_map(|name| Some((name.to_lowercase(), response.header(&name)?.to_owned())))
-        .collect();
-    let status = response.status();
-    let body = response.into_string().expect("a readable body");
-    Reply {
-        status,
-        content_type,
-        content_length,
-        etag,
-        location,
-        headers,
-        body,
-    }
-}
-
-/// The page of `path` for the customer of `cookie` (`crm_portal=…`), in `lang`.
-fn page_as(app: &TestApp, path: &str, cookie: &str, lang: &str) -> Reply {
-    fetch(app, path, &[("cookie", cookie), ("accept-language", lang)])
-}
 
 /// The `crm_portal=<id>` a reply sets, checking the cookie's attributes.
 fn session_cookie(reply: &Reply) -> String {
@@ -105,16 +45,6 @@ fn clears_the_cookie(reply: &Reply) -> bool {
     reply
         .header("set-cookie")
         .is_some_and(|c| c.starts_with("crm_portal=;") && c.contains("Max-Age=0"))
-}
-
-/// The value of the hidden input `name` in a page.
-fn hidden(body: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no input {name}: {body}"))
-        + marker.len();
-    body[start..].split('"').next().expect("a value").to_owned()
 }
 
 /// The customer number the account page shows.
@@ -169,7 +99,7 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
     let existing = existing.json()["id"].as_str().expect("id").to_owned();
 
     // The form: a label and an autocomplete for every input.
-    let blank = fetch(&app, "/sign-up", &[("accept-language", "en")]);
+    let blank = app.fetch("/sign-up", &[("accept-language", "en")]);
     assert_html(&blank, 200);
     for (input, autocomplete) in [
         ("name", "name"),
@@ -208,7 +138,7 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
             .is_some_and(|c| c.contains("Secure")),
         "not Secure over plain http"
     );
-    let account = page_as(&app, "/account", &first, "en");
+    let account = app.page_as("/account", &first, "en");
     assert_html(&account, 200);
     assert_eq!(account.header("cache-control"), Some("no-store"));
     assert_eq!(account.header("content-language"), Some("en"));
@@ -237,7 +167,7 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
     let lookalike = sign_up(&app, "Acme Trading", "buyer@acme.example");
     assert_eq!(lookalike.status, 303, "{}", lookalike.body);
     let lookalike_cookie = session_cookie(&lookalike);
-    let lookalike_id = customer_id_on(&page_as(&app, "/account", &lookalike_cookie, "en").body);
+    let lookalike_id = customer_id_on(&app.page_as("/account", &lookalike_cookie, "en").body);
     assert_ne!(lookalike_id, existing, "never linked by a matching e-mail");
     let tagged = app.get_as(&format!("/api/v1/customers/{lookalike_id}"), ADMIN_TOKEN);
     assert_eq!(tagged.status, 200, "{}", tagged.body);
@@ -280,7 +210,7 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
     assert!(short.body.contains("value=\"han@example.com\""), "kept");
 
     // The catalogue shows who is signed in, and a visitor the way in.
-    let catalogue = page_as(&app, "/", &first, "en");
+    let catalogue = app.page_as("/", &first, "en");
     assert_html(&catalogue, 200);
     assert!(
         catalogue.body.contains("href=\"/account\">Li Lei</a>"),
@@ -289,7 +219,7 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
     );
     assert!(catalogue.body.contains("action=\"/sign-out\""));
     assert_eq!(catalogue.header("cache-control"), Some("no-store"));
-    let visitor = fetch(&app, "/products", &[("accept-language", "en")]);
+    let visitor = app.fetch("/products", &[("accept-language", "en")]);
     assert!(
         visitor.body.contains("href=\"/sign-in\""),
         "{}",
@@ -331,7 +261,7 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
     assert!(over_tls
         .header("set-cookie")
         .is_some_and(|c| c.ends_with("; Secure")));
-    let signed_in = fetch(&app, "/sign-in?next=/products", &[("cookie", &second)]);
+    let signed_in = app.fetch("/sign-in?next=/products", &[("cookie", &second)]);
     assert_eq!(signed_in.status, 303, "a signed-in customer is sent on");
     assert_eq!(signed_in.location.as_deref(), Some("/products"));
 
@@ -380,8 +310,7 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
     assert_eq!(same_origin.status, 303, "{}", same_origin.body);
 
     // Both languages, by the browser's preference.
-    let zh = fetch(
-        &app,
+    let zh = app.fetch(
         "/sign-in",
         &[("accept-language", "zh-CN,zh;q=0.9,en;q=0.8")],
     );
@@ -390,10 +319,10 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
     assert!(zh.body.contains("<html lang=\"zh-CN\">"), "{}", zh.body);
     assert!(zh.body.contains("<h1>登录</h1>"));
     assert!(zh.body.contains("autocomplete=\"current-password\""));
-    let en = fetch(&app, "/sign-in", &[("accept-language", "en-US,en;q=0.9")]);
+    let en = app.fetch("/sign-in", &[("accept-language", "en-US,en;q=0.9")]);
     assert_eq!(en.header("content-language"), Some("en"));
     assert!(en.body.contains("<h1>Sign in</h1>"), "{}", en.body);
-    let zh_account = page_as(&app, "/account", &first, "zh-CN");
+    let zh_account = app.page_as("/account", &first, "zh-CN");
     assert_html(&zh_account, 200);
     assert!(
         zh_account.body.contains("<h1>我的账户</h1>"),
@@ -409,7 +338,7 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
         None,
         Some("0".repeat(csrf.len())),
         Some(hidden(
-            &page_as(&app, "/account", &second, "en").body,
+            &app.page_as("/account", &second, "en").body,
             "csrf_token",
         )),
     ] {
@@ -475,7 +404,7 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
     assert_eq!(changed.status, 303, "{}", changed.body);
     assert_eq!(changed.location.as_deref(), Some("/account?changed=1"));
     let renewed = session_cookie(&changed);
-    let confirmed = page_as(&app, "/account?changed=1", &renewed, "en");
+    let confirmed = app.page_as("/account?changed=1", &renewed, "en");
     assert_html(&confirmed, 200);
     assert!(
         confirmed
@@ -484,7 +413,7 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
         "{}",
         confirmed.body
     );
-    let ended = page_as(&app, "/account", &second, "en");
+    let ended = app.page_as("/account", &second, "en");
     assert_eq!(ended.status, 303, "the other session ended: {}", ended.body);
     assert_eq!(ended.location.as_deref(), Some("/sign-in?next=/account"));
     assert!(clears_the_cookie(&ended), "{:?}", ended.headers);
@@ -504,21 +433,21 @@ fn customers_sign_up_in_and_out_with_a_session_cookie_in_either_language() {
     assert_eq!(signed_out.status, 303, "{}", signed_out.body);
     assert_eq!(signed_out.location.as_deref(), Some("/"));
     assert!(clears_the_cookie(&signed_out), "{:?}", signed_out.headers);
-    let after = page_as(&app, "/account", &renewed, "en");
+    let after = app.page_as("/account", &renewed, "en");
     assert_eq!(after.status, 303);
     assert_eq!(after.location.as_deref(), Some("/sign-in?next=/account"));
-    let anonymous = fetch(&app, "/account", &[]);
+    let anonymous = app.fetch("/account", &[]);
     assert_eq!(anonymous.status, 303);
     assert_eq!(
         anonymous.location.as_deref(),
         Some("/sign-in?next=/account")
     );
     assert!(anonymous.header("set-cookie").is_none());
-    let next = fetch(&app, "/sign-in?next=/account", &[]);
+    let next = app.fetch("/sign-in?next=/account", &[]);
     assert_eq!(hidden(&next.body, "next"), "/account");
 
     // The pages' routes take their methods only.
-    let wrong_method = fetch(&app, "/sign-out", &[]);
+    let wrong_method = app.fetch("/sign-out", &[]);
     assert_eq!(wrong_method.status, 405, "{}", wrong_method.body);
     assert_eq!(wrong_method.header("allow"), Some("POST"));
 }
@@ -598,8 +527,7 @@ fn staff_invite_a_customers_contact_who_accepts_once_before_the_code_expires() {
     assert!(code.len() >= 16, "{code}");
 
     // The invitation's page asks for a password only.
-    let page = fetch(
-        &app,
+    let page = app.fetch(
         &format!("/sign-up?invite={code}"),
         &[("accept-language", "zh-CN")],
     );
@@ -620,7 +548,7 @@ fn staff_invite_a_customers_contact_who_accepts_once_before_the_code_expires() {
     assert_eq!(accepted.status, 303, "{}", accepted.body);
     assert_eq!(accepted.location.as_deref(), Some("/account"));
     let cookie = session_cookie(&accepted);
-    let account = page_as(&app, "/account", &cookie, "en");
+    let account = app.page_as("/account", &cookie, "en");
     assert_html(&account, 200);
     assert_eq!(
         customer_id_on(&account.body),

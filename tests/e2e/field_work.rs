@@ -323,7 +323,7 @@ fn the_overview_shows_order_figures_and_every_touchpoint_on_known_data() {
     assert_eq!(kinds, ["visit", "order", "order", "order", "order"]);
     assert_eq!(
         overview["timeline"][1]["summary"],
-        "staff order, 1 line, total 500.00"
+        "staff order (delivered), 1 line, total 500.00"
     );
 
     let short = app

@@ -336,6 +336,28 @@ impl TestApp {
         Reply::from_response(response)
     }
 
+    /// `GET path` with `headers`, not following a redirect: the reply is the 303 itself (a page
+    /// of the portal or the dashboard, which sign in with cookies rather than tokens).
+    pub fn fetch(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let agent = ureq::AgentBuilder::new().redirects(0).build();
+        let mut request = agent
+            .get(&format!("{}{path}", self.url))
+            .timeout(Duration::from_secs(60));
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        let response = match request.call() {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(e) => panic!("GET {path} failed: {e}\n--- crm output\n{}", self.output()),
+        };
+        Reply::from_response(response)
+    }
+
+    /// The portal page of `path` for the customer of `cookie` (`crm_portal=…`), in `lang`.
+    pub fn page_as(&self, path: &str, cookie: &str, lang: &str) -> Reply {
+        self.fetch(path, &[("cookie", cookie), ("accept-language", lang)])
+    }
+
     /// `POST` of a body of any content type, e.g. a CSV file.
     pub fn post_bytes(&self, path: &str, token: &str, content_type: &str, body: &[u8]) -> Reply {
         self.send(
@@ -479,4 +501,33 @@ pub fn serve_text(body: &'static str) -> u16 {
         }
     });
     port
+}
+
+/// `application/x-www-form-urlencoded` of `pairs`, every byte but the unreserved escaped.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    let escape = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{}={}", escape(name), escape(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The value of the hidden input `name` in an HTML page.
+pub fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no input {name}: {body}"))
+        + marker.len();
+    body[start..].split('"').next().expect("a value").to_owned()
 }

@@ -49,6 +49,7 @@ const ROUTES: &[Route] = &[
     Route::get("/api/v1/orders", orders::list_orders),
     Route::post("/api/v1/orders", orders::create_order),
     Route::get("/api/v1/orders/:id", orders::get_order),
+    Route::post("/api/v1/orders/:id/status", orders::set_order_status),
     Route::get("/api/v1/activities/draft", activities::draft),
     Route::get("/api/v1/activities", activities::list),
     Route::post("/api/v1/activities", activities::record),

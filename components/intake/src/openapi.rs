@@ -44,6 +44,7 @@ use utoipa::OpenApi;
         orders::create_order,
         orders::get_order,
         orders::list_orders,
+        orders::set_order_status,
         activities::draft,
         activities::record,
         activities::record_batch,

@@ -1,11 +1,12 @@
 //! The catalogue and staff orders: `GET|POST /api/v1/products`, `PATCH /api/v1/products/:id`,
-//! `POST /api/v1/products/:id/stock`, `GET|POST /api/v1/orders`, `GET /api/v1/orders/:id`.
-//! Money is in minor units (fen/cents).
+//! `POST /api/v1/products/:id/stock`, `GET|POST /api/v1/orders`, `GET /api/v1/orders/:id`,
+//! `POST /api/v1/orders/:id/status`. Money is in minor units (fen/cents).
 
 use crm_guest::orders::{self, Order, OrderPage, Product};
 use crm_guest::request::{credential, idempotency_key, json, json_body, query};
 use crm_guest::views::orders::{
-    AdjustStock, CreateOrder, CreateProduct, ListOrders, ListProducts, ProductList, UpdateProduct,
+    AdjustStock, CreateOrder, CreateProduct, ListOrders, ListProducts, ProductList, SetOrderStatus,
+    UpdateProduct,
 };
 use crm_guest::views::IdempotencyKeyHeader;
 use crm_guest::{ApiResult, Params, Problem};
@@ -76,6 +77,8 @@ pub fn list_products(req: &Request, _params: &Params) -> ApiResult {
 }
 
 /// Records an order entered by staff for a customer, e.g. a won deal or a phoned-in order.
+///
+/// It is `confirmed`, or `delivered` when it is entered with its `ship_date` (a past order).
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders",
     request_body = CreateOrder,
     params(IdempotencyKeyHeader),
@@ -117,4 +120,27 @@ pub fn list_orders(req: &Request, _params: &Params) -> ApiResult {
     let q: ListOrders = query(req)?;
     let page = orders::list_orders(&who, &q.into())?;
     Ok(json(200, &page))
+}
+
+/// Moves an order on: `placed` → `confirmed` → `shipped` → `delivered`, or `placed` or
+/// `confirmed` → `cancelled` (staff who work with customers; a rep only for the customers they
+/// own).
+///
+/// Shipping sets the order's `ship_date`, today (UTC) when none is given; no other move takes
+/// one (422). A move the status does not allow is a conflict (409) naming the status. A
+/// cancelled order counts in no report from then on.
+#[utoipa::path(post, path = "/api/v1/orders/{id}/status", tag = "orders",
+    request_body = SetOrderStatus,
+    params(("id" = String, Path, description = "The order's id")),
+    responses(
+        (status = 200, description = "The order after the move", body = Order),
+        (status = "4XX", response = Problem),
+    ))]
+pub fn set_order_status(req: &Request, params: &Params) -> ApiResult {
+    let who = credential(req)?;
+    let body: SetOrderStatus = json_body(req)?;
+    let status = body.status()?;
+    let order =
+        orders::set_order_status(&who, params.get("id"), status, body.ship_date.as_deref())?;
+    Ok(json(200, &order))
 }

@@ -10,16 +10,16 @@
 //! `forms::same_origin`); a signed-in customer's forms must also carry the session's CSRF token.
 //! Records decides everything else: password rules, lockout, invitations, who is signed in.
 
+use crate::form::{alert, Feedback, Input};
 use crate::layout::{self, html_response, page_cookie, see_other};
 use crate::session::{self, Visitor};
 use crm_guest::accounts::{self, NewAccount, Session};
-use crm_guest::forms;
+use crm_guest::forms::{self, body as form, param};
 use crm_guest::lang::Lang;
-use crm_guest::request::{form_or_json_body, query_pairs};
+use crm_guest::request::query_pairs;
 use crm_guest::types::{Error, FieldProblem};
 use crm_guest::{ApiResult, Params, Problem};
 use maud::{html, Markup};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use spin_sdk::http::{Request, Response};
 
@@ -214,83 +214,31 @@ struct SignOutForm {
     lang: Option<String>,
 }
 
-/// The form a POST sent. A body that is not a form reads as an empty one (whose fields are
-/// then missing); one too large, or of another media type, is refused as a problem.
-fn form<T: DeserializeOwned + Default>(req: &Request) -> Result<T, Problem> {
-    match form_or_json_body(req) {
-        Ok(form) => Ok(form),
-        Err(problem) if matches!(problem.status, 413 | 415) => Err(problem),
-        Err(_) => Ok(T::default()),
-    }
-}
-
-/// A parameter of the query string, trimmed, if not empty.
-fn param<'p>(pairs: &'p [(String, String)], name: &str) -> Option<&'p str> {
-    pairs
+/// Records' complaint about a field: under the input it is about (`inputs` maps records' field
+/// names to the form's), in the page's language, records' own words added in English; above
+/// the form when no input of this form is meant.
+fn invalid(lang: Lang, problem: &FieldProblem, inputs: &[(&str, &'static str)]) -> Feedback {
+    let input = inputs
         .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
-}
-
-/// What went wrong with a form, to show on it.
-#[derive(Default)]
-struct Feedback {
-    /// The input at fault (its `name`) and what to say under it.
-    field: Option<(&'static str, String)>,
-    /// What to say above the form.
-    alert: Option<String>,
-}
-
-impl Feedback {
-    fn alert(message: impl Into<String>) -> Self {
-        Self {
-            field: None,
-            alert: Some(message.into()),
+        .find(|(field, _)| *field == problem.field)
+        .map(|(_, input)| *input);
+    let Some(input) = input else {
+        return Feedback::alert(problem.message.clone());
+    };
+    let hint = match input {
+        "email" => text(lang, Text::BadEmail),
+        "password" | "new_password" => text(lang, Text::BadPassword),
+        "name" => text(lang, Text::BadName),
+        "phone" => text(lang, Text::BadPhone),
+        _ => text(lang, Text::WrongCurrent),
+    };
+    let message = match lang {
+        Lang::En if !problem.message.trim().is_empty() => {
+            format!("{hint} ({})", problem.message.trim())
         }
-    }
-
-    fn field(input: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field: Some((input, message.into())),
-            alert: None,
-        }
-    }
-
-    /// Records' complaint about a field: under the input it is about (`inputs` maps records'
-    /// field names to the form's), in the page's language, records' own words added in English;
-    /// above the form when no input of this form is meant.
-    fn invalid(lang: Lang, problem: &FieldProblem, inputs: &[(&str, &'static str)]) -> Self {
-        let input = inputs
-            .iter()
-            .find(|(field, _)| *field == problem.field)
-            .map(|(_, input)| *input);
-        let Some(input) = input else {
-            return Self::alert(problem.message.clone());
-        };
-        let hint = match input {
-            "email" => text(lang, Text::BadEmail),
-            "password" | "new_password" => text(lang, Text::BadPassword),
-            "name" => text(lang, Text::BadName),
-            "phone" => text(lang, Text::BadPhone),
-            _ => text(lang, Text::WrongCurrent),
-        };
-        let message = match lang {
-            Lang::En if !problem.message.trim().is_empty() => {
-                format!("{hint} ({})", problem.message.trim())
-            }
-            _ => hint.to_owned(),
-        };
-        Self::field(input, message)
-    }
-
-    /// The message for `input`, if it is the one at fault.
-    fn about(&self, input: &str) -> Option<&str> {
-        self.field
-            .as_ref()
-            .filter(|(name, _)| *name == input)
-            .map(|(_, message)| message.as_str())
-    }
+        _ => hint.to_owned(),
+    };
+    Feedback::field(input, message)
 }
 
 /// The message of a locked account: the minutes left when records' message says until when.
@@ -366,7 +314,7 @@ pub fn sign_in(req: &Request, _params: &Params) -> ApiResult {
         Err(Error::Unauthenticated) => again(401, Feedback::alert(text(lang, Text::WrongPassword))),
         Err(Error::Invalid(problem)) => again(
             422,
-            Feedback::invalid(
+            invalid(
                 lang,
                 &problem,
                 &[("email", "email"), ("password", "password")],
@@ -440,7 +388,7 @@ pub fn sign_up(req: &Request, _params: &Params) -> ApiResult {
         }
         Err(Error::Invalid(problem)) => again(
             422,
-            Feedback::invalid(
+            invalid(
                 lang,
                 &problem,
                 &[
@@ -513,7 +461,7 @@ pub fn change_password(req: &Request, _params: &Params) -> ApiResult {
             Some(session::cookie_for(req, &renewed)),
         )),
         // A wrong current password is one of these (and counts towards the lockout).
-        Err(Error::Invalid(problem)) => again(422, Feedback::invalid(lang, &problem, &inputs)),
+        Err(Error::Invalid(problem)) => again(422, invalid(lang, &problem, &inputs)),
         // The session ended meanwhile (e.g. the password was changed from another one).
         Err(Error::Unauthenticated) => Ok(see_other(
             SIGN_IN_FOR_ACCOUNT,
@@ -546,7 +494,7 @@ pub fn sign_out(req: &Request, _params: &Params) -> ApiResult {
 }
 
 /// 403: a signed-in customer's form without the session's CSRF token, or from another site.
-fn refused(lang: Lang, session: Option<&Session>) -> Response {
+pub(crate) fn refused(lang: Lang, session: Option<&Session>) -> Response {
     let t = |key| text(lang, key);
     let switch = format!("{HOME}{}", lang.switch_query(&[]));
     let content = html! {
@@ -560,58 +508,6 @@ fn refused(lang: Lang, session: Option<&Session>) -> Response {
 
 // ---------------------------------------------------------------------------------------------
 // Pages.
-
-/// One labelled input, with the message of `feedback` about it under it (linked with
-/// `aria-describedby`, the input marked `aria-invalid`) and an optional hint.
-struct Input<'a> {
-    name: &'static str,
-    label: &'a str,
-    kind: &'static str,
-    autocomplete: &'static str,
-    value: &'a str,
-    required: bool,
-    min: Option<u32>,
-    max: u32,
-    hint: Option<&'a str>,
-}
-
-impl Input<'_> {
-    fn render(&self, feedback: &Feedback) -> Markup {
-        let error = feedback.about(self.name);
-        let error_id = format!("{}-error", self.name);
-        let hint_id = format!("{}-hint", self.name);
-        let described: Vec<&str> = [
-            error.map(|_| error_id.as_str()),
-            self.hint.map(|_| hint_id.as_str()),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let described = (!described.is_empty()).then(|| described.join(" "));
-        html! {
-            label for=(self.name) { (self.label) }
-            input id=(self.name) name=(self.name) type=(self.kind)
-                autocomplete=(self.autocomplete) value=(self.value)
-                minlength=[self.min] maxlength=(self.max) required[self.required]
-                aria-invalid=[error.map(|_| "true")] aria-describedby=[described];
-            @if let Some(hint) = self.hint {
-                p.hint id=(hint_id) { (hint) }
-            }
-            @if let Some(message) = error {
-                p.error id=(error_id) { (message) }
-            }
-        }
-    }
-}
-
-/// The message above a form, if any.
-fn alert(feedback: &Feedback) -> Markup {
-    html! {
-        @if let Some(message) = &feedback.alert {
-            p.alert role="alert" { (message) }
-        }
-    }
-}
 
 fn sign_in_markup(lang: Lang, email: &str, next: &str, feedback: &Feedback) -> Markup {
     let t = |key| text(lang, key);

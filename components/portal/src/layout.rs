@@ -2,12 +2,14 @@
 //! each language, and how a page or a redirect after a form is answered.
 //!
 //! The bar links the catalogue and, for a visitor, "sign in" and "sign up"; for a signed-in
-//! customer, their name (to `/account`) and a sign-out button, a form carrying the session's
-//! CSRF token. One `Set-Cookie` per response: spin-sdk keeps one value per header name.
+//! customer, their cart with the units in it, their orders, their name (to `/account`) and a
+//! sign-out button, a form carrying the session's CSRF token. One `Set-Cookie` per response:
+//! spin-sdk keeps one value per header name.
 
-use crate::session::Visitor;
+use crate::session::{self, Visitor};
 use crm_guest::accounts::Session;
 use crm_guest::lang::Lang;
+use crm_guest::orders::{self, Cart};
 use maud::{html, Markup, DOCTYPE};
 use spin_sdk::http::{Request, Response};
 
@@ -24,6 +26,8 @@ pub enum Bar {
     SignIn,
     SignUp,
     SignOut,
+    Cart,
+    MyOrders,
     Navigation,
     OtherLanguage,
 }
@@ -36,6 +40,8 @@ pub fn bar_text(lang: Lang, key: Bar) -> &'static str {
         SignIn => ("登录", "Sign in"),
         SignUp => ("注册", "Sign up"),
         SignOut => ("退出", "Sign out"),
+        Cart => ("购物车", "Cart"),
+        MyOrders => ("我的订单", "My orders"),
         Navigation => ("网站导航", "Site navigation"),
         OtherLanguage => ("English", "中文"),
     };
@@ -47,11 +53,55 @@ pub fn bar_text(lang: Lang, key: Bar) -> &'static str {
 
 /// A whole page: `title` (shown before the portal's name in the tab), the bar for the signed-in
 /// customer of `session` (none: a visitor), `switch` the address of this page in the other
-/// language, and the page's own content.
+/// language, and the page's own content. For a signed-in customer the bar shows how many units
+/// their cart holds, read from records (left out if that fails: the page is still shown).
 pub fn page(
     lang: Lang,
     title: &str,
     session: Option<&Session>,
+    switch: &str,
+    content: Markup,
+) -> Markup {
+    let cart_units = session.and_then(|session| {
+        orders::get_cart(&session::credential(session))
+            .ok()
+            .map(|cart| units(&cart))
+    });
+    frame(lang, title, session, cart_units, switch, content)
+}
+
+/// [`page`] for a handler that has read the customer's cart already: its units in the bar
+/// without asking records again.
+pub fn page_with_cart(
+    lang: Lang,
+    title: &str,
+    session: &Session,
+    cart: &Cart,
+    switch: &str,
+    content: Markup,
+) -> Markup {
+    frame(
+        lang,
+        title,
+        Some(session),
+        Some(units(cart)),
+        switch,
+        content,
+    )
+}
+
+/// How many units a cart holds, every line counted.
+pub fn units(cart: &Cart) -> u32 {
+    cart.lines
+        .iter()
+        .fold(0u32, |units, line| units.saturating_add(line.quantity))
+}
+
+fn frame(
+    lang: Lang,
+    title: &str,
+    session: Option<&Session>,
+    cart_units: Option<u32>,
     switch: &str,
     content: Markup,
 ) -> Markup {
@@ -72,6 +122,11 @@ pub fn page(
                     a href="/products" { (t(Bar::Catalogue)) }
                     div.end {
                         @if let Some(session) = session {
+                            a href="/cart" {
+                                (t(Bar::Cart))
+                                @if let Some(units) = cart_units { " (" (units) ")" }
+                            }
+                            a href="/orders" { (t(Bar::MyOrders)) }
                             a href="/account" { (session.name) }
                             form.inline method="post" action="/sign-out" {
                                 input type="hidden" name="csrf_token" value=(session.csrf_token);
@@ -160,4 +215,16 @@ input[aria-invalid=true]{border:2px solid #b42318}\
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl.facts dt{font-weight:600}\
 dl.facts dd{margin:0;overflow-wrap:anywhere}\
 table{width:100%;border-collapse:collapse}th,td{padding:.5rem;border-bottom:1px solid #d9dee5;text-align:left}\
-.num{text-align:right;white-space:nowrap}";
+.num{text-align:right;white-space:nowrap}\
+.scroll{overflow-x:auto;margin:1rem 0}.scroll table{min-width:32rem}\
+tfoot th,tfoot td{font-weight:700;border-bottom:none}\
+form.line{display:flex;flex-wrap:wrap;gap:.25rem .5rem;align-items:center;margin:0}\
+form.line input{width:6rem}form.line label{font-size:.9rem}\
+form.line button,form.inline button{padding:.3rem .75rem;font-size:.9rem}\
+form.stack fieldset{display:flex;flex-direction:column;border:1px solid #d9dee5;padding:0 1rem 1rem;margin:1rem 0 0}\
+form.stack legend{font-weight:700;padding:0 .25rem}\
+form.stack label.choice{font-weight:400;display:flex;gap:.5rem;align-items:baseline}\
+textarea{padding:.5rem;font-size:1rem;font-family:inherit;max-width:100%;border:1px solid #8795a8;border-radius:3px}\
+textarea[aria-invalid=true]{border:2px solid #b42318}\
+.unavailable{color:#b42318;font-size:.9rem}\
+.actions{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:1rem 0}";

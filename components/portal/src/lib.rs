@@ -4,14 +4,19 @@
 //! Routes: `GET /api/v1/health/portal`; the catalogue pages `GET /` and `GET /products`
 //! (`pages.rs`); customers' accounts: `GET|POST /sign-in`, `GET|POST /sign-up`, `GET /account`,
 //! `POST /account/password`, `POST /sign-out` (`accounts.rs`), signed in with a session cookie
-//! (`session.rs`); every page in the frame of `layout.rs`. The pages are public routes (no
-//! bearer token) and not part of the staff API's document. Orders, complaints and the customer
-//! API grow with the portal issue.
+//! (`session.rs`); the signed-in customer's shop: `POST /cart`, `GET /cart`,
+//! `POST /cart/lines`, `GET|POST /orders`, `GET /orders/{id}`, `POST /orders/{id}/cancel`
+//! (`shop.rs`); every page in the frame of `layout.rs`, forms with the inputs of `form.rs`. The
+//! pages are public routes (no bearer token; records authenticates the session cookie) and not
+//! part of the staff API's document. Complaints and the customer API grow with the portal
+//! issue.
 
 mod accounts;
+mod form;
 mod layout;
 mod pages;
 mod session;
+mod shop;
 
 use crm_guest::openapi::StaffApi;
 use crm_guest::{dispatch, ApiResult, Params, Route};
@@ -29,6 +34,13 @@ const ROUTES: &[Route] = &[
     Route::get("/account", accounts::account).public(),
     Route::post("/account/password", accounts::change_password).public(),
     Route::post("/sign-out", accounts::sign_out).public(),
+    Route::get("/cart", shop::cart_page).public(),
+    Route::post("/cart", shop::add_to_cart).public(),
+    Route::post("/cart/lines", shop::set_line).public(),
+    Route::get("/orders", shop::order_list).public(),
+    Route::post("/orders", shop::place_order).public(),
+    Route::get("/orders/:id", shop::order_page).public(),
+    Route::post("/orders/:id/cancel", shop::cancel_order).public(),
     Route::get("/api/v1/health/portal", health).public(),
     // Portal's part of the staff API's document, for intake to merge (see crm_guest::openapi).
     Route::get(crm_guest::openapi::PATH, openapi_part).public(),

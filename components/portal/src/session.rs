@@ -10,7 +10,7 @@
 use crm_guest::accounts::{self, Session};
 use crm_guest::forms;
 use crm_guest::lang;
-use crm_guest::types::Error;
+use crm_guest::types::{Credential, Error};
 use crm_guest::Problem;
 use spin_sdk::http::Request;
 
@@ -83,4 +83,9 @@ pub fn clear_cookie(req: &Request) -> String {
 /// constant time).
 pub fn csrf_ok(session: &Session, given: &str) -> bool {
     forms::same_secret(given, &session.csrf_token)
+}
+
+/// The credential of the signed-in customer's calls to records.
+pub fn credential(session: &Session) -> Credential {
+    Credential::CustomerSession(session.id.clone())
 }

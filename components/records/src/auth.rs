@@ -73,7 +73,6 @@ pub fn authenticate(db: &Db, credential: &Credential) -> Result<Actor, Error> {
 }
 
 /// A customer signed in to the portal.
-#[allow(dead_code)] // For the portal's own calls (orders, complaints), which are to come.
 pub struct CustomerActor {
     /// The portal account, `acc_…`.
     pub account_id: String,
@@ -84,7 +83,6 @@ pub struct CustomerActor {
 /// Authenticates a customer's portal session with `accounts::resume`'s rules (unexpired, not
 /// signed out, not ended by a password change; its idle expiry moves on). Any other credential,
 /// a staff token included, is `unauthenticated`, as a customer session is to [`authenticate`].
-#[allow(dead_code)] // For the portal's own calls (orders, complaints), which are to come.
 pub fn customer(db: &Db, credential: &Credential) -> Result<CustomerActor, Error> {
     let Credential::CustomerSession(session_id) = credential else {
         return Err(Error::Unauthenticated);

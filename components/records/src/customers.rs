@@ -878,6 +878,17 @@ pub fn add_address(
     input: AddressInput,
 ) -> Result<Address, Error> {
     actor.require(Role::works_with_customers, "change customers")?;
+    add_address_as(db, actor.id(), customer_id, input)
+}
+
+/// [`add_address`] for a caller who is not staff, audited as `actor_id` (a customer adding the
+/// address of a web order on the portal). Its own transaction, or a savepoint of the caller's.
+pub fn add_address_as(
+    db: &Db,
+    actor_id: &str,
+    customer_id: &str,
+    input: AddressInput,
+) -> Result<Address, Error> {
     let valid = valid_address(&input).map_err(Error::from)?;
     let address = Address {
         id: secrets::new_id("adr")?,
@@ -901,9 +912,9 @@ pub fn add_address(
         )?;
         update_row(db, &after)?;
         after.addresses.push(address.clone());
-        audit::record(
+        audit::record_as(
             db,
-            actor,
+            actor_id,
             "customer.add_address",
             "customer",
             customer_id,

@@ -71,6 +71,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0017_accounts",
         include_str!("../migrations/0017_accounts.sql"),
     ),
+    (
+        "0018_order_status",
+        include_str!("../migrations/0018_order_status.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

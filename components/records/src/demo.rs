@@ -12,7 +12,7 @@ use crate::db::{self, Db};
 use crate::exports::crm::records::activities::{Activity, ActivityKind};
 use crate::exports::crm::records::customers::{Address, Contact, Customer, CustomerKind};
 use crate::exports::crm::records::demo::{SeedReport, SeedRequest};
-use crate::exports::crm::records::orders::{Order, OrderChannel, OrderLine};
+use crate::exports::crm::records::orders::{Order, OrderChannel, OrderLine, OrderStatus};
 use crate::exports::crm::records::types::Error;
 use crate::names::stored;
 use crate::orders;
@@ -208,6 +208,8 @@ pub fn seed(db: &Db, actor: &Actor, request: SeedRequest) -> Result<SeedReport, 
                     } else {
                         OrderChannel::Staff
                     },
+                    // History, entered with its ship date: delivered.
+                    status: OrderStatus::Delivered,
                     total: lines.iter().map(|l| l.line_total).sum(),
                     lines,
                     invoice_number: format!("INV-{}-{index}-{}", &placed_at[..4], report.orders),

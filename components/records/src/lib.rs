@@ -69,6 +69,17 @@ fn with_actor_once<T: serde::Serialize + serde::de::DeserializeOwned>(
     })
 }
 
+/// Opens the database, authenticates a customer's portal session and runs `work` for the
+/// signed-in customer. A staff token is `unauthenticated` here, as a session is to staff calls.
+fn with_customer<T>(
+    who: &Credential,
+    work: impl FnOnce(&db::Db, &auth::CustomerActor) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let db = db::Db::open()?;
+    let customer = auth::customer(&db, who)?;
+    work(&db, &customer)
+}
+
 impl system_api::Guest for Records {
     fn health() -> Result<system_api::HealthReport, Error> {
         let db = db::Db::open()?;
@@ -174,6 +185,10 @@ impl audit_api::Guest for Records {
 }
 
 impl customers_api::Guest for Records {
+    fn my_customer(who: Credential) -> Result<customers_api::Customer, Error> {
+        with_customer(&who, |db, me| customers::load(db, &me.customer_id))
+    }
+
     fn create_customer(
         who: Credential,
         input: customers_api::NewCustomer,
@@ -342,6 +357,63 @@ impl orders_api::Guest for Records {
         query: orders_api::OrderQuery,
     ) -> Result<orders_api::OrderPage, Error> {
         with_actor(&who, |db, actor| orders::list_orders(db, actor, query))
+    }
+
+    fn set_order_status(
+        who: Credential,
+        id: String,
+        status: orders_api::OrderStatus,
+        ship_date: Option<String>,
+    ) -> Result<orders_api::Order, Error> {
+        with_actor(&who, |db, actor| {
+            orders::set_order_status(db, actor, &id, status, ship_date)
+        })
+    }
+
+    // The customer's own calls, with a portal session (`with_customer`).
+
+    fn get_cart(who: Credential) -> Result<orders_api::Cart, Error> {
+        with_customer(&who, orders::get_cart)
+    }
+
+    fn set_cart_quantity(
+        who: Credential,
+        product_id: String,
+        quantity: u32,
+    ) -> Result<orders_api::Cart, Error> {
+        with_customer(&who, |db, customer| {
+            orders::set_cart_quantity(db, customer, &product_id, quantity)
+        })
+    }
+
+    fn place_web_order(
+        who: Credential,
+        input: orders_api::WebOrder,
+        once: Option<IdempotencyKey>,
+    ) -> Result<orders_api::Order, Error> {
+        with_customer(&who, |db, customer| {
+            orders::place_web_order(db, customer, input, once)
+        })
+    }
+
+    fn my_orders(
+        who: Credential,
+        limit: u32,
+        cursor: Option<String>,
+    ) -> Result<orders_api::OrderPage, Error> {
+        with_customer(&who, |db, customer| {
+            orders::my_orders(db, customer, limit, cursor.as_deref())
+        })
+    }
+
+    fn my_order(who: Credential, id: String) -> Result<orders_api::Order, Error> {
+        with_customer(&who, |db, customer| orders::my_order(db, customer, &id))
+    }
+
+    fn cancel_my_order(who: Credential, id: String) -> Result<orders_api::Order, Error> {
+        with_customer(&who, |db, customer| {
+            orders::cancel_my_order(db, customer, &id)
+        })
     }
 }
 

@@ -30,8 +30,10 @@ pub fn customer_overview(
     db::check_limit("timeline_limit", timeline_limit, 500)?;
     let customer = customers::load(db, id)?;
     let orders = orders::order_summaries(db, id)?;
+    // Cancelled orders are in the timeline, not in the figures.
     let facts = orders
         .iter()
+        .filter(|o| o.status.counts())
         .map(|o| {
             let placed_at = parse_instant("placed_at", &o.placed_at)
                 .map_err(|e| db::internal("read an order time", e))?;
@@ -71,8 +73,9 @@ pub fn customer_overview(
                 at: o.placed_at,
                 kind: "order".into(),
                 summary: format!(
-                    "{} order, {} line{}, total {}",
+                    "{} order ({}), {} line{}, total {}",
                     o.channel,
+                    o.status,
                     o.line_count,
                     if o.line_count == 1 { "" } else { "s" },
                     major_units(o.total)

@@ -107,7 +107,9 @@ macro_rules! bridge_records_enums {
             use $($wit)::+::customers::{
                 CustomerKind as WitCustomerKind, ImportStatus as WitImportStatus, Tier as WitTier,
             };
-            use $($wit)::+::orders::OrderChannel as WitOrderChannel;
+            use $($wit)::+::orders::{
+                OrderChannel as WitOrderChannel, OrderStatus as WitOrderStatus,
+            };
             use $($wit)::+::sales::{
                 LeadSource as WitLeadSource, LeadStatus as WitLeadStatus, Stage as WitStage,
             };
@@ -120,7 +122,7 @@ macro_rules! bridge_records_enums {
             use $($wit)::+::verification::CheckOutcome as WitCheckOutcome;
             use $crate::activity::ActivityKind;
             use $crate::customer::{CustomerKind, ImportStatus, Tier};
-            use $crate::orders::OrderChannel;
+            use $crate::orders::{OrderChannel, OrderStatus};
             use $crate::role::Role;
             use $crate::sales::{LeadSource, LeadStatus, Stage, SubjectKind, TaskStatus};
             use $crate::service::{ServiceAction, ServiceKind, ServiceStatus};
@@ -156,6 +158,9 @@ macro_rules! bridge_records_enums {
                 Approve, Reject, Pick, Ship, ConfirmReceipt, Complete, Cancel
             });
             $crate::bridge_enum!(WitOrderChannel, OrderChannel { Staff, Web });
+            $crate::bridge_enum!(WitOrderStatus, OrderStatus {
+                Placed, Confirmed, Shipped, Delivered, Cancelled
+            });
             $crate::bridge_enum!(WitImportStatus, ImportStatus { Created, Merged, Rejected });
             $crate::bridge_enum!(WitPriority, Priority { Low, Medium, High, Urgent });
             $crate::bridge_enum!(WitClockKind, ClockKind { Wall, Business });

@@ -1,5 +1,6 @@
-//! Order rules: money in minor units, line totals, and the per-customer order metrics managers
-//! rank customers by (problem 6 of DOMAIN.md: count customers, not only orders).
+//! Order rules: where an order stands and how it moves, money in minor units, line totals, and
+//! the per-customer order metrics managers rank customers by (problem 6 of DOMAIN.md: count
+//! customers, not only orders).
 
 use crate::FieldError;
 
@@ -8,6 +9,91 @@ crate::named_enum! {
     pub enum OrderChannel as "order channel" {
         Staff = "staff",
         Web = "web",
+    }
+}
+
+crate::named_enum! {
+    /// Where an order stands.
+    ///
+    /// ```text
+    /// placed ─confirm─> confirmed ─ship─> shipped ─deliver─> delivered
+    ///    │                  │
+    ///    └─────cancel───────┴──> cancelled
+    /// ```
+    ///
+    /// A web order starts `placed`; an order entered by staff starts `confirmed` (the company
+    /// took it), or `delivered` when it is entered with its ship date (a past order). Delivered
+    /// and cancelled are final. A cancelled order counts in no report.
+    pub enum OrderStatus as "order status" {
+        /// Received from the customer, not yet confirmed by the company.
+        Placed = "placed",
+        /// Accepted by the company: it will be shipped.
+        Confirmed = "confirmed",
+        /// On its way; the order has its ship date.
+        Shipped = "shipped",
+        /// The customer has it. Final.
+        Delivered = "delivered",
+        /// Called off before it shipped. Final.
+        Cancelled = "cancelled",
+    }
+}
+
+/// A move that the order's status does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a {from} order cannot become {to}{why}")]
+pub struct IllegalMove {
+    /// The status the order is in.
+    pub from: OrderStatus,
+    /// The status asked for.
+    pub to: OrderStatus,
+    /// Said after the move when the statuses alone do not explain it.
+    why: &'static str,
+}
+
+impl OrderStatus {
+    /// The status a new order starts in: `delivered` when it is entered with its ship date
+    /// (staff recording a past order, demo data), else `placed` from the web and `confirmed`
+    /// from staff.
+    pub fn initial(channel: OrderChannel, has_ship_date: bool) -> OrderStatus {
+        match (channel, has_ship_date) {
+            (_, true) => OrderStatus::Delivered,
+            (OrderChannel::Web, false) => OrderStatus::Placed,
+            (OrderChannel::Staff, false) => OrderStatus::Confirmed,
+        }
+    }
+
+    /// The status after a move to `to`, or why the move is not allowed: placed → confirmed →
+    /// shipped → delivered one step at a time, and placed or confirmed → cancelled. Nothing
+    /// leaves delivered or cancelled.
+    pub fn next(self, to: OrderStatus) -> Result<OrderStatus, IllegalMove> {
+        use OrderStatus as S;
+        let refused = |why| IllegalMove {
+            from: self,
+            to,
+            why,
+        };
+        match (self, to) {
+            (S::Placed, S::Confirmed)
+            | (S::Confirmed, S::Shipped)
+            | (S::Shipped, S::Delivered)
+            | (S::Placed | S::Confirmed, S::Cancelled) => Ok(to),
+            (S::Delivered | S::Cancelled, _) => Err(refused(": it is final")),
+            (S::Shipped, S::Cancelled) => Err(refused(": it has shipped")),
+            (from, to) if from == to => Err(refused(": it is already")),
+            _ => Err(refused("")),
+        }
+    }
+
+    /// Whether the order counts in reports and in a customer's figures: every order but a
+    /// cancelled one.
+    pub fn counts(self) -> bool {
+        self != OrderStatus::Cancelled
+    }
+
+    /// Whether the customer may still cancel the order themselves on the portal: only a web
+    /// order that the company has not confirmed yet.
+    pub fn customer_may_cancel(self, channel: OrderChannel) -> bool {
+        self == OrderStatus::Placed && channel == OrderChannel::Web
     }
 }
 
@@ -190,6 +276,60 @@ mod tests {
     fn the_middle_order_of_an_odd_count_is_in_neither_half() {
         let m = order_metrics(&[order(0, 200), order(1, 9_999), order(2, 100)]);
         assert_eq!(m.value_per_order_growth_percent, Some(-50.0));
+    }
+
+    #[test]
+    fn an_order_moves_one_step_at_a_time_and_is_cancelled_only_before_it_ships() {
+        use OrderStatus as S;
+        let allowed = [
+            (S::Placed, S::Confirmed),
+            (S::Placed, S::Cancelled),
+            (S::Confirmed, S::Shipped),
+            (S::Confirmed, S::Cancelled),
+            (S::Shipped, S::Delivered),
+        ];
+        for &from in S::ALL {
+            for &to in S::ALL {
+                let moved = from.next(to);
+                if allowed.contains(&(from, to)) {
+                    assert_eq!(moved, Ok(to), "{from} -> {to}");
+                } else {
+                    assert!(moved.is_err(), "{from} -> {to} must be refused");
+                }
+            }
+        }
+        assert_eq!(
+            S::Shipped.next(S::Cancelled).map_err(|e| e.to_string()),
+            Err("a shipped order cannot become cancelled: it has shipped".to_owned())
+        );
+        assert_eq!(
+            S::Delivered.next(S::Shipped).map_err(|e| e.to_string()),
+            Err("a delivered order cannot become shipped: it is final".to_owned())
+        );
+        assert_eq!(
+            S::Placed.next(S::Shipped).map_err(|e| e.to_string()),
+            Err("a placed order cannot become shipped".to_owned())
+        );
+        assert_eq!(
+            S::Confirmed.next(S::Confirmed).map_err(|e| e.to_string()),
+            Err("a confirmed order cannot become confirmed: it is already".to_owned())
+        );
+    }
+
+    #[test]
+    fn new_orders_start_placed_from_the_web_confirmed_from_staff_and_delivered_with_a_ship_date() {
+        use OrderStatus as S;
+        assert_eq!(S::initial(OrderChannel::Web, false), S::Placed);
+        assert_eq!(S::initial(OrderChannel::Staff, false), S::Confirmed);
+        assert_eq!(S::initial(OrderChannel::Staff, true), S::Delivered);
+        assert_eq!(S::initial(OrderChannel::Web, true), S::Delivered);
+        for &status in S::ALL {
+            assert_eq!(status.counts(), status != S::Cancelled, "{status}");
+            assert_eq!(status.as_str().parse::<S>(), Ok(status));
+        }
+        assert!(S::Placed.customer_may_cancel(OrderChannel::Web));
+        assert!(!S::Placed.customer_may_cancel(OrderChannel::Staff));
+        assert!(!S::Confirmed.customer_may_cancel(OrderChannel::Web));
     }
 
     #[test]

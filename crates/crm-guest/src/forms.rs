@@ -1,8 +1,50 @@
-//! What the HTML pages' forms share (the portal's accounts, the managers' dashboard): refusing
-//! another site's form posts, session cookies, comparing secrets without leaking where they
-//! differ, safe redirect targets, and the time until an instant records gave.
+//! What the HTML pages' forms share (the portal's pages, the managers' dashboard): reading a
+//! posted form and the query's parameters, refusing another site's form posts, session cookies,
+//! comparing secrets without leaking where they differ, safe redirect targets, the time until an
+//! instant records gave, and the fingerprint of what a form asks for (for an idempotency key a
+//! page made itself).
 
+use crate::problem::Problem;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 use spin_sdk::http::Request;
+
+/// The form a POST sent. A body that is not a form reads as an empty one (whose fields are
+/// then missing); one too large, or of another media type, is refused as a problem. Take text
+/// fields and parse numbers yourself: a field that does not parse would make the whole form
+/// read as empty, its CSRF token too.
+pub fn body<T: DeserializeOwned + Default>(req: &Request) -> Result<T, Problem> {
+    match crate::request::form_or_json_body(req) {
+        Ok(form) => Ok(form),
+        Err(problem) if matches!(problem.status, 413 | 415) => Err(problem),
+        Err(_) => Ok(T::default()),
+    }
+}
+
+/// A parameter of a query string (`request::query_pairs`), trimmed, if not empty.
+pub fn param<'p>(pairs: &'p [(String, String)], name: &str) -> Option<&'p str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// The SHA-256, in hex, of `parts` in order, each preceded by its length so that no two lists
+/// of parts share a digest: the fingerprint of an `IdempotencyKey` when the page that posts the
+/// form made the key (a hidden field), over what the order or change asks for.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut digest = Sha256::new();
+    for part in parts {
+        digest.update((part.len() as u64).to_le_bytes());
+        digest.update(part.as_bytes());
+    }
+    digest
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 /// A request header as text, empty when absent or not text.
 pub fn header<'r>(req: &'r Request, name: &str) -> &'r str {
@@ -190,6 +232,26 @@ mod tests {
         assert!(session_cookie(&proxied, "c", "", "/", "Lax", 0).ends_with("; Secure"));
         let tls = request(&[("spin-full-url", "HTTPS://shop.example/")]);
         assert!(is_https(&tls));
+    }
+
+    #[test]
+    fn fingerprints_tell_apart_where_the_parts_end() {
+        let one = fingerprint(&["ab", "c"]);
+        assert_eq!(one.len(), 64);
+        assert_eq!(one, fingerprint(&["ab", "c"]));
+        assert_ne!(one, fingerprint(&["a", "bc"]));
+        assert_ne!(one, fingerprint(&["ab", "c", ""]));
+    }
+
+    #[test]
+    fn query_parameters_are_trimmed_and_empty_ones_absent() {
+        let pairs = vec![
+            ("q".to_owned(), "  soap ".to_owned()),
+            ("cursor".to_owned(), " ".to_owned()),
+        ];
+        assert_eq!(param(&pairs, "q"), Some("soap"));
+        assert_eq!(param(&pairs, "cursor"), None);
+        assert_eq!(param(&pairs, "lang"), None);
     }
 
     #[test]

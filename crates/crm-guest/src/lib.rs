@@ -27,7 +27,7 @@ pub mod bindings {
         additional_derives: [serde::Serialize, utoipa::ToSchema],
         additional_derives_ignore: [
             "credential", "role", "tier", "customer-kind", "import-status", "order-channel",
-            "activity-kind", "lead-source", "lead-status", "stage", "subject-kind",
+            "order-status", "activity-kind", "lead-source", "lead-status", "stage", "subject-kind",
             "task-status", "check-outcome", "service-kind", "service-status", "service-action", "priority", "clock-kind",
             "escalation-trigger", "complaint-channel", "complaint-status", "complaint-action",
             "complaint-queue", "delivery-status",

@@ -8,7 +8,7 @@ pub use crm_domain::complaint::{
     ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus,
 };
 pub use crm_domain::customer::{CustomerKind, ImportStatus, Tier};
-pub use crm_domain::orders::OrderChannel;
+pub use crm_domain::orders::{OrderChannel, OrderStatus};
 pub use crm_domain::report::Segment;
 pub use crm_domain::role::Role;
 pub use crm_domain::sales::{LeadSource, LeadStatus, Stage, SubjectKind, TaskStatus};
@@ -49,6 +49,7 @@ spelt_as_domain! {
     crate::customers::CustomerKind => CustomerKind,
     crate::customers::ImportStatus => ImportStatus,
     crate::orders::OrderChannel => OrderChannel,
+    crate::orders::OrderStatus => OrderStatus,
     crate::activities::ActivityKind => ActivityKind,
     crate::sales::LeadSource => LeadSource,
     crate::sales::LeadStatus => LeadStatus,

@@ -1,7 +1,7 @@
 //! The sales funnel of the period's leads, and rep performance: contacts, verified visits,
 //! tasks on time, won deals.
 
-use super::{names_of, page_of, page_start, Scope};
+use super::{names_of, page_of, page_start, Scope, COUNTED_ORDER};
 use crate::auth::Actor;
 use crate::db::{self, Db};
 use crate::exports::crm::records::reports::{
@@ -36,10 +36,10 @@ pub fn funnel(db: &Db, actor: &Actor, scope: &ReportScope) -> Result<FunnelRepor
         "SELECT ld.created_at, ld.status,
                 (SELECT MIN(op.created_at) FROM opportunity op WHERE op.lead_id = ld.id),
                 (SELECT MIN(o.placed_at) FROM opportunity op
-                   JOIN customer_order o ON o.id = op.order_id
+                   JOIN customer_order o ON o.id = op.order_id AND {COUNTED_ORDER}
                   WHERE op.lead_id = ld.id AND op.stage = 'won'),
                 (SELECT COALESCE(SUM(o.total), 0) FROM opportunity op
-                   JOIN customer_order o ON o.id = op.order_id
+                   JOIN customer_order o ON o.id = op.order_id AND {COUNTED_ORDER}
                   WHERE op.lead_id = ld.id AND op.stage = 'won')
            FROM lead ld{customers}
           WHERE ld.created_at >= ? AND ld.created_at < ?"
@@ -176,7 +176,7 @@ pub fn reps(
     let mut sql = format!(
         "SELECT op.owner_id, COUNT(*), COALESCE(SUM(o.total), 0)
            FROM opportunity op JOIN customer_order o ON o.id = op.order_id{customers}
-          WHERE op.stage = 'won' AND op.owner_id IS NOT NULL
+          WHERE op.stage = 'won' AND op.owner_id IS NOT NULL AND {COUNTED_ORDER}
             AND o.placed_at >= ? AND o.placed_at < ?"
     );
     params.extend([since, until]);

@@ -1,7 +1,9 @@
 //! Bodies and queries of `crm:records/orders`. Money is in minor units (fen/cents).
 
 use super::rules;
+use crate::names::{self, OrderStatus};
 use crate::orders::{NewOrder, NewProduct, OrderLineInput, OrderQuery, Product, ProductPatch};
+use crate::problem::Problem;
 use serde::{Deserialize, Serialize};
 
 /// A product to add to the catalogue.
@@ -177,5 +179,26 @@ impl From<ListOrders> for OrderQuery {
             limit: q.limit,
             cursor: q.cursor,
         }
+    }
+}
+
+/// Staff move an order on.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetOrderStatus {
+    /// Where the order goes: `placed` → `confirmed` → `shipped` → `delivered`, or `placed` or
+    /// `confirmed` → `cancelled`. A move the order's status does not allow is a conflict (409)
+    /// naming the status.
+    #[schema(value_type = OrderStatus)]
+    pub status: String,
+    /// `shipped` only: the day it shipped; absent is today (UTC).
+    #[schema(value_type = Option<rules::Day>)]
+    pub ship_date: Option<String>,
+}
+
+impl SetOrderStatus {
+    /// The status asked for, as `crm:records` takes it.
+    pub fn status(&self) -> Result<crate::orders::OrderStatus, Problem> {
+        Ok(names::parse::<OrderStatus>("status", &self.status)?.into())
     }
 }
