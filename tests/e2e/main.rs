@@ -15,6 +15,7 @@ mod idempotency;
 mod openapi;
 mod orders_status;
 mod portal;
+mod portal_complaints;
 mod reports;
 mod sales;
 mod service;

@@ -731,6 +731,11 @@ fn sla_compliance_and_complaints_by_batch() {
     assert_eq!(batches["complaints"], 3);
     assert_eq!(batches["closed"], 1);
     close(&batches["median_hours_to_close"], 30.0);
+    // Nobody rated the handling on the portal yet.
+    assert_eq!(
+        batches["csat"],
+        json!({"ratings": 0, "per_score": [0, 0, 0, 0, 0], "mean": null})
+    );
     let bad = &batches["items"][0];
     assert_eq!(bad["key"], "B-BAD");
     assert_eq!(bad["label"], "P1");

@@ -2,9 +2,9 @@
 //! each language, and how a page or a redirect after a form is answered.
 //!
 //! The bar links the catalogue and, for a visitor, "sign in" and "sign up"; for a signed-in
-//! customer, their cart with the units in it, their orders, their name (to `/account`) and a
-//! sign-out button, a form carrying the session's CSRF token. One `Set-Cookie` per response:
-//! spin-sdk keeps one value per header name.
+//! customer, their cart with the units in it, their orders, their complaints, their name (to
+//! `/account`) and a sign-out button, a form carrying the session's CSRF token. One
+//! `Set-Cookie` per response: spin-sdk keeps one value per header name.
 
 use crate::session::{self, Visitor};
 use crm_guest::accounts::Session;
@@ -28,6 +28,7 @@ pub enum Bar {
     SignOut,
     Cart,
     MyOrders,
+    MyComplaints,
     Navigation,
     OtherLanguage,
 }
@@ -42,6 +43,7 @@ pub fn bar_text(lang: Lang, key: Bar) -> &'static str {
         SignOut => ("退出", "Sign out"),
         Cart => ("购物车", "Cart"),
         MyOrders => ("我的订单", "My orders"),
+        MyComplaints => ("我的投诉", "My complaints"),
         Navigation => ("网站导航", "Site navigation"),
         OtherLanguage => ("English", "中文"),
     };
@@ -127,6 +129,7 @@ fn frame(
                                 @if let Some(units) = cart_units { " (" (units) ")" }
                             }
                             a href="/orders" { (t(Bar::MyOrders)) }
+                            a href="/complaints" { (t(Bar::MyComplaints)) }
                             a href="/account" { (session.name) }
                             form.inline method="post" action="/sign-out" {
                                 input type="hidden" name="csrf_token" value=(session.csrf_token);
@@ -226,5 +229,11 @@ form.stack legend{font-weight:700;padding:0 .25rem}\
 form.stack label.choice{font-weight:400;display:flex;gap:.5rem;align-items:baseline}\
 textarea{padding:.5rem;font-size:1rem;font-family:inherit;max-width:100%;border:1px solid #8795a8;border-radius:3px}\
 textarea[aria-invalid=true]{border:2px solid #b42318}\
+select{padding:.5rem;font-size:1rem;max-width:100%;border:1px solid #8795a8;border-radius:3px;background:#fff}\
+select[aria-invalid=true]{border:2px solid #b42318}\
+ol.timeline{list-style:none;padding:0;margin:1rem 0;border-left:3px solid #d9dee5}\
+ol.timeline li{padding:.25rem 0 .75rem 1rem}ol.timeline p{margin:.25rem 0 0;white-space:pre-wrap;overflow-wrap:anywhere}\
+ol.timeline time{color:#5b6675;font-size:.9rem}\
+.quote{white-space:pre-wrap;overflow-wrap:anywhere}\
 .unavailable{color:#b42318;font-size:.9rem}\
 .actions{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:1rem 0}";

@@ -6,12 +6,15 @@
 //! `POST /account/password`, `POST /sign-out` (`accounts.rs`), signed in with a session cookie
 //! (`session.rs`); the signed-in customer's shop: `POST /cart`, `GET /cart`,
 //! `POST /cart/lines`, `GET|POST /orders`, `GET /orders/{id}`, `POST /orders/{id}/cancel`
-//! (`shop.rs`); every page in the frame of `layout.rs`, forms with the inputs of `form.rs`. The
-//! pages are public routes (no bearer token; records authenticates the session cookie) and not
-//! part of the staff API's document. Complaints and the customer API grow with the portal
+//! (`shop.rs`); the signed-in customer's complaints: `GET /complaints/new`,
+//! `GET|POST /complaints`, `GET /complaints/{id}`, `POST /complaints/{id}/actions`
+//! (`complaints.rs`); every page in the frame of `layout.rs`, forms with the inputs of
+//! `form.rs`. The pages are public routes (no bearer token; records authenticates the session
+//! cookie) and not part of the staff API's document. The customer API grows with the portal
 //! issue.
 
 mod accounts;
+mod complaints;
 mod form;
 mod layout;
 mod pages;
@@ -41,6 +44,11 @@ const ROUTES: &[Route] = &[
     Route::post("/orders", shop::place_order).public(),
     Route::get("/orders/:id", shop::order_page).public(),
     Route::post("/orders/:id/cancel", shop::cancel_order).public(),
+    Route::get("/complaints", complaints::complaint_list).public(),
+    Route::post("/complaints", complaints::file_complaint).public(),
+    Route::get("/complaints/new", complaints::new_complaint).public(),
+    Route::get("/complaints/:id", complaints::complaint_page).public(),
+    Route::post("/complaints/:id/actions", complaints::act).public(),
     Route::get("/api/v1/health/portal", health).public(),
     // Portal's part of the staff API's document, for intake to merge (see crm_guest::openapi).
     Route::get(crm_guest::openapi::PATH, openapi_part).public(),

@@ -5,7 +5,8 @@
 //! `GET /cart` (the cart, its lines' quantities to change, and the checkout), `POST /cart/lines`
 //! (a line's new quantity; 0 removes it), `POST /orders` (places the cart's available lines),
 //! `GET /orders` (the customer's orders, newest first, a page at a time with `?cursor=`),
-//! `GET /orders/{id}` and `POST /orders/{id}/cancel` (while the order is still `placed`).
+//! `GET /orders/{id}` and `POST /orders/{id}/cancel` (while the order is still `placed`). Each
+//! line of an order links the form that reports a problem with it (`complaints.rs`).
 //!
 //! A visitor is sent to sign in and back (303 to `/sign-in?next=…`); a form without the
 //! session's CSRF token, or from another site's page, is refused (403). A form that works
@@ -111,6 +112,7 @@ enum Text {
     CancelOrder,
     CannotCancel,
     BackToOrders,
+    ReportProblem,
     NotFoundTitle,
     NotFoundText,
     Placed,
@@ -219,6 +221,7 @@ fn text(lang: Lang, key: Text) -> &'static str {
              Its status: ",
         ),
         BackToOrders => ("返回我的订单", "Back to my orders"),
+        ReportProblem => ("报告问题", "Report a problem"),
         NotFoundTitle => ("找不到订单", "Order not found"),
         NotFoundText => (
             "您的账户中没有这个订单。",
@@ -356,7 +359,7 @@ fn sign_in_for(path: &str) -> String {
 
 /// The signed-in customer, or the answer to a visitor: 303 to sign in and come back to `next`
 /// (clearing a cookie that signs no one in any more).
-fn signed_in(req: &Request, next: &str) -> Result<Result<Session, Response>, Problem> {
+pub(crate) fn signed_in(req: &Request, next: &str) -> Result<Result<Session, Response>, Problem> {
     match Visitor::of(req)? {
         Visitor::Customer(session) => Ok(Ok(session)),
         visitor => Ok(Err(see_other(
@@ -368,13 +371,13 @@ fn signed_in(req: &Request, next: &str) -> Result<Result<Session, Response>, Pro
 
 /// Whether a signed-in customer's form may be acted on: posted from this site's page, with the
 /// session's CSRF token.
-fn genuine(req: &Request, session: &Session, csrf_token: &str) -> bool {
+pub(crate) fn genuine(req: &Request, session: &Session, csrf_token: &str) -> bool {
     forms::same_origin(req) && session::csrf_ok(session, csrf_token)
 }
 
 /// The answer to a records error no page can help with: a session that ended meanwhile signs in
 /// again (its cookie cleared); anything else is a problem.
-fn ended(req: &Request, next: &str, error: Error) -> ApiResult {
+pub(crate) fn ended(req: &Request, next: &str, error: Error) -> ApiResult {
     match error {
         Error::Unauthenticated => Ok(see_other(
             &sign_in_for(next),
@@ -393,8 +396,8 @@ fn quantity(typed: &str, min: u32) -> Option<u32> {
         .filter(|units| (min..=MAX_QUANTITY).contains(units))
 }
 
-/// A new idempotency key for a checkout page: 128 random bits in hex.
-fn new_key() -> Result<String, Problem> {
+/// A new idempotency key for a page's form (a checkout, a complaint): 128 random bits in hex.
+pub(crate) fn new_key() -> Result<String, Problem> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| {
         Problem::new(500, "Internal error").with_detail(format!("no random bytes: {e}"))
@@ -403,7 +406,7 @@ fn new_key() -> Result<String, Problem> {
 }
 
 /// Whether a posted key can be an idempotency key: 1–255 visible ASCII characters.
-fn plausible_key(key: &str) -> bool {
+pub(crate) fn plausible_key(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
@@ -421,7 +424,7 @@ fn summary(cart: &Cart) -> String {
 
 /// The language of a page's query (`?lang=`), and whether it chose it: then the answer keeps
 /// it in a cookie.
-fn page_lang(req: &Request, pairs: &[(String, String)]) -> (Lang, Option<String>) {
+pub(crate) fn page_lang(req: &Request, pairs: &[(String, String)]) -> (Lang, Option<String>) {
     let (lang, chosen) = Lang::of(req, forms::param(pairs, "lang"));
     (lang, chosen.then(|| lang.set_cookie()))
 }
@@ -811,7 +814,7 @@ pub fn cancel_order(req: &Request, params: &Params) -> ApiResult {
 }
 
 /// 404: no order of this customer has the id (another customer's is not theirs to see).
-fn not_found(lang: Lang, session: &Session) -> Response {
+pub(crate) fn not_found(lang: Lang, session: &Session) -> Response {
     let t = |key| text(lang, key);
     let switch = format!("/orders{}", lang.switch_query(&[]));
     let content = html! {
@@ -833,7 +836,7 @@ fn not_found(lang: Lang, session: &Session) -> Response {
 // Pages.
 
 /// The day of an RFC 3339 instant, `YYYY-MM-DD` (UTC, as records writes it).
-fn day(instant: &str) -> &str {
+pub(crate) fn day(instant: &str) -> &str {
     instant.get(..10).unwrap_or(instant)
 }
 
@@ -1004,8 +1007,9 @@ fn checkout_markup(
     }
 }
 
-/// One order: when, its status, shipping, its lines and total, and "cancel order" while a web
-/// order is still `placed`.
+/// One order: when, its status, shipping, its lines (each with a link to report a problem with
+/// it, unless the order was cancelled) and total, and "cancel order" while a web order is still
+/// `placed`.
 fn order_markup(
     lang: Lang,
     session: &Session,
@@ -1017,6 +1021,9 @@ fn order_markup(
     let here = format!("/orders/{}", order.id);
     let switch = format!("{here}{}", lang.switch_query(&[]));
     let cancellable = order.status == OrderStatus::Placed && order.channel == OrderChannel::Web;
+    // A problem with a line is reported from here (`complaints.rs`), unless the order was
+    // cancelled: nothing of it reached the customer.
+    let complainable = order.status != OrderStatus::Cancelled;
     let units = order
         .lines
         .iter()
@@ -1055,9 +1062,23 @@ fn order_markup(
                 th scope="col" class="num" { (t(Text::LineTotal)) }
             } }
             tbody {
-                @for line in &order.lines {
+                @for (no, line) in (1u32..).zip(&order.lines) {
                     tr {
-                        td { (line.product_name) }
+                        td {
+                            (line.product_name)
+                            @if complainable {
+                                br;
+                                a href=(format!(
+                                    "/complaints/new?order={}&line={no}",
+                                    lang::percent_encode(&order.id)
+                                ))
+                                    aria-label=(format!(
+                                        "{}: {}", t(Text::ReportProblem), line.product_name
+                                    )) {
+                                    (t(Text::ReportProblem))
+                                }
+                            }
+                        }
                         td { (line.sku) }
                         td class="num" { (lang::money(line.unit_price)) }
                         td class="num" { (line.quantity) }

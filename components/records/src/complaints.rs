@@ -1,4 +1,6 @@
-//! Complaints: filing, the workflow, replies, priority changes and the escalation sweep.
+//! Complaints: filing, the workflow, replies, priority changes and the escalation sweep; and
+//! the customer's own complaints on the portal (filing, replying, reopening, confirming receipt
+//! of a replacement, rating), seen without the company's internal entries.
 //!
 //! The clock model: each complaint has two timers (`crm_domain::sla::Timer`), first response and
 //! resolution, stored in its row. Every event that changes them (filing, reply, transition,
@@ -10,12 +12,13 @@
 //! lock, each level once (a level is a primary key, and the level only rises).
 
 use crate::audit;
-use crate::auth::Actor;
+use crate::auth::{Actor, CustomerActor};
 use crate::customers;
 use crate::db::{self, Db};
 use crate::exports::crm::records::complaints::{
     Closure, Complaint, ComplaintAction as WitAction, ComplaintDetail, ComplaintEvent,
-    ComplaintPage, ComplaintQuery, ComplaintSla, CustomerHistory, Escalation, Fired, NewComplaint,
+    ComplaintPage, ComplaintQuery, ComplaintSla, CustomerHistory, Escalation, Fired, MyComplaint,
+    MyComplaintEvent, MyComplaintInput, MyComplaintPage, MyNewComplaint, NewComplaint, Rating,
     SlaClock, SweepReport,
 };
 use crate::exports::crm::records::sla::Priority as WitPriority;
@@ -25,12 +28,14 @@ use crate::secrets;
 use crate::service_requests;
 use crate::sla::{self, Governing};
 use crm_domain::complaint::{
-    effects, is_open, transition as next_status, Closure as DomainClosure, ComplaintAction,
-    ComplaintChannel, ComplaintQueue, ComplaintStatus,
+    effects, is_open, parse_customer_text, transition as next_status, Closure as DomainClosure,
+    ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus, MyComplaintAction,
+    Rating as DomainRating, MAX_SCORE,
 };
 use crm_domain::customer::{parse_required_text, Tier};
 use crm_domain::demo::Step as HistoricStep;
 use crm_domain::role::Role;
+use crm_domain::service::customer_note;
 use crm_domain::sla::{due_levels, rule_due_at, Clock, EscalationTrigger, Priority, Timer};
 use crm_domain::time::{parse_instant, rfc3339_utc};
 use serde_json::json;
@@ -560,6 +565,86 @@ fn line_facts(
     Ok(facts)
 }
 
+/// A complaint to file, checked: whom and what it is about, how it came in and who handles it.
+struct Filing {
+    customer_id: String,
+    tier: Tier,
+    contact_phone: String,
+    order_id: Option<String>,
+    line_no: Option<u32>,
+    facts: LineFacts,
+    category: String,
+    description: String,
+    priority: Priority,
+    channel: ComplaintChannel,
+    assignee_id: Option<String>,
+}
+
+/// Files complaint `id` in the caller's transaction, in the name of `filer` (a staff id, or a
+/// customer's portal account): the clocks of the policy that governs it started now, the row,
+/// the `filed` event, the audit entry and the assignment's notification. Staff filing and the
+/// portal's both come here.
+fn file(db: &Db, filer: &str, id: &str, f: Filing) -> Result<(Row, Governing), Error> {
+    let g = sla::select(db, f.priority, f.tier)?;
+    let now = db::now_secs();
+    let stamp = rfc3339_utc(now);
+    let mut c = Row {
+        id: id.to_owned(),
+        customer_id: f.customer_id,
+        contact_phone: f.contact_phone,
+        order_id: f.order_id,
+        line_no: f.line_no,
+        product_id: f.facts.product_id,
+        batch_number: f.facts.batch_number,
+        invoice_number: f.facts.invoice_number,
+        ship_date: f.facts.ship_date,
+        category: f.category,
+        description: f.description,
+        priority: f.priority,
+        channel: f.channel,
+        status: ComplaintStatus::New,
+        assignee_id: f.assignee_id,
+        filed_by: filer.to_owned(),
+        cause: String::new(),
+        result: String::new(),
+        prevention: String::new(),
+        signed_off_by: None,
+        policy_id: g.policy.id.clone(),
+        filed_at: now,
+        first_response: Timer::start(
+            g.first_response_clock(),
+            now,
+            g.policy.first_response.seconds,
+        ),
+        resolution: Timer::start(g.resolution_clock(), now, g.policy.resolution.seconds),
+        escalation_level: 0,
+        next_escalation_at: None,
+        version: 1,
+        created_at: stamp.clone(),
+        updated_at: stamp,
+    };
+    c.next_escalation_at = next_escalation(&c, &g);
+    insert(db, &c)?;
+    event(db, &c, filer, "filed", &format!("filed by {filer}"))?;
+    audit::record_as(
+        db,
+        filer,
+        "complaint.file",
+        "complaint",
+        id,
+        None,
+        Some(audit_json(&c)),
+    )?;
+    if let Some(assignee) = &c.assignee_id {
+        notify(
+            db,
+            "complaint.assigned",
+            json!({"complaint_id": id, "assignee_id": assignee}),
+        )?;
+    }
+    Ok((c, g))
+}
+
 pub fn file_complaint(
     db: &Db,
     actor: &Actor,
@@ -591,69 +676,20 @@ pub fn file_complaint(
             }
             _ => None,
         };
-        let g = sla::select(db, priority, customer.tier.into())?;
-        let now = db::now_secs();
-        let stamp = rfc3339_utc(now);
-        let mut c = Row {
-            id: id.clone(),
+        let filing = Filing {
             customer_id: customer.id.clone(),
+            tier: customer.tier.into(),
             contact_phone,
             order_id: input.order_id.clone(),
             line_no: input.line_no,
-            product_id: facts.product_id,
-            batch_number: facts.batch_number,
-            invoice_number: facts.invoice_number,
-            ship_date: facts.ship_date,
+            facts,
             category: category.clone(),
             description: description.clone(),
             priority,
             channel: input.channel.into(),
-            status: ComplaintStatus::New,
             assignee_id,
-            filed_by: actor.id().to_owned(),
-            cause: String::new(),
-            result: String::new(),
-            prevention: String::new(),
-            signed_off_by: None,
-            policy_id: g.policy.id.clone(),
-            filed_at: now,
-            first_response: Timer::start(
-                g.first_response_clock(),
-                now,
-                g.policy.first_response.seconds,
-            ),
-            resolution: Timer::start(g.resolution_clock(), now, g.policy.resolution.seconds),
-            escalation_level: 0,
-            next_escalation_at: None,
-            version: 1,
-            created_at: stamp.clone(),
-            updated_at: stamp,
         };
-        c.next_escalation_at = next_escalation(&c, &g);
-        insert(db, &c)?;
-        event(
-            db,
-            &c,
-            actor.id(),
-            "filed",
-            &format!("filed by {}", actor.id()),
-        )?;
-        audit::record(
-            db,
-            actor,
-            "complaint.file",
-            "complaint",
-            &id,
-            None,
-            Some(audit_json(&c)),
-        )?;
-        if let Some(assignee) = &c.assignee_id {
-            notify(
-                db,
-                "complaint.assigned",
-                json!({"complaint_id": id, "assignee_id": assignee}),
-            )?;
-        }
+        let (c, g) = file(db, actor.id(), &id, filing)?;
         detail(db, &c, &g)
     })
 }
@@ -1099,6 +1135,348 @@ pub fn retarget_governed(db: &Db, actor: &Actor, g: &Governing) -> Result<(), Er
         )?;
     }
     Ok(())
+}
+
+// --- the customer's own complaints, on the portal ---
+
+/// One of the signed-in customer's complaints; another customer's, or an unknown id, is not
+/// found (the same answer, so ids of others cannot be probed).
+fn find_mine(db: &Db, customer: &CustomerActor, id: &str) -> Result<Row, Error> {
+    let c = find(db, id)?;
+    if c.customer_id != customer.customer_id {
+        return Err(Error::NotFound(format!("no complaint {id}")));
+    }
+    Ok(c)
+}
+
+/// A rating stored in three columns from `base` (score, comment, rated at); none when the
+/// score is NULL (a complaint not rated, through a LEFT JOIN).
+fn rating_at(r: &RowResult, base: usize) -> Result<Option<Rating>, Error> {
+    let Some(score) = r.get::<i64>(base) else {
+        return Ok(None);
+    };
+    Ok(Some(Rating {
+        score: u8::try_from(score).map_err(|e| db::internal("read a rating", e))?,
+        comment: db::text(r, base + 1, "comment")?,
+        rated_at: db::text(r, base + 2, "rated_at")?,
+    }))
+}
+
+fn rating_of(db: &Db, id: &str) -> Result<Option<Rating>, Error> {
+    let found = db.query(
+        "SELECT score, comment, rated_at FROM complaint_rating WHERE complaint_id = ?",
+        &[Value::Text(id.to_owned())],
+    )?;
+    match found.rows.first() {
+        Some(r) => rating_at(r, 0),
+        None => Ok(None),
+    }
+}
+
+/// How the customer's timeline tells of the filing: by channel, never by who took it.
+fn filed_note(channel: ComplaintChannel) -> &'static str {
+    match channel {
+        ComplaintChannel::Portal => "filed on the portal",
+        ComplaintChannel::Phone => "filed by phone",
+        ComplaintChannel::Visit => "filed on a visit",
+        ComplaintChannel::Email => "filed by e-mail",
+    }
+}
+
+/// The timeline of `c` as its customer sees it, oldest first: filing, status changes, staff
+/// replies, their own replies, the steps of their remedy and their rating. Priority and policy
+/// changes and escalations are left out, and no entry names who made it.
+fn my_timeline(db: &Db, c: &Row) -> Result<Vec<MyComplaintEvent>, Error> {
+    let found = db.query(
+        "SELECT at, kind, status, note FROM complaint_event
+          WHERE complaint_id = ?
+            AND kind IN ('filed', 'status', 'reply', 'customer-reply', 'service', 'rating')
+          ORDER BY seq",
+        &[Value::Text(c.id.clone())],
+    )?;
+    found
+        .rows
+        .iter()
+        .map(|r| {
+            let kind = db::text(r, 1, "kind")?;
+            let note = db::text(r, 3, "note")?;
+            let note = match kind.as_str() {
+                "filed" => filed_note(c.channel).to_owned(),
+                "service" => customer_note(&note),
+                _ => note,
+            };
+            Ok(MyComplaintEvent {
+                at: db::text(r, 0, "at")?,
+                kind,
+                status: stored::<ComplaintStatus>(&db::text(r, 2, "status")?)?.into(),
+                note,
+            })
+        })
+        .collect()
+}
+
+/// `c` as its customer sees it: what they may do now follows from its status (and whether they
+/// rated it); the result only once it is closed.
+fn my_view(
+    c: &Row,
+    rating: Option<Rating>,
+    awaiting_receipt: Vec<String>,
+    timeline: Vec<MyComplaintEvent>,
+) -> MyComplaint {
+    MyComplaint {
+        id: c.id.clone(),
+        order_id: c.order_id.clone(),
+        line_no: c.line_no,
+        product_id: c.product_id.clone(),
+        batch_number: c.batch_number.clone(),
+        category: c.category.clone(),
+        description: c.description.clone(),
+        status: c.status.into(),
+        result: if c.status == ComplaintStatus::Closed {
+            c.result.clone()
+        } else {
+            String::new()
+        },
+        may_reply: MyComplaintAction::Reply.allowed_in(c.status),
+        may_reopen: MyComplaintAction::Reopen.allowed_in(c.status),
+        may_rate: MyComplaintAction::Rate.allowed_in(c.status) && rating.is_none(),
+        rating,
+        awaiting_receipt,
+        created_at: c.created_at.clone(),
+        updated_at: c.updated_at.clone(),
+        timeline,
+    }
+}
+
+/// `c` as its customer sees it, with its timeline.
+fn my_detail(db: &Db, c: &Row) -> Result<MyComplaint, Error> {
+    Ok(my_view(
+        c,
+        rating_of(db, &c.id)?,
+        service_requests::shipped_of_complaint(db, &c.id)?,
+        my_timeline(db, c)?,
+    ))
+}
+
+/// The customer files a complaint about a line of one of their orders, on the portal: as staff
+/// filing does (`file`), with the same checks of category and description, channel `portal`,
+/// priority `medium`, nobody assigned (the sweep's escalation levels and staff take it from
+/// there), filed by and audited as their account. The order must be theirs (`missing`
+/// `order_id`) and have the line (`line_no`).
+pub fn file_my_complaint(
+    db: &Db,
+    customer: &CustomerActor,
+    input: MyNewComplaint,
+) -> Result<MyComplaint, Error> {
+    let category = parse_required_text("category", &input.category, 100)?;
+    let description = parse_required_text("description", &input.description, 4000)?;
+    let id = secrets::new_id("cmp")?;
+    db.transaction(|db| {
+        let me = customers::load(db, &customer.customer_id)?;
+        let facts = line_facts(
+            db,
+            &me.id,
+            Some(input.order_id.as_str()),
+            Some(input.line_no),
+        )?;
+        let filing = Filing {
+            customer_id: me.id.clone(),
+            tier: me.tier.into(),
+            contact_phone: me.phone.clone().unwrap_or_default(),
+            order_id: Some(input.order_id.clone()),
+            line_no: Some(input.line_no),
+            facts,
+            category: category.clone(),
+            description: description.clone(),
+            priority: Priority::Medium,
+            channel: ComplaintChannel::Portal,
+            assignee_id: None,
+        };
+        let (c, _) = file(db, &customer.account_id, &id, filing)?;
+        my_detail(db, &c)
+    })
+}
+
+/// The signed-in customer's complaints, newest first, without their timelines.
+pub fn my_complaints(
+    db: &Db,
+    customer: &CustomerActor,
+    limit: u32,
+    cursor: Option<&str>,
+) -> Result<MyComplaintPage, Error> {
+    db::check_limit("limit", limit, 200)?;
+    let (after_created, after_id) = db::parse_cursor(cursor)?;
+    // The rating's columns follow the complaint's (none of their names is a complaint column).
+    let found = db.query(
+        &format!(
+            "SELECT {COLUMNS}, r.score, r.comment, r.rated_at
+               FROM complaint LEFT JOIN complaint_rating r ON r.complaint_id = complaint.id
+              WHERE complaint.customer_id = ?1
+                AND (?2 IS NULL OR (complaint.created_at, complaint.id) < (?2, ?3))
+              ORDER BY complaint.created_at DESC, complaint.id DESC LIMIT ?4"
+        ),
+        &[
+            Value::Text(customer.customer_id.clone()),
+            after_created,
+            after_id,
+            Value::Integer(i64::from(limit) + 1),
+        ],
+    )?;
+    let mut awaiting: HashMap<String, Vec<String>> = HashMap::new();
+    for (complaint_id, request_id) in
+        service_requests::shipped_of_customer_complaints(db, &customer.customer_id)?
+    {
+        awaiting.entry(complaint_id).or_default().push(request_id);
+    }
+    let mut items = Vec::with_capacity(found.rows.len());
+    for r in &found.rows {
+        let c = row_from(r)?;
+        let rating = rating_at(r, 37)?;
+        let shipped = awaiting.remove(&c.id).unwrap_or_default();
+        items.push(my_view(&c, rating, shipped, Vec::new()));
+    }
+    let next_cursor = db::next_cursor(&mut items, limit, |c| (&c.created_at, &c.id));
+    Ok(MyComplaintPage { items, next_cursor })
+}
+
+/// One of the signed-in customer's complaints, with the timeline they may see.
+pub fn my_complaint(db: &Db, customer: &CustomerActor, id: &str) -> Result<MyComplaint, Error> {
+    my_detail(db, &find_mine(db, customer, id)?)
+}
+
+/// What the customer's action does, its input checked.
+enum MyAct {
+    /// A reply, or the reason to reopen.
+    Text(String),
+    /// The service request whose receipt is confirmed.
+    Receipt(String),
+    Rate(DomainRating),
+}
+
+/// The signed-in customer replies, reopens, confirms receipt or rates, on the portal. Input
+/// is checked first (`text`, `service_request_id`, `score`), then, under the write lock, that
+/// the complaint is theirs (else not found) and that its status allows the action (else a
+/// conflict naming the status). Each action and its audit entry, in the account's name, are one
+/// transaction.
+pub fn act_on_my_complaint(
+    db: &Db,
+    customer: &CustomerActor,
+    id: &str,
+    input: MyComplaintInput,
+) -> Result<MyComplaint, Error> {
+    let action = MyComplaintAction::from(input.action);
+    let act = match action {
+        MyComplaintAction::Reply | MyComplaintAction::Reopen => {
+            MyAct::Text(parse_customer_text(&input.text)?)
+        }
+        MyComplaintAction::ConfirmReceipt => {
+            match input.service_request_id.as_deref().map(str::trim) {
+                Some(request) if !request.is_empty() => MyAct::Receipt(request.to_owned()),
+                _ => {
+                    return Err(db::invalid(
+                        "service_request_id",
+                        "is required: the shipped replacement whose receipt you confirm",
+                    ))
+                }
+            }
+        }
+        MyComplaintAction::Rate => MyAct::Rate(DomainRating::parse(input.score, &input.text)?),
+    };
+    let account = customer.account_id.as_str();
+    db.transaction(|db| {
+        let mut c = find_mine(db, customer, id)?;
+        if !action.allowed_in(c.status) {
+            return Err(Error::Conflict(format!(
+                "complaint {id} is {}: {}",
+                c.status,
+                action.refusal()
+            )));
+        }
+        match act {
+            MyAct::Text(text) => {
+                let Some(workflow) = action.workflow() else {
+                    return Err(db::internal(
+                        "act on a complaint",
+                        format!("{action} moves no workflow"),
+                    ));
+                };
+                let g = sla::governing(db, &c.policy_id)?;
+                let before = audit_json(&c);
+                let from = c.status;
+                let to = next_status(from, workflow)
+                    .map_err(|e| Error::Conflict(format!("complaint {id} is {from}: {e}")))?;
+                // The clocks as staff's `resume` or `reopen` move them: the resolution clock
+                // runs again.
+                move_to(&mut c, &g, to, db::now_secs());
+                save_with_clocks(db, &mut c, &g)?;
+                event(db, &c, account, "customer-reply", &text)?;
+                if action == MyComplaintAction::Reopen {
+                    event(
+                        db,
+                        &c,
+                        account,
+                        "status",
+                        &format!("{from} → {to} ({workflow})"),
+                    )?;
+                }
+                notify(
+                    db,
+                    "complaint.status",
+                    json!({"complaint_id": id, "from": from.as_str(), "to": to.as_str()}),
+                )?;
+                audit::record_as(
+                    db,
+                    account,
+                    match action {
+                        MyComplaintAction::Reopen => "complaint.customer_reopen",
+                        _ => "complaint.customer_reply",
+                    },
+                    "complaint",
+                    id,
+                    Some(before),
+                    Some(audit_json(&c)),
+                )?;
+            }
+            MyAct::Receipt(request) => {
+                // Logged, on this timeline (`service`), announced and audited by the step.
+                service_requests::confirm_receipt_for_customer(db, account, id, &request)?;
+            }
+            MyAct::Rate(rating) => {
+                if rating_of(db, id)?.is_some() {
+                    return Err(Error::Conflict(format!("complaint {id} is already rated")));
+                }
+                let rated_at = db::now();
+                db.exec(
+                    "INSERT INTO complaint_rating (complaint_id, score, comment, rated_at)
+                     VALUES (?, ?, ?, ?)",
+                    &[
+                        Value::Text(id.to_owned()),
+                        Value::Integer(i64::from(rating.score)),
+                        Value::Text(rating.comment.clone()),
+                        Value::Text(rated_at.clone()),
+                    ],
+                )?;
+                event(
+                    db,
+                    &c,
+                    account,
+                    "rating",
+                    &format!("rated {}/{MAX_SCORE}", rating.score),
+                )?;
+                audit::record_as(
+                    db,
+                    account,
+                    "complaint.rate",
+                    "complaint",
+                    id,
+                    None,
+                    Some(json!({"score": rating.score, "comment": rating.comment,
+                                "rated_at": rated_at})),
+                )?;
+            }
+        }
+        my_detail(db, &c)
+    })
 }
 
 // --- the sweep ---

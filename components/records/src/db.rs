@@ -75,6 +75,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0018_order_status",
         include_str!("../migrations/0018_order_status.sql"),
     ),
+    (
+        "0019_complaint_ratings",
+        include_str!("../migrations/0019_complaint_ratings.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

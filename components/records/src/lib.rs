@@ -842,6 +842,47 @@ impl complaints_api::Guest for Records {
     fn sweep(who: Credential) -> Result<complaints_api::SweepReport, Error> {
         with_actor(&who, complaints::sweep)
     }
+
+    // The customer's own complaints, with a portal session (`with_customer`); a keyed filing
+    // is done once per account and key.
+
+    fn file_my_complaint(
+        who: Credential,
+        input: complaints_api::MyNewComplaint,
+        once: Option<IdempotencyKey>,
+    ) -> Result<complaints_api::MyComplaint, Error> {
+        with_customer(&who, |db, customer| {
+            idempotency::once(db, &customer.account_id, once, |db| {
+                complaints::file_my_complaint(db, customer, input)
+            })
+        })
+    }
+
+    fn my_complaints(
+        who: Credential,
+        limit: u32,
+        cursor: Option<String>,
+    ) -> Result<complaints_api::MyComplaintPage, Error> {
+        with_customer(&who, |db, customer| {
+            complaints::my_complaints(db, customer, limit, cursor.as_deref())
+        })
+    }
+
+    fn get_my_complaint(who: Credential, id: String) -> Result<complaints_api::MyComplaint, Error> {
+        with_customer(&who, |db, customer| {
+            complaints::my_complaint(db, customer, &id)
+        })
+    }
+
+    fn act_on_my_complaint(
+        who: Credential,
+        id: String,
+        input: complaints_api::MyComplaintInput,
+    ) -> Result<complaints_api::MyComplaint, Error> {
+        with_customer(&who, |db, customer| {
+            complaints::act_on_my_complaint(db, customer, &id, input)
+        })
+    }
 }
 
 impl service_api::Guest for Records {

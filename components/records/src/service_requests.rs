@@ -26,8 +26,8 @@ use crm_domain::customer::parse_text;
 use crm_domain::role::Role;
 use crm_domain::sales::SubjectKind;
 use crm_domain::service::{
-    may_take, parse_note, parse_summary, replacement_units, step, ServiceAction, ServiceKind,
-    ServiceStatus,
+    may_take, parse_note, parse_summary, replacement_units, shipped_note, step, ServiceAction,
+    ServiceKind, ServiceStatus,
 };
 use crm_domain::time::rfc3339_utc;
 use serde::{Deserialize, Serialize};
@@ -540,84 +540,204 @@ pub fn take_step(
     }
     let note = parse_note(action, &input.note)?;
     let now_secs = db::now_secs();
-    let shipped = shipping(action, &input, now_secs)?;
+    let shipped =
+        shipping(action, &input, now_secs)?.map(|(ship_date, carrier, tracking_number)| Shipment {
+            by: actor,
+            ship_date,
+            carrier,
+            tracking_number,
+        });
     db.transaction(|db| {
-        let before = find(db, id)?;
-        if action == ServiceAction::Cancel
-            && before.created_by != actor.id()
-            && !actor.role().oversees()
-        {
-            return Err(Error::Forbidden(format!(
-                "only who requested {id} or a manager may cancel it"
-            )));
-        }
-        let from = ServiceStatus::from(before.status);
-        let kind = ServiceKind::from(before.kind);
-        let to = step(kind, before.replacement.is_some(), from, action)
-            .map_err(|e| Error::Conflict(format!("service request {id} is {from}: {e}")))?;
-        let mut after = before.clone();
-        after.status = to.into();
-        after.updated_at = rfc3339_utc(now_secs);
-        if let Some(item) = &before.replacement {
-            if from.holds_stock()
-                && matches!(to, ServiceStatus::Rejected | ServiceStatus::Cancelled)
-            {
-                orders::return_stock(db, &item.product_id, item.quantity)?;
-            }
-        }
-        let mut what = format!("{action}: {from} → {to}");
-        if let Some((ship_date, carrier, tracking_number)) = shipped.clone() {
-            let callback = callback(db, actor, &before, now_secs)?;
-            what = format!(
-                "shipped on {ship_date}{}; callback task {} due {}",
-                [carrier.as_str(), tracking_number.as_str()]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .map(|s| format!(" {s}"))
-                    .collect::<String>(),
-                callback.0,
-                callback.1
-            );
-            after.ship_date = Some(ship_date);
-            after.carrier = carrier;
-            after.tracking_number = tracking_number;
-            after.callback_task_id = Some(callback.0);
-        }
-        db.exec(
-            "UPDATE service_request SET status = ?, ship_date = ?, carrier = ?,
-                    tracking_number = ?, callback_task_id = ?, updated_at = ?
-              WHERE id = ?",
-            &[
-                Value::Text(to.as_str().into()),
-                after.ship_date.clone().map_or(Value::Null, Value::Text),
-                Value::Text(after.carrier.clone()),
-                Value::Text(after.tracking_number.clone()),
-                after
-                    .callback_task_id
-                    .clone()
-                    .map_or(Value::Null, Value::Text),
-                Value::Text(after.updated_at.clone()),
-                Value::Text(id.to_owned()),
-            ],
-        )?;
-        log_step(db, &after, actor.id(), action.as_str(), &note)?;
-        let what = if note.is_empty() {
-            what
-        } else {
-            format!("{what} ({note})")
+        let taken = Step {
+            action,
+            note,
+            shipped,
+            at: now_secs,
         };
-        announce(db, &after, actor.id(), &what)?;
-        audit::record(
-            db,
-            actor,
-            "service_request.step",
-            "service_request",
-            id,
-            Some(audit_json(&before)),
-            Some(audit_json(&after)),
-        )?;
+        apply_step(db, actor.id(), actor.role().oversees(), id, taken)?;
         detail(db, id)
     })
+}
+
+/// What shipping records, checked, and the member of staff who ships: the agent's callback
+/// task is set in their name.
+struct Shipment<'a> {
+    by: &'a Actor,
+    ship_date: String,
+    carrier: String,
+    tracking_number: String,
+}
+
+/// A step to take, its input checked.
+struct Step<'a> {
+    action: ServiceAction,
+    /// The step's note, checked (`parse_note`).
+    note: String,
+    /// For `ship`: what it records.
+    shipped: Option<Shipment<'a>>,
+    /// When, Unix seconds.
+    at: i64,
+}
+
+/// Takes the step `taken` on request `id` in the caller's transaction, in the name of `taker`
+/// (a staff id, or a customer's portal account), whose role, if any, the caller has checked:
+/// the move of the workflow, stock given back when a request that holds it ends, the shipping
+/// fields and the callback task, the step log, the complaint's timeline and the webhooks, and
+/// the audit entry. Cancelling is for who requested it, or for anyone when `cancels_any` (a
+/// manager).
+fn apply_step(
+    db: &Db,
+    taker: &str,
+    cancels_any: bool,
+    id: &str,
+    taken: Step<'_>,
+) -> Result<ServiceRequest, Error> {
+    let Step {
+        action,
+        note,
+        shipped,
+        at: now_secs,
+    } = taken;
+    let before = find(db, id)?;
+    if action == ServiceAction::Cancel && before.created_by != taker && !cancels_any {
+        return Err(Error::Forbidden(format!(
+            "only who requested {id} or a manager may cancel it"
+        )));
+    }
+    let from = ServiceStatus::from(before.status);
+    let kind = ServiceKind::from(before.kind);
+    let to = step(kind, before.replacement.is_some(), from, action)
+        .map_err(|e| Error::Conflict(format!("service request {id} is {from}: {e}")))?;
+    let mut after = before.clone();
+    after.status = to.into();
+    after.updated_at = rfc3339_utc(now_secs);
+    if let Some(item) = &before.replacement {
+        if from.holds_stock() && matches!(to, ServiceStatus::Rejected | ServiceStatus::Cancelled) {
+            orders::return_stock(db, &item.product_id, item.quantity)?;
+        }
+    }
+    let mut what = format!("{action}: {from} → {to}");
+    if let Some(shipment) = shipped {
+        let (task_id, due_at) = callback(db, shipment.by, &before, now_secs)?;
+        what = shipped_note(
+            &shipment.ship_date,
+            &shipment.carrier,
+            &shipment.tracking_number,
+            &task_id,
+            &due_at,
+        );
+        after.ship_date = Some(shipment.ship_date);
+        after.carrier = shipment.carrier;
+        after.tracking_number = shipment.tracking_number;
+        after.callback_task_id = Some(task_id);
+    }
+    db.exec(
+        "UPDATE service_request SET status = ?, ship_date = ?, carrier = ?,
+                tracking_number = ?, callback_task_id = ?, updated_at = ?
+          WHERE id = ?",
+        &[
+            Value::Text(to.as_str().into()),
+            after.ship_date.clone().map_or(Value::Null, Value::Text),
+            Value::Text(after.carrier.clone()),
+            Value::Text(after.tracking_number.clone()),
+            after
+                .callback_task_id
+                .clone()
+                .map_or(Value::Null, Value::Text),
+            Value::Text(after.updated_at.clone()),
+            Value::Text(id.to_owned()),
+        ],
+    )?;
+    log_step(db, &after, taker, action.as_str(), &note)?;
+    let what = if note.is_empty() {
+        what
+    } else {
+        format!("{what} ({note})")
+    };
+    announce(db, &after, taker, &what)?;
+    audit::record_as(
+        db,
+        taker,
+        "service_request.step",
+        "service_request",
+        id,
+        Some(audit_json(&before)),
+        Some(audit_json(&after)),
+    )?;
+    Ok(after)
+}
+
+/// The customer confirms receipt of replacement `request_id`, shipped for their complaint
+/// `complaint_id`, on the portal (the caller has checked the complaint is theirs): the
+/// `confirm_receipt` step as staff take it, in the caller's transaction, in the name of the
+/// customer's account `account_id`. A request that is not one of the complaint's is not found;
+/// one that is not `shipped` is a conflict naming its status.
+pub fn confirm_receipt_for_customer(
+    db: &Db,
+    account_id: &str,
+    complaint_id: &str,
+    request_id: &str,
+) -> Result<(), Error> {
+    let not_found = || {
+        Error::NotFound(format!(
+            "complaint {complaint_id} has no service request {request_id}"
+        ))
+    };
+    let r = match find(db, request_id) {
+        Ok(r) if r.complaint_id.as_deref() == Some(complaint_id) => r,
+        Ok(_) | Err(Error::NotFound(_)) => return Err(not_found()),
+        Err(other) => return Err(other),
+    };
+    let status = ServiceStatus::from(r.status);
+    if status != ServiceStatus::Shipped {
+        return Err(Error::Conflict(format!(
+            "service request {request_id} is {status}: {}",
+            if status == ServiceStatus::Received {
+                "its receipt was confirmed already"
+            } else {
+                "receipt is confirmed once it has shipped"
+            }
+        )));
+    }
+    let taken = Step {
+        action: ServiceAction::ConfirmReceipt,
+        note: String::new(),
+        shipped: None,
+        at: db::now_secs(),
+    };
+    apply_step(db, account_id, false, request_id, taken)?;
+    Ok(())
+}
+
+/// The ids of the requests of complaint `complaint_id` that have shipped and wait for the
+/// customer's receipt, oldest first.
+pub fn shipped_of_complaint(db: &Db, complaint_id: &str) -> Result<Vec<String>, Error> {
+    let found = db.query(
+        "SELECT id FROM service_request WHERE complaint_id = ? AND status = 'shipped'
+          ORDER BY created_at, id",
+        &[Value::Text(complaint_id.to_owned())],
+    )?;
+    found.rows.iter().map(|r| db::text(r, 0, "id")).collect()
+}
+
+/// The requests of every complaint of customer `customer_id` that have shipped and wait for
+/// the customer's receipt, as (complaint id, request id), oldest first.
+pub fn shipped_of_customer_complaints(
+    db: &Db,
+    customer_id: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    let found = db.query(
+        "SELECT s.complaint_id, s.id FROM service_request s
+           JOIN complaint k ON k.id = s.complaint_id
+          WHERE k.customer_id = ? AND s.status = 'shipped'
+          ORDER BY s.created_at, s.id",
+        &[Value::Text(customer_id.to_owned())],
+    )?;
+    found
+        .rows
+        .iter()
+        .map(|r| Ok((db::text(r, 0, "complaint_id")?, db::text(r, 1, "id")?)))
+        .collect()
 }
 
 /// The agent's task to call the customer back once a request has shipped: on the complaint

@@ -57,7 +57,10 @@ pub fn sla(req: &Request, _params: &Params) -> ApiResult {
 /// **complaints_per_thousand_lines** the period's complaints per 1,000 of them; a batch is
 /// **flagged** when its rate is at least twice its product's
 /// (**product_complaints_per_thousand_lines**, over all its batches) and it has at least two
-/// complaints. Rows: most complaints first, ties by key.
+/// complaints. **csat** is how the customers rated the handling of the period's complaints on
+/// the portal once closed (one rating each, 1 very unhappy to 5 very happy): the ratings given
+/// by now, **per_score** (score 1 first) and their **mean**; it is the same whatever the
+/// grouping or page. Rows: most complaints first, ties by key.
 #[utoipa::path(get, path = "/api/v1/reports/complaints", tag = "reports",
     params(ComplaintTable),
     responses(

@@ -67,6 +67,57 @@ crate::named_enum! {
     }
 }
 
+crate::named_enum! {
+    /// What a customer does to their own complaint on the portal.
+    pub enum MyComplaintAction as "action" {
+        /// Answer while the company waits on them: the complaint goes back to work.
+        Reply = "reply",
+        /// Reopen a resolved complaint, saying why.
+        Reopen = "reopen",
+        /// Confirm receipt of a replacement shipped to them.
+        ConfirmReceipt = "confirm_receipt",
+        /// Rate how a closed complaint was handled, once.
+        Rate = "rate",
+    }
+}
+
+impl MyComplaintAction {
+    /// The move of the workflow the action makes, as staff would make it: a reply ends the
+    /// wait on the customer as `resume` does (the resolution clock runs again), reopening is
+    /// `reopen` (it runs again with what was left). The others leave the status as it is.
+    pub fn workflow(self) -> Option<ComplaintAction> {
+        match self {
+            MyComplaintAction::Reply => Some(ComplaintAction::Resume),
+            MyComplaintAction::Reopen => Some(ComplaintAction::Reopen),
+            MyComplaintAction::ConfirmReceipt | MyComplaintAction::Rate => None,
+        }
+    }
+
+    /// Whether a complaint in `status` allows the action: a reply while it waits on the
+    /// customer, reopening once resolved (not once closed), a rating once closed (and only
+    /// once, which the caller checks). Confirming receipt depends on the service request's
+    /// status, not the complaint's.
+    pub fn allowed_in(self, status: ComplaintStatus) -> bool {
+        match self {
+            MyComplaintAction::Reply => status == ComplaintStatus::WaitingOnCustomer,
+            MyComplaintAction::Reopen => status == ComplaintStatus::Resolved,
+            MyComplaintAction::Rate => status == ComplaintStatus::Closed,
+            MyComplaintAction::ConfirmReceipt => true,
+        }
+    }
+
+    /// Why a status that [`Self::allowed_in`] refuses does, said after "complaint … is
+    /// <status>: ".
+    pub fn refusal(self) -> &'static str {
+        match self {
+            MyComplaintAction::Reply => "it takes your reply while the company waits on you",
+            MyComplaintAction::Reopen => "only a resolved complaint can be reopened",
+            MyComplaintAction::Rate => "it is rated once closed",
+            MyComplaintAction::ConfirmReceipt => "receipt is confirmed of a shipped replacement",
+        }
+    }
+}
+
 /// An action that the complaint's status does not allow.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a {from} complaint cannot {action}")]
@@ -215,6 +266,122 @@ impl Closure {
     }
 }
 
+/// The lowest score of a rating: very unhappy.
+pub const MIN_SCORE: u8 = 1;
+
+/// The highest score of a rating: very happy.
+pub const MAX_SCORE: u8 = 5;
+
+/// The most characters of a rating's comment.
+pub const MAX_RATING_COMMENT_CHARS: usize = 2000;
+
+/// The most characters of a customer's reply, or of their reason to reopen.
+pub const MAX_CUSTOMER_TEXT_CHARS: usize = 4000;
+
+/// How the customer rated the handling of their complaint once it was closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rating {
+    /// [`MIN_SCORE`] to [`MAX_SCORE`].
+    pub score: u8,
+    /// Trimmed, possibly empty.
+    pub comment: String,
+}
+
+impl Rating {
+    /// Checks a rating: the score is required and [`MIN_SCORE`]–[`MAX_SCORE`] (field `score`);
+    /// the comment is optional, trimmed, at most [`MAX_RATING_COMMENT_CHARS`] characters and
+    /// without control characters (field `text`, the input it comes in).
+    pub fn parse(score: Option<u8>, comment: &str) -> Result<Rating, FieldError> {
+        let score = parse_score(score)?;
+        let comment = crate::customer::parse_text("text", comment, MAX_RATING_COMMENT_CHARS)?;
+        Ok(Rating { score, comment })
+    }
+}
+
+/// A rating's score: required, [`MIN_SCORE`]–[`MAX_SCORE`]. Errors name `score`.
+pub fn parse_score(score: Option<u8>) -> Result<u8, FieldError> {
+    match score {
+        Some(score) if (MIN_SCORE..=MAX_SCORE).contains(&score) => Ok(score),
+        Some(_) => Err(FieldError::new(
+            "score",
+            format!("must be between {MIN_SCORE} and {MAX_SCORE}"),
+        )),
+        None => Err(FieldError::new(
+            "score",
+            format!("is required: {MIN_SCORE} (very unhappy) to {MAX_SCORE} (very happy)"),
+        )),
+    }
+}
+
+/// A rating's score as a form sends it: digits, surrounding blanks ignored; blank is no score.
+/// Errors name `score`.
+pub fn parse_score_text(raw: &str) -> Result<u8, FieldError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return parse_score(None);
+    }
+    match raw.parse::<u8>() {
+        Ok(score) => parse_score(Some(score)),
+        Err(_) => Err(FieldError::new(
+            "score",
+            format!("must be a whole number between {MIN_SCORE} and {MAX_SCORE}"),
+        )),
+    }
+}
+
+/// What a customer writes when they reply or reopen: required, trimmed, 1–4000 characters, no
+/// control characters. Errors name `text`.
+pub fn parse_customer_text(raw: &str) -> Result<String, FieldError> {
+    parse_required_text("text", raw, MAX_CUSTOMER_TEXT_CHARS)
+}
+
+/// The satisfaction (CSAT) of a set of complaints: how many ratings gave each score.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Csat {
+    per_score: [u32; MAX_SCORE as usize],
+}
+
+impl Csat {
+    /// Counts one rating; a score outside [`MIN_SCORE`]–[`MAX_SCORE`] is not counted and
+    /// returns `false` (the store's check keeps such scores out).
+    pub fn add(&mut self, score: u8) -> bool {
+        let Some(index) = score.checked_sub(MIN_SCORE) else {
+            return false;
+        };
+        match self.per_score.get_mut(usize::from(index)) {
+            Some(count) => {
+                *count += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// How many ratings were counted.
+    pub fn ratings(&self) -> u32 {
+        self.per_score.iter().sum()
+    }
+
+    /// The ratings per score, score 1 first.
+    pub fn per_score(&self) -> &[u32] {
+        &self.per_score
+    }
+
+    /// The mean score; `None` without ratings.
+    pub fn mean(&self) -> Option<f64> {
+        let ratings = self.ratings();
+        (ratings > 0).then(|| {
+            let sum: f64 = self
+                .per_score
+                .iter()
+                .zip(MIN_SCORE..)
+                .map(|(count, score)| f64::from(*count) * f64::from(score))
+                .sum();
+            sum / f64::from(ratings)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,6 +518,124 @@ mod tests {
         // Counted so far: 1 h before the wait, 23 h after it; 2 days are left from the reopening.
         assert_eq!(resolution.consumed_seconds, 86_400);
         assert_eq!(resolution.due_at, Some(filed + 5 * 86_400));
+    }
+
+    #[test]
+    fn a_customer_acts_only_where_the_status_allows() {
+        use MyComplaintAction as M;
+        for &status in S::ALL {
+            assert_eq!(
+                M::Reply.allowed_in(status),
+                status == S::WaitingOnCustomer,
+                "{status}"
+            );
+            assert_eq!(
+                M::Reopen.allowed_in(status),
+                status == S::Resolved,
+                "{status}"
+            );
+            assert_eq!(M::Rate.allowed_in(status), status == S::Closed, "{status}");
+            assert!(M::ConfirmReceipt.allowed_in(status), "{status}");
+        }
+        // Where a reply or reopening is allowed, it is the staff move of the same effect.
+        assert_eq!(M::Reply.workflow(), Some(A::Resume));
+        assert_eq!(M::Reopen.workflow(), Some(A::Reopen));
+        assert_eq!(M::Rate.workflow(), None);
+        assert_eq!(M::ConfirmReceipt.workflow(), None);
+        for &action in M::ALL {
+            for &status in S::ALL {
+                if let (Some(moves), true) = (action.workflow(), action.allowed_in(status)) {
+                    assert!(transition(status, moves).is_ok(), "{action} {status}");
+                }
+            }
+        }
+        assert_eq!(
+            transition(S::WaitingOnCustomer, A::Resume),
+            Ok(S::InProgress)
+        );
+        assert_eq!(
+            effects(S::WaitingOnCustomer, S::InProgress),
+            ClockEffect {
+                resume_resolution: true,
+                ..ClockEffect::default()
+            }
+        );
+        assert_eq!(
+            "confirm_receipt".parse::<MyComplaintAction>(),
+            Ok(M::ConfirmReceipt)
+        );
+        assert!("resume".parse::<MyComplaintAction>().is_err());
+        assert_eq!(M::Rate.refusal(), "it is rated once closed");
+    }
+
+    #[test]
+    fn a_rating_is_a_score_of_one_to_five_with_an_optional_comment() {
+        assert_eq!(
+            Rating::parse(Some(4), "  quick and kind "),
+            Ok(Rating {
+                score: 4,
+                comment: "quick and kind".into()
+            })
+        );
+        assert_eq!(Rating::parse(Some(1), "").unwrap().comment, "");
+        assert_eq!(Rating::parse(Some(5), "   ").unwrap().score, 5);
+        for score in [None, Some(0), Some(6), Some(255)] {
+            assert_eq!(Rating::parse(score, "ok").unwrap_err().field, "score");
+        }
+        let long = "好".repeat(MAX_RATING_COMMENT_CHARS + 1);
+        assert_eq!(Rating::parse(Some(3), &long).unwrap_err().field, "text");
+        let just = "好".repeat(MAX_RATING_COMMENT_CHARS);
+        assert!(Rating::parse(Some(3), &just).is_ok());
+        assert_eq!(Rating::parse(Some(3), "a\u{7}b").unwrap_err().field, "text");
+    }
+
+    #[test]
+    fn a_score_from_a_form() {
+        assert_eq!(parse_score_text(" 3 "), Ok(3));
+        assert_eq!(parse_score_text("5"), Ok(5));
+        for raw in ["", "  ", "0", "6", "-1", "3.5", "four", "300"] {
+            let err = parse_score_text(raw).unwrap_err();
+            assert_eq!(err.field, "score", "{raw}");
+        }
+        assert!(parse_score_text("")
+            .unwrap_err()
+            .message
+            .contains("is required"));
+    }
+
+    #[test]
+    fn a_customer_reply_is_required_text_of_at_most_4000_characters() {
+        assert_eq!(
+            parse_customer_text("  the photo is attached "),
+            Ok("the photo is attached".into())
+        );
+        assert_eq!(parse_customer_text(" ").unwrap_err().field, "text");
+        let long = "x".repeat(MAX_CUSTOMER_TEXT_CHARS + 1);
+        assert_eq!(parse_customer_text(&long).unwrap_err().field, "text");
+        assert!(parse_customer_text(&"x".repeat(MAX_CUSTOMER_TEXT_CHARS)).is_ok());
+    }
+
+    #[test]
+    fn csat_counts_each_score_and_takes_the_mean() {
+        let empty = Csat::default();
+        assert_eq!(empty.ratings(), 0);
+        assert_eq!(empty.per_score(), [0, 0, 0, 0, 0]);
+        assert_eq!(empty.mean(), None);
+
+        let mut csat = Csat::default();
+        for score in [5, 4, 5, 1, 3, 5] {
+            assert!(csat.add(score));
+        }
+        assert!(!csat.add(0));
+        assert!(!csat.add(6));
+        assert_eq!(csat.ratings(), 6);
+        assert_eq!(csat.per_score(), [1, 0, 1, 1, 3]);
+        // (1 + 3 + 4 + 15) / 6
+        assert_eq!(csat.mean(), Some(23.0 / 6.0));
+
+        let mut one = Csat::default();
+        one.add(2);
+        assert_eq!(one.mean(), Some(2.0));
     }
 
     #[test]

@@ -134,8 +134,11 @@ macro_rules! bridge_records_enums {
             use $($wit)::+::complaints::{
                 ComplaintAction as WitComplaintAction, ComplaintChannel as WitComplaintChannel,
                 ComplaintQueue as WitComplaintQueue, ComplaintStatus as WitComplaintStatus,
+                MyComplaintAction as WitMyComplaintAction,
             };
-            use $crate::complaint::{ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus};
+            use $crate::complaint::{
+                ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus, MyComplaintAction,
+            };
             use $crate::sla::{ClockKind, EscalationTrigger, Priority};
             use $($wit)::+::webhooks::DeliveryStatus as WitDeliveryStatus;
             use $crate::webhook::DeliveryStatus;
@@ -177,6 +180,9 @@ macro_rules! bridge_records_enums {
             });
             $crate::bridge_enum!(WitComplaintQueue, ComplaintQueue {
                 Mine, Team, BreachingSoon, Breached, WaitingOnCustomer
+            });
+            $crate::bridge_enum!(WitMyComplaintAction, MyComplaintAction {
+                Reply, Reopen, ConfirmReceipt, Rate
             });
             $crate::bridge_enum!(WitDeliveryStatus, DeliveryStatus { Pending, Delivered, Dead });
         }

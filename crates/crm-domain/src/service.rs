@@ -185,6 +185,52 @@ pub fn parse_summary(summary: &str) -> Result<String, FieldError> {
     parse_required_text("summary", summary, 2000)
 }
 
+/// Where [`shipped_note`] names the agent's callback task.
+const CALLBACK_CLAUSE: &str = "; callback task ";
+
+/// What shipping writes on the request's complaint timeline: the ship date, then the carrier
+/// and the tracking number when given, then the agent's callback task and when it is due.
+pub fn shipped_note(
+    ship_date: &str,
+    carrier: &str,
+    tracking_number: &str,
+    callback_task: &str,
+    callback_due: &str,
+) -> String {
+    let mut note = format!("shipped on {ship_date}");
+    for given in [carrier, tracking_number] {
+        if !given.is_empty() {
+            note.push(' ');
+            note.push_str(given);
+        }
+    }
+    note.push_str(CALLBACK_CLAUSE);
+    note.push_str(callback_task);
+    note.push_str(" due ");
+    note.push_str(callback_due);
+    note
+}
+
+/// A service step's note on a complaint's timeline as its customer may read it: the agent's
+/// callback task that [`shipped_note`] names, and when it is due, are the company's own
+/// business and left out; everything else is kept.
+pub fn customer_note(note: &str) -> String {
+    const DUE: &str = " due ";
+    let Some(start) = note.find(CALLBACK_CLAUSE) else {
+        return note.to_owned();
+    };
+    let rest = &note[start + CALLBACK_CLAUSE.len()..];
+    // "<task> due <instant>", perhaps followed by " (<the step's note>)".
+    let end = match rest.find(DUE) {
+        Some(due) => {
+            let instant = &rest[due + DUE.len()..];
+            due + DUE.len() + instant.find(' ').unwrap_or(instant.len())
+        }
+        None => rest.len(),
+    };
+    format!("{}{}", &note[..start], &rest[end..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +292,32 @@ mod tests {
         let err = step(ServiceKind::Replacement, false, S::Approved, A::Pick).unwrap_err();
         assert!(err.to_string().ends_with("it ships nothing"), "{err}");
         assert!(step(ServiceKind::Replacement, true, S::Approved, A::Complete).is_err());
+    }
+
+    #[test]
+    fn the_customer_reads_the_shipping_note_without_the_callback_task() {
+        let note = shipped_note("2026-07-02", "SF", "SF123", "tsk_1", "2026-07-05T04:00:00Z");
+        assert_eq!(
+            note,
+            "shipped on 2026-07-02 SF SF123; callback task tsk_1 due 2026-07-05T04:00:00Z"
+        );
+        assert_eq!(
+            customer_note(&format!("srq_9 {note}")),
+            "srq_9 shipped on 2026-07-02 SF SF123"
+        );
+        assert_eq!(
+            customer_note(&format!("srq_9 {note} (left at the door)")),
+            "srq_9 shipped on 2026-07-02 SF SF123 (left at the door)"
+        );
+        let bare = shipped_note("2026-07-02", "", "", "tsk_2", "2026-07-05T04:00:00Z");
+        assert_eq!(customer_note(&bare), "shipped on 2026-07-02");
+        for other in [
+            "srq_9 confirm_receipt: shipped → received",
+            "srq_9 requested: a replacement of 2 × P-1 to 1 Main St, Shanghai",
+            "",
+        ] {
+            assert_eq!(customer_note(other), other);
+        }
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub mod bindings {
             "order-status", "activity-kind", "lead-source", "lead-status", "stage", "subject-kind",
             "task-status", "check-outcome", "service-kind", "service-status", "service-action", "priority", "clock-kind",
             "escalation-trigger", "complaint-channel", "complaint-status", "complaint-action",
-            "complaint-queue", "delivery-status",
+            "complaint-queue", "my-complaint-action", "delivery-status",
         ],
     });
 }

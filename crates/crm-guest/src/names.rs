@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 pub use crm_domain::activity::ActivityKind;
 pub use crm_domain::complaint::{
-    ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus,
+    ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus, MyComplaintAction,
 };
 pub use crm_domain::customer::{CustomerKind, ImportStatus, Tier};
 pub use crm_domain::orders::{OrderChannel, OrderStatus};
@@ -67,6 +67,7 @@ spelt_as_domain! {
     crate::complaints::ComplaintStatus => ComplaintStatus,
     crate::complaints::ComplaintAction => ComplaintAction,
     crate::complaints::ComplaintQueue => ComplaintQueue,
+    crate::complaints::MyComplaintAction => MyComplaintAction,
     crate::webhooks::DeliveryStatus => DeliveryStatus,
 }
 

@@ -1,5 +1,6 @@
 //! Service: SLA compliance of the complaints filed in the period, and complaints by product,
-//! batch, cause or category with the batches whose complaint rate stands out.
+//! batch, cause or category with the batches whose complaint rate stands out and how the
+//! customers rated their handling (CSAT).
 //!
 //! A complaint belongs to the period it was filed in; its clocks are judged now (a complaint
 //! filed in the period and still open is `pending` until its deadline passes).
@@ -9,10 +10,11 @@ use crate::auth::Actor;
 use crate::complaints::timer_at;
 use crate::db::{self, Db};
 use crate::exports::crm::records::reports::{
-    ComplaintGrouping, ComplaintReport, ComplaintRow, PageRequest, ReportScope, SlaGrouping,
-    SlaReport, SlaRow, TargetCompliance,
+    ComplaintGrouping, ComplaintReport, ComplaintRow, CsatDistribution, PageRequest, ReportScope,
+    SlaGrouping, SlaReport, SlaRow, TargetCompliance,
 };
 use crate::exports::crm::records::types::Error;
+use crm_domain::complaint::Csat;
 use crm_domain::report;
 use crm_domain::sla::{Priority, Timer};
 use crm_domain::time::{parse_instant, rfc3339_utc};
@@ -185,6 +187,8 @@ struct Filed {
     category: String,
     filed_at: i64,
     closed_at: Option<i64>,
+    /// The customer's rating, if given.
+    score: Option<i64>,
 }
 
 /// A group of complaints being counted.
@@ -208,7 +212,8 @@ pub fn complaints(
     let sql = scope.complaints(
         "COALESCE(k.product_id, ''), k.batch_number, k.cause, k.category, k.filed_at,
          (SELECT MIN(e.at) FROM complaint_event e
-           WHERE e.complaint_id = k.id AND e.status = 'closed')",
+           WHERE e.complaint_id = k.id AND e.status = 'closed'),
+         (SELECT r.score FROM complaint_rating r WHERE r.complaint_id = k.id)",
         &mut params,
     );
     let result = db.query(&sql, &params)?;
@@ -230,10 +235,21 @@ pub fn complaints(
                 category: db::text(row, 3, "category")?,
                 filed_at: db::integer(row, 4, "filed_at")?,
                 closed_at,
+                score: row.get::<i64>(6),
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
 
+    let mut csat = Csat::default();
+    for score in filed.iter().filter_map(|f| f.score) {
+        let counted = u8::try_from(score).is_ok_and(|score| csat.add(score));
+        if !counted {
+            return Err(db::internal(
+                "read a rating",
+                format!("score {score} is not 1 to 5"),
+            ));
+        }
+    }
     let mut all = Group::default();
     let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     let mut per_product: HashMap<String, u32> = HashMap::new();
@@ -324,6 +340,11 @@ pub fn complaints(
         complaints: all.complaints,
         closed: all.closed,
         median_hours_to_close: report::median(&mut all.hours_to_close),
+        csat: CsatDistribution {
+            ratings: csat.ratings(),
+            per_score: csat.per_score().to_vec(),
+            mean: csat.mean(),
+        },
         next_cursor,
         items,
     })
