@@ -6,32 +6,18 @@
 //! What the customer never sees (escalations, priority, staff), another customer's complaint
 //! and order, CSRF, and signing in first.
 
-use crm_tests::{form, hidden, Reply, StaffLogin, TestApp, ADMIN_TOKEN};
+use crm_tests::{
+    assert_html, customer_id_of, form, hidden, sign_up, Reply, StaffLogin, TestApp, ADMIN_TOKEN,
+    PORTAL_PASSWORD,
+};
 use serde_json::{json, Value};
 
 /// Monday 2026-11-23 09:00 in Shanghai (01:00 UTC).
 const NOW: i64 = 1_795_395_600;
 const MINUTE: i64 = 60;
 const HOUR: i64 = 3600;
-const PASSWORD: &str = "correct-horse-42";
+const PASSWORD: &str = PORTAL_PASSWORD;
 const DESCRIPTION: &str = "Both jars arrived with a torn seal and the cream had leaked.";
-
-/// Signs up a new customer and returns their session cookie (`crm_portal=…`).
-fn sign_up(app: &TestApp, name: &str, email: &str) -> String {
-    let reply = app.send_form(
-        "/sign-up",
-        &form(&[
-            ("name", name),
-            ("email", email),
-            ("password", PASSWORD),
-            ("lang", "en"),
-        ]),
-        &[],
-    );
-    assert_eq!(reply.status, 303, "{}", reply.body);
-    let set = reply.header("set-cookie").expect("a session cookie");
-    set.split(';').next().expect("name=value").to_owned()
-}
 
 /// Signs in and returns the new session cookie (`crm_portal=…`).
 fn sign_in(app: &TestApp, email: &str) -> String {
@@ -43,25 +29,6 @@ fn sign_in(app: &TestApp, email: &str) -> String {
     assert_eq!(reply.status, 303, "{}", reply.body);
     let set = reply.header("set-cookie").expect("a session cookie");
     set.split(';').next().expect("name=value").to_owned()
-}
-
-/// The customer number the account page shows.
-fn customer_id_of(app: &TestApp, cookie: &str) -> String {
-    let page = app.page_as("/account", cookie, "en").body;
-    let start = page.find("<code>").unwrap_or_else(|| panic!("{page}")) + "<code>".len();
-    let id = page[start..]
-        .split("</code>")
-        .next()
-        .expect("an id")
-        .to_owned();
-    assert!(id.starts_with("cus_"), "{id}");
-    id
-}
-
-fn assert_html(reply: &Reply, status: u16) {
-    assert_eq!(reply.status, status, "{}", reply.body);
-    assert_eq!(reply.content_type, "text/html; charset=utf-8");
-    assert_eq!(reply.header("cache-control"), Some("no-store"));
 }
 
 fn has(reply: &Reply, text: &str) {

@@ -531,3 +531,44 @@ pub fn hidden(body: &str, name: &str) -> String {
         + marker.len();
     body[start..].split('"').next().expect("a value").to_owned()
 }
+
+/// The password of the customers the portal tests sign up.
+pub const PORTAL_PASSWORD: &str = "correct-horse-42";
+
+/// Signs up a new portal customer (password [`PORTAL_PASSWORD`]) and returns their session
+/// cookie (`crm_portal=…`).
+pub fn sign_up(app: &TestApp, name: &str, email: &str) -> String {
+    let reply = app.send_form(
+        "/sign-up",
+        &form(&[
+            ("name", name),
+            ("email", email),
+            ("password", PORTAL_PASSWORD),
+            ("lang", "en"),
+        ]),
+        &[],
+    );
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    let set = reply.header("set-cookie").expect("a session cookie");
+    set.split(';').next().expect("name=value").to_owned()
+}
+
+/// The customer number the portal's account page shows the customer of `cookie`.
+pub fn customer_id_of(app: &TestApp, cookie: &str) -> String {
+    let page = app.page_as("/account", cookie, "en").body;
+    let start = page.find("<code>").unwrap_or_else(|| panic!("{page}")) + "<code>".len();
+    let id = page[start..]
+        .split("</code>")
+        .next()
+        .expect("an id")
+        .to_owned();
+    assert!(id.starts_with("cus_"), "{id}");
+    id
+}
+
+/// A portal page for a signed-in customer: `status`, HTML, never cached.
+pub fn assert_html(reply: &Reply, status: u16) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(reply.content_type, "text/html; charset=utf-8");
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+}
