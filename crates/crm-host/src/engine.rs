@@ -101,13 +101,69 @@ pub fn start_epoch_ticker(engine: &Engine) {
         });
 }
 
-/// Compiles `bytes`, or loads the result of an earlier compilation of the same bytes by a
-/// compatible engine from `cache_dir`.
-pub fn load_component(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> Result<Component> {
-    let path = cache_path(engine, bytes, cache_dir);
+/// What a compiled component is cached under: the engine's compatibility hash, the
+/// composition's revision, and for each input file its role, path, size, modification time
+/// and inode. A hit therefore reads no wasm at all: the start of a serverless host is spent
+/// mapping the compiled file, not reading, composing and hashing tens of megabytes again.
+/// A rebuilt `.wasm` gets a new modification time, hence a new key.
+pub struct CacheKey(Sha256);
+
+/// Bumped whenever [`crate::compose`] would produce different bytes from the same inputs.
+const COMPOSITION_REVISION: u32 = 1;
+
+impl CacheKey {
+    pub fn new(engine: &Engine) -> Self {
+        let mut hasher = std::hash::DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut hasher);
+        Self(
+            Sha256::new()
+                .chain_update(hasher.finish().to_le_bytes())
+                .chain_update(COMPOSITION_REVISION.to_le_bytes()),
+        )
+    }
+
+    /// Adds an input: `role` says what the file is to the composition (the main component, or
+    /// the dependency name it is plugged in as, with its settings).
+    pub fn file(&mut self, role: &str, path: &Path) -> Result<()> {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0u64;
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        for part in [role.as_bytes(), path.as_os_str().as_encoded_bytes()] {
+            self.0.update((part.len() as u64).to_le_bytes());
+            self.0.update(part);
+        }
+        self.0.update(meta.len().to_le_bytes());
+        self.0.update(modified.to_le_bytes());
+        self.0.update(inode.to_le_bytes());
+        Ok(())
+    }
+
+    fn path(self, cache_dir: &Path) -> PathBuf {
+        cache_dir.join(format!("{}.cwasm", hex::encode(&self.0.finalize()[..16])))
+    }
+}
+
+/// Loads the component compiled earlier under `key` from `cache_dir`, or makes its bytes with
+/// `bytes` (read and compose), compiles them and caches the result.
+pub fn load_component(
+    engine: &Engine,
+    key: CacheKey,
+    cache_dir: &Path,
+    bytes: impl FnOnce() -> Result<Vec<u8>>,
+) -> Result<Component> {
+    let path = key.path(cache_dir);
     if path.exists() {
         // SAFETY: the file was written by `Component::serialize` of an engine with the same
-        // compatibility hash (it is part of the file name), and only crm writes this directory.
+        // compatibility hash (it is part of the key), and only crm writes this directory.
         match unsafe { Component::deserialize_file(engine, &path) } {
             Ok(component) => return Ok(component),
             Err(e) => eprintln!(
@@ -116,7 +172,7 @@ pub fn load_component(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> Result
             ),
         }
     }
-    let component = Component::new(engine, bytes)
+    let component = Component::new(engine, bytes()?)
         .map_err(anyhow::Error::from)
         .context("cannot compile the component")?;
     if let Err(e) = write_cache(&component, &path) {
@@ -126,16 +182,6 @@ pub fn load_component(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> Result
         );
     }
     Ok(component)
-}
-
-fn cache_path(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> PathBuf {
-    let mut hasher = std::hash::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut hasher);
-    let digest = Sha256::new()
-        .chain_update(hasher.finish().to_le_bytes())
-        .chain_update(bytes)
-        .finalize();
-    cache_dir.join(format!("{}.cwasm", hex::encode(&digest[..16])))
 }
 
 /// Writes atomically (temp file + rename), so concurrent `crm` processes never read half a file.
@@ -163,6 +209,43 @@ pub fn default_cache_dir(state_dir: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key_of(engine: &Engine, files: &[(&str, &Path)]) -> PathBuf {
+        let mut key = CacheKey::new(engine);
+        for (role, path) in files {
+            key.file(role, path).unwrap();
+        }
+        key.path(Path::new("/cache"))
+    }
+
+    #[test]
+    fn the_cache_key_changes_with_any_input_file_and_its_role() {
+        let engine = Engine::new(&base_config()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("main.wasm");
+        let dep = dir.path().join("dep.wasm");
+        std::fs::write(&main, b"main").unwrap();
+        std::fs::write(&dep, b"dep").unwrap();
+        let both = [("main", main.as_path()), ("crm:records", dep.as_path())];
+        let before = key_of(&engine, &both);
+        assert_eq!(key_of(&engine, &both), before, "same files, same key");
+        assert_ne!(
+            key_of(&engine, &[("main", &main)]),
+            before,
+            "a dependency less"
+        );
+        assert_ne!(
+            key_of(&engine, &[("main", &main), ("crm:other", &dep)]),
+            before,
+            "plugged in under another name"
+        );
+        // A rebuilt dependency of the same size: only its modification time differs.
+        std::thread::sleep(Duration::from_millis(20));
+        std::fs::write(&dep, b"DEP").unwrap();
+        assert_ne!(key_of(&engine, &both), before, "a rebuilt file");
+        let mut missing = CacheKey::new(&engine);
+        assert!(missing.file("main", &dir.path().join("gone.wasm")).is_err());
+    }
 
     #[test]
     fn pool_slots_hold_the_instance_memory_limit() {

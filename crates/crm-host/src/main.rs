@@ -135,7 +135,8 @@ enum Command {
         /// `health`: one route at each concurrency. `intake`: the customer-intake targets on a
         /// store seeded with `crm seed` (pass its --state-dir). `escalation`: the complaint
         /// targets: filing, reading, and the escalation sweep (see --sweep-open, --sweep-due).
-        #[arg(long, default_value = "health", value_parser = ["health", "intake", "escalation"])]
+        /// `startup`: process start to the first 200, over --starts runs of `crm up`.
+        #[arg(long, default_value = "health", value_parser = ["health", "intake", "escalation", "startup"])]
         suite: String,
         /// With `--suite escalation`: open complaints in the store when the sweep is timed.
         #[arg(long, value_name = "N", default_value_t = crm_host::bench_escalation::DEFAULT_SWEEP_OPEN)]
@@ -143,6 +144,9 @@ enum Command {
         /// With `--suite escalation`: how many of those open complaints are due to escalate.
         #[arg(long, value_name = "N", default_value_t = crm_host::bench_escalation::DEFAULT_SWEEP_DUE)]
         sweep_due: usize,
+        /// With `--suite startup`: how many times `crm up` is started (the first may compile).
+        #[arg(long, value_name = "N", default_value_t = 11)]
+        starts: usize,
     },
 }
 
@@ -238,6 +242,9 @@ fn run(cli: Cli) -> Result<()> {
                 Duration::from_secs(seconds),
             ))
         }
+        Command::Bench {
+            up, suite, starts, ..
+        } if suite == "startup" => crm_host::bench_startup::run(&up.into_options()?, starts),
         Command::Bench {
             up,
             suite,

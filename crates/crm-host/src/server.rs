@@ -162,49 +162,70 @@ impl Host {
             state
         })?;
 
-        let mut components = HashMap::new();
-        for (id, spec) in &manifest.component {
-            let load = || -> Result<LoadedComponent> {
-                let source = app.resolve(&spec.source);
-                let bytes = std::fs::read(&source)
-                    .with_context(|| format!("cannot read {}", source.display()))?;
-                let mut dependencies = Vec::new();
-                for (name, dependency) in &spec.dependencies {
-                    let path = app.resolve(&dependency.path);
-                    let dep_bytes = std::fs::read(&path)
-                        .with_context(|| format!("cannot read {}", path.display()))?;
-                    dependencies.push((DependencyName::parse(name)?, dep_bytes));
+        // Each component on its own thread: a warm start is then as long as the slowest one,
+        // and a cold one (compiling) uses every core.
+        let load = |id: &str, spec: &crate::manifest::Component| -> Result<LoadedComponent> {
+            let source = app.resolve(&spec.source);
+            let mut key = engine::CacheKey::new(&engine);
+            key.file("main", &source)?;
+            let mut dependencies = Vec::new();
+            for (name, dependency) in &spec.dependencies {
+                let path = app.resolve(&dependency.path);
+                key.file(name, &path)?;
+                dependencies.push((DependencyName::parse(name)?, path));
+            }
+            let component = engine::load_component(&engine, key, &options.cache_dir, || {
+                let read = |path: &PathBuf| {
+                    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+                };
+                let bytes = read(&source)?;
+                if dependencies.is_empty() {
+                    return Ok(bytes);
                 }
-                let bytes = if dependencies.is_empty() {
-                    bytes
-                } else {
-                    compose::compose(&bytes, &dependencies)?
-                };
-                let component = engine::load_component(&engine, &bytes, &options.cache_dir)?;
-                let pre = ProxyPre::new(linker.instantiate_pre(&component)?)?;
-                let component_variables = variables.render_component(&spec.variables)?;
-                let caps = Capabilities {
-                    component: id.clone(),
-                    kv: granted(&spec.key_value_stores, &stores.kv),
-                    sqlite: granted(&spec.sqlite_databases, &stores.sqlite),
-                    allowed_hosts: Arc::new(AllowedHosts::resolve(
-                        &id,
-                        &spec.allowed_outbound_hosts,
-                        &component_variables,
-                    )),
-                    variables: component_variables,
-                    environment: spec.environment.clone().into_iter().collect(),
-                };
-                Ok(LoadedComponent {
-                    pre,
-                    caps: Arc::new(caps),
-                })
+                let dependencies = dependencies
+                    .iter()
+                    .map(|(name, path)| Ok((name.clone(), read(path)?)))
+                    .collect::<Result<Vec<_>>>()?;
+                compose::compose(&bytes, &dependencies)
+            })?;
+            let pre = ProxyPre::new(linker.instantiate_pre(&component)?)?;
+            let component_variables = variables.render_component(&spec.variables)?;
+            let caps = Capabilities {
+                component: id.to_owned(),
+                kv: granted(&spec.key_value_stores, &stores.kv),
+                sqlite: granted(&spec.sqlite_databases, &stores.sqlite),
+                allowed_hosts: Arc::new(AllowedHosts::resolve(
+                    id,
+                    &spec.allowed_outbound_hosts,
+                    &component_variables,
+                )),
+                variables: component_variables,
+                environment: spec.environment.clone().into_iter().collect(),
             };
-            components.insert(
-                id.clone(),
-                load().with_context(|| format!("cannot load component `{id}`"))?,
-            );
-        }
+            Ok(LoadedComponent {
+                pre,
+                caps: Arc::new(caps),
+            })
+        };
+        let components = std::thread::scope(|scope| {
+            let loading: Vec<_> = manifest
+                .component
+                .iter()
+                .map(|(id, spec)| (id, scope.spawn(move || load(id, spec))))
+                .collect();
+            loading
+                .into_iter()
+                .map(|(id, thread)| {
+                    let loaded = thread
+                        .join()
+                        .map_err(|_| anyhow!("loading component `{id}` panicked"))?;
+                    Ok((
+                        id.clone(),
+                        loaded.with_context(|| format!("cannot load component `{id}`"))?,
+                    ))
+                })
+                .collect::<Result<HashMap<_, _>>>()
+        })?;
 
         let mut router = Router::default();
         for trigger in &manifest.trigger.http {
