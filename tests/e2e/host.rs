@@ -2,6 +2,7 @@
 //! components with different capabilities.
 
 use crm_tests::{probe_wasm, serve_text, write_manifest, TestApp};
+use serde_json::json;
 use std::path::Path;
 use std::process::Command;
 
@@ -403,6 +404,52 @@ fn guests_cannot_attach_database_files() {
     );
     // The component's own database is untouched by the sandbox.
     assert_eq!(sql("SELECT 1 AS one")["rows"], serde_json::json!([[1]]));
+}
+
+#[test]
+fn sqlite_runs_the_first_of_several_statements_and_each_open_is_a_new_session() {
+    let (app, _dir) = start_probe(1);
+    let sql = |statement: &str| {
+        app.request("POST", "/front/sql", None, Some(statement.to_owned()))
+            .json()
+    };
+    // As on Spin 4.0.2 (rusqlite 0.34's `prepare`): the first statement runs, the rest not.
+    let created = sql("CREATE TABLE several (x); INSERT INTO several VALUES (1)");
+    assert!(created.get("io").is_none(), "{created}");
+    assert_eq!(sql("SELECT count(*) FROM several")["rows"], json!([[0]]));
+    app.wait_for_line(|l| l.contains("only the first statement of a string of several ran"));
+
+    let inserted = sql("INSERT INTO several VALUES (7)");
+    assert_eq!(
+        (&inserted["last_insert_rowid"], &inserted["changes"]),
+        (&json!(1), &json!(1))
+    );
+    // The next request's `open` is a new connection: nothing inserted or changed by it yet.
+    let read = sql("SELECT x FROM several");
+    assert_eq!(read["rows"], json!([[7]]));
+    assert_eq!(
+        (&read["last_insert_rowid"], &read["changes"]),
+        (&json!(0), &json!(0))
+    );
+
+    // Session state ends with the request that made it, whichever pooled connection it had.
+    for statement in [
+        "CREATE TEMP TABLE scratch (x)",
+        "ATTACH ':memory:' AS scratch",
+        "PRAGMA foreign_keys = OFF",
+    ] {
+        let made = sql(statement);
+        assert!(made.get("io").is_none(), "{statement}: {made}");
+        let temp = sql("SELECT count(*) FROM sqlite_temp_master");
+        assert_eq!(temp["rows"], json!([[0]]), "after {statement}");
+        let attached = sql("SELECT count(*) FROM pragma_database_list WHERE name = 'scratch'");
+        assert_eq!(attached["rows"], json!([[0]]), "after {statement}");
+        assert_eq!(
+            sql("PRAGMA foreign_keys")["rows"],
+            json!([[1]]),
+            "after {statement}"
+        );
+    }
 }
 
 #[test]

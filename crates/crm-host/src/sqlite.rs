@@ -1,9 +1,16 @@
 //! SQLite for guests (`spin:sqlite/sqlite@3.0.0`) and for the key-value store's file.
 //!
-//! Spin opens a new connection for every guest `open`. We keep Spin's semantics — each `open`
-//! gets a connection of its own for as long as the guest holds it — but take connections from
-//! a pool, so that the connection setup and prepared statements are reused across requests. A
-//! connection that comes back with a transaction still open is rolled back before reuse.
+//! Spin opens a new connection for every guest `open` (As Spin 4.0.2:
+//! crates/factor-sqlite/src/lib.rs, `ConnectionCreator`: "a *new* connection, not a reused
+//! one"). We keep Spin's semantics — each `open` gets a connection of its own for as long as the
+//! guest holds it, and sees nothing a previous `open` left in its session — but take
+//! connections from a pool, so that the connection setup and prepared statements are reused
+//! across requests:
+//! - a connection that comes back with a transaction still open is rolled back before reuse;
+//! - one whose session the guest changed (a TEMP table, view, index or trigger, an `ATTACH`ed
+//!   database, a `PRAGMA` setting) is closed instead of reused, as Spin's would be; the
+//!   authorizer notices those statements as they are prepared;
+//! - `last_insert_rowid` and `changes` read 0 until the guest's own statements change a row.
 //!
 //! Every connection uses WAL with `synchronous = FULL`: readers never block the writer, and a
 //! commit is on disk before the guest is told it succeeded (NORMAL could lose the last commits
@@ -15,6 +22,7 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime::component::Resource;
@@ -34,7 +42,7 @@ const STATEMENT_CACHE: usize = 128;
 /// A pool of connections to one database file.
 pub struct DbPool {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<Pooled>>,
     /// Whose turn it is to write: held from a guest's `BEGIN IMMEDIATE` to the end of its
     /// transaction. SQLite lets only one writer in anyway; waiting here instead of in SQLite's
     /// busy handler (which sleeps 1, 2, 5, 10… ms between tries) hands the lock on the moment it
@@ -72,7 +80,7 @@ impl DbPool {
             wal_full: (Mutex::new(false), std::sync::Condvar::new()),
         });
         let first = pool
-            .connect()
+            .connect_pooled()
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         pool.lock_idle().push(first);
         spawn_checkpointer(&pool)?;
@@ -97,26 +105,40 @@ impl DbPool {
         // connection: with random ids every insert touches pages all over a large database.
         conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        // `ATTACH 'other.db'` would let a guest open any file the host can read or write.
-        // As Spin 4.0.2: crates/sqlite-inproc/src/lib.rs (spinframework/spin#3503, with
-        // `allow_attach_file` off, its default)
-        conn.authorizer(Some(attach_sandbox));
         Ok(conn)
     }
 
-    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+    /// A connection for the pool, with the authorizer that sandboxes `ATTACH` and notes
+    /// statements that change the connection's session.
+    fn connect_pooled(&self) -> rusqlite::Result<Pooled> {
+        let conn = self.connect()?;
+        let session_changed = Arc::new(AtomicBool::new(false));
+        let noted = session_changed.clone();
+        conn.authorizer(Some(move |context: AuthContext<'_>| {
+            if changes_session(&context.action, context.database_name) {
+                noted.store(true, Ordering::Relaxed);
+            }
+            attach_sandbox(&context.action)
+        }));
+        Ok(Pooled {
+            conn,
+            session_changed,
+        })
+    }
+
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Pooled>> {
         lock(&self.idle)
     }
 
     /// A connection for the caller's exclusive use until the returned guard is dropped.
     pub fn checkout(self: &Arc<Self>) -> rusqlite::Result<PooledConnection> {
         let idle = self.lock_idle().pop();
-        let conn = match idle {
-            Some(conn) => conn,
-            None => self.connect()?,
+        let pooled = match idle {
+            Some(pooled) => pooled,
+            None => self.connect_pooled()?,
         };
         Ok(PooledConnection {
-            conn: ManuallyDrop::new(conn),
+            pooled: ManuallyDrop::new(pooled),
             pool: self.clone(),
         })
     }
@@ -265,33 +287,89 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// A pooled connection and whether its session was changed since it was opened.
+struct Pooled {
+    conn: Connection,
+    session_changed: Arc<AtomicBool>,
+}
+
 /// A connection on loan from a [`DbPool`]; returned to it on drop.
 pub struct PooledConnection {
-    conn: ManuallyDrop<Connection>,
+    pooled: ManuallyDrop<Pooled>,
     pool: Arc<DbPool>,
 }
 
 impl std::ops::Deref for PooledConnection {
     type Target = Connection;
     fn deref(&self) -> &Connection {
-        &self.conn
+        &self.pooled.conn
     }
 }
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        // SAFETY: `drop` runs once and `self.conn` is not touched after this line.
-        let conn = unsafe { ManuallyDrop::take(&mut self.conn) };
-        if !conn.is_autocommit() {
+        // SAFETY: `drop` runs once and `self.pooled` is not touched after this line.
+        let pooled = unsafe { ManuallyDrop::take(&mut self.pooled) };
+        if !pooled.conn.is_autocommit() {
             // The guest ended with a transaction open; what it did is not acknowledged.
-            if conn.execute_batch("ROLLBACK").is_err() {
+            if pooled.conn.execute_batch("ROLLBACK").is_err() {
                 return; // Drop the connection rather than reuse one in an unknown state.
             }
         }
+        if pooled.session_changed.load(Ordering::Relaxed) {
+            // Its TEMP objects, attached databases or settings end with it, as on Spin.
+            return;
+        }
         let mut idle = self.pool.lock_idle();
         if idle.len() < MAX_IDLE {
-            idle.push(conn);
+            idle.push(pooled);
         }
+    }
+}
+
+/// Whether an action changes state that lives in the connection rather than in the database
+/// file: TEMP objects (`CREATE TEMP …`, or any write into the `temp` schema such as
+/// `CREATE TABLE temp.t`), attached databases, and `PRAGMA` settings. A `PRAGMA` without a
+/// value only reads, and so do the listed ones with an argument.
+fn changes_session(action: &AuthAction<'_>, database: Option<&str>) -> bool {
+    let reads = matches!(
+        action,
+        AuthAction::Read { .. } | AuthAction::Select | AuthAction::Function { .. }
+    );
+    if database == Some("temp") && !reads {
+        return true;
+    }
+    const READING_PRAGMAS: &[&str] = &[
+        "table_info",
+        "table_xinfo",
+        "table_list",
+        "index_info",
+        "index_xinfo",
+        "index_list",
+        "foreign_key_list",
+        "foreign_key_check",
+        "integrity_check",
+        "quick_check",
+        "wal_checkpoint",
+        "optimize",
+        // Kept in the database file, not the connection.
+        "user_version",
+        "application_id",
+    ];
+    match action {
+        AuthAction::Attach { .. }
+        | AuthAction::Detach { .. }
+        | AuthAction::CreateTempTable { .. }
+        | AuthAction::CreateTempIndex { .. }
+        | AuthAction::CreateTempTrigger { .. }
+        | AuthAction::CreateTempView { .. } => true,
+        AuthAction::Pragma {
+            pragma_name,
+            pragma_value: Some(_),
+        } => !READING_PRAGMAS
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(pragma_name)),
+        _ => false,
     }
 }
 
@@ -302,8 +380,8 @@ impl Drop for PooledConnection {
 /// An `ATTACH` whose file name is not a literal (`ATTACH ? AS x`) reaches the authorizer
 /// without a name; it is denied too, since the name could be any file. `VACUUM INTO 'file'`
 /// attaches its output the same way and is denied with it.
-fn attach_sandbox(context: AuthContext<'_>) -> Authorization {
-    match context.action {
+fn attach_sandbox(action: &AuthAction<'_>) -> Authorization {
+    match *action {
         AuthAction::Attach { filename } if filename.is_empty() || filename == ":memory:" => {
             Authorization::Allow
         }
@@ -315,21 +393,21 @@ fn attach_sandbox(context: AuthContext<'_>) -> Authorization {
     }
 }
 
-/// Runs one statement. A string holding more than one statement is an error
-/// (`io("Multiple statements provided")`, rusqlite 0.37); a trailing `;`, space or comment
-/// is not.
+/// Runs a guest's statement string as Spin 4.0.2 runs it: the first statement, with the
+/// parameters; anything after it in the string is ignored.
 ///
-/// Whether Spin 4.0.2 does the same depends on its rusqlite: up to 0.34 (the last version of
-/// Spin's workspace pin the index holds, 3.7.0-pre0) `prepare` silently drops the statements
-/// after the first; from 0.35 it refuses them as here. Spin 4.0.2's pin could not be read, so
-/// this keeps the refusal, which fails loudly rather than skipping writes.
+/// As Spin 4.0.2: crates/sqlite-inproc/src/lib.rs (`execute_query`: `prepare_cached`, then
+/// `query_map`) with the rusqlite its workspace pins (0.34, Cargo.lock of 4.0.0), whose
+/// `prepare` keeps only the first statement of the string. rusqlite 0.37 here refuses such a
+/// string (`MultipleStatement`, or the error of preparing the rest), so the first statement
+/// is then prepared alone, and the host's log says that the rest did not run.
 pub fn execute(
     conn: &Connection,
     statement: &str,
     parameters: Vec<Value>,
 ) -> Result<QueryResult, Error> {
     let io = |e: rusqlite::Error| Error::Io(e.to_string());
-    let mut stmt = conn.prepare_cached(statement).map_err(io)?;
+    let mut stmt = prepare_first(conn, statement).map_err(io)?;
     let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
     let params = rusqlite::params_from_iter(parameters.into_iter().map(to_sql));
     let mut rows = stmt.query(params).map_err(io)?;
@@ -342,6 +420,52 @@ pub fn execute(
         out.push(RowResult { values });
     }
     Ok(QueryResult { columns, rows: out })
+}
+
+/// A statement from the connection's cache, or prepared for one use.
+enum Prepared<'conn> {
+    Cached(rusqlite::CachedStatement<'conn>),
+    Once(rusqlite::Statement<'conn>),
+}
+
+impl<'conn> std::ops::Deref for Prepared<'conn> {
+    type Target = rusqlite::Statement<'conn>;
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Prepared::Cached(s) => s,
+            Prepared::Once(s) => s,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Prepared<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Prepared::Cached(s) => s,
+            Prepared::Once(s) => s,
+        }
+    }
+}
+
+/// The first statement of `sql`, prepared (see [`execute`]).
+fn prepare_first<'conn>(conn: &'conn Connection, sql: &str) -> rusqlite::Result<Prepared<'conn>> {
+    use rusqlite::fallible_iterator::FallibleIterator;
+    let whole = match conn.prepare_cached(sql) {
+        Ok(statement) => return Ok(Prepared::Cached(statement)),
+        Err(error) => error,
+    };
+    // If the first statement prepares on its own, what failed was the rest of the string.
+    match rusqlite::Batch::new(conn, sql).next() {
+        Ok(Some(first)) => {
+            let shown: String = sql.trim().chars().take(80).collect();
+            eprintln!(
+                "crm: SQLite: only the first statement of a string of several ran, as on Spin \
+                 4.0.2; the rest was ignored: `{shown}`"
+            );
+            Ok(Prepared::Once(first))
+        }
+        Ok(None) | Err(_) => Err(whole),
+    }
 }
 
 fn to_sql(value: Value) -> SqlValue {
@@ -370,14 +494,39 @@ pub struct GuestConnection {
     // write turn is handed on.
     conn: PooledConnection,
     write_turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// The connection's `total_changes` when the guest got it: until its own statements
+    /// change a row, `last_insert_rowid` and `changes` read 0, as on a new connection.
+    changes_before: u64,
 }
 
 impl GuestConnection {
     pub fn open(pool: &Arc<DbPool>) -> rusqlite::Result<Self> {
+        let conn = pool.checkout()?;
         Ok(GuestConnection {
-            conn: pool.checkout()?,
+            changes_before: conn.total_changes(),
+            conn,
             write_turn: None,
         })
+    }
+
+    fn changed_a_row(&self) -> bool {
+        self.conn.total_changes() != self.changes_before
+    }
+
+    pub fn last_insert_rowid(&self) -> i64 {
+        if self.changed_a_row() {
+            self.conn.last_insert_rowid()
+        } else {
+            0
+        }
+    }
+
+    pub fn changes(&self) -> u64 {
+        if self.changed_a_row() {
+            self.conn.changes()
+        } else {
+            0
+        }
     }
 
     /// Runs a guest's statement; a `BEGIN IMMEDIATE`/`EXCLUSIVE` first waits for the write turn,
@@ -445,11 +594,11 @@ impl sqlite::HostConnection for RequestState {
         &mut self,
         connection: Resource<GuestConnection>,
     ) -> wasmtime::Result<i64> {
-        Ok(self.table.get(&connection)?.conn.last_insert_rowid())
+        Ok(self.table.get(&connection)?.last_insert_rowid())
     }
 
     fn changes(&mut self, connection: Resource<GuestConnection>) -> wasmtime::Result<u64> {
-        Ok(self.table.get(&connection)?.conn.changes())
+        Ok(self.table.get(&connection)?.changes())
     }
 
     fn drop(&mut self, connection: Resource<GuestConnection>) -> wasmtime::Result<()> {
@@ -584,11 +733,91 @@ mod tests {
     }
 
     #[test]
-    fn more_than_one_statement_is_an_error_as_on_spin() {
+    fn only_the_first_of_several_statements_runs_as_on_spin() {
         let dir = tempfile::tempdir().unwrap();
         let pool = DbPool::open(&dir.path().join("t.db")).unwrap();
         let conn = pool.checkout().unwrap();
-        assert!(execute(&conn, "SELECT 1; SELECT 2", vec![]).is_err());
+        execute(
+            &conn,
+            "CREATE TABLE a (x); INSERT INTO a VALUES (1)",
+            vec![],
+        )
+        .unwrap();
+        let count = execute(&conn, "SELECT count(*) FROM a", vec![]).unwrap();
+        assert!(matches!(count.rows[0].values[0], Value::Integer(0)));
+        // The rest is not even prepared: a statement that would be refused is ignored too.
+        let first = execute(&conn, "SELECT 7 AS n; ATTACH '/etc/passwd' AS p", vec![]).unwrap();
+        assert_eq!(first.columns, ["n"]);
+        // A first statement that is wrong is still an error, whatever follows it.
+        assert!(execute(&conn, "SELEC 1; SELECT 2", vec![]).is_err());
+        assert!(execute(&conn, "SELECT 1;  -- done", vec![]).is_ok());
+    }
+
+    fn count(conn: &Connection, sql: &str) -> i64 {
+        conn.query_row(sql, [], |row| row.get(0)).unwrap()
+    }
+
+    #[test]
+    fn a_guest_connection_sees_nothing_of_an_earlier_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = DbPool::open(&dir.path().join("t.db")).unwrap();
+        let idle = || pool.lock_idle().len();
+        {
+            let mut guest = GuestConnection::open(&pool).unwrap();
+            block_on(guest.execute("CREATE TABLE kept (x)", vec![])).unwrap();
+            block_on(guest.execute("INSERT INTO kept VALUES (1)", vec![])).unwrap();
+            assert_eq!((guest.last_insert_rowid(), guest.changes()), (1, 1));
+        }
+        assert_eq!(
+            idle(),
+            1,
+            "a connection whose session is untouched goes back to the pool"
+        );
+        {
+            let guest = GuestConnection::open(&pool).unwrap();
+            // A new connection on Spin: nothing inserted or changed yet.
+            assert_eq!((guest.last_insert_rowid(), guest.changes()), (0, 0));
+        }
+        for session_change in [
+            "CREATE TEMP TABLE t (x)",
+            "CREATE TABLE temp.t2 (x)",
+            "ATTACH ':memory:' AS m",
+            "PRAGMA foreign_keys = OFF",
+            "PRAGMA busy_timeout = 1",
+        ] {
+            {
+                let mut guest = GuestConnection::open(&pool).unwrap();
+                block_on(guest.execute(session_change, vec![])).unwrap();
+            }
+            assert_eq!(idle(), 0, "`{session_change}` ends with its connection");
+            let conn = pool.checkout().unwrap();
+            assert_eq!(count(&conn, "SELECT count(*) FROM sqlite_temp_master"), 0);
+            let attached = "SELECT count(*) FROM pragma_database_list WHERE name = 'm'";
+            assert_eq!(count(&conn, attached), 0);
+            assert_eq!(count(&conn, "PRAGMA foreign_keys"), 1);
+            assert_eq!(count(&conn, "PRAGMA busy_timeout"), 5000);
+        }
+        // Reading settings and the schema does not change the session.
+        for reading in [
+            "PRAGMA foreign_keys",
+            "PRAGMA table_info(kept)",
+            "PRAGMA user_version",
+        ] {
+            drop(pool.checkout().unwrap());
+            {
+                let mut guest = GuestConnection::open(&pool).unwrap();
+                block_on(guest.execute(reading, vec![])).unwrap();
+            }
+            assert_eq!(idle(), 1, "`{reading}` keeps its connection pooled");
+        }
+    }
+
+    /// Runs a guest statement's future to completion on a runtime of its own.
+    fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
     }
 
     fn io_error(result: Result<QueryResult, Error>) -> String {
