@@ -236,6 +236,29 @@ fn guests_see_spins_request_headers_and_cannot_forge_them() {
         "{headers}"
     );
 
+    // As on Spin 4.0.2, whose wasi-http host forbids `host` on incoming requests: the guest
+    // gets the Host as the request's authority (and in `spin-full-url`), not as a header.
+    assert!(headers.get("host").is_none(), "{headers}");
+    assert_eq!(
+        headers["uri"],
+        format!("http://127.0.0.1:{port}/front/headers?x=1")
+    );
+    let named = ureq::get(&format!("{}/front/headers", app.url))
+        .set("host", "shop.example:8080")
+        .call()
+        .expect("request");
+    let named: serde_json::Value =
+        serde_json::from_str(&named.into_string().expect("body")).expect("json");
+    assert_eq!(
+        named["uri"], "http://shop.example:8080/front/headers",
+        "{named}"
+    );
+    assert_eq!(
+        named["spin-full-url"],
+        "http://shop.example:8080/front/headers"
+    );
+    assert!(named.get("host").is_none(), "{named}");
+
     let forged = ureq::get(&format!("{}/front/headers", app.url))
         .set("spin-path-info", "/forged")
         .call()
