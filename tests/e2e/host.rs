@@ -475,6 +475,69 @@ fn sqlite_runs_the_first_of_several_statements_and_each_open_is_a_new_session() 
     }
 }
 
+/// Intake with records as a dependency; `inherit` is the component's
+/// `dependencies_inherit_configuration` line (empty: Spin's default, false).
+fn intake_with_records(dir: &Path, inherit: &str) -> TestApp {
+    let wasm = crm_tests::repo_root().join("target/wasm32-wasip2/release");
+    std::fs::create_dir_all(dir).expect("app dir");
+    let manifest = write_manifest(
+        dir,
+        &format!(
+            r#"spin_manifest_version = 2
+[application]
+name = "isolated"
+[variables]
+admin_token = {{ required = true, secret = true }}
+[[trigger.http]]
+route = "/..."
+component = "intake"
+[component.intake]
+source = "{intake}"
+key_value_stores = ["default"]
+sqlite_databases = ["default"]
+{inherit}
+[component.intake.variables]
+admin_token = "{{{{ admin_token }}}}"
+[component.intake.dependencies]
+"crm:records" = {{ path = "{records}" }}
+"#,
+            intake = wasm.join("intake.wasm").display(),
+            records = wasm.join("records.wasm").display(),
+        ),
+    );
+    TestApp::start(
+        &manifest,
+        &dir.join("state"),
+        &[("SPIN_VARIABLE_ADMIN_TOKEN", crm_tests::ADMIN_TOKEN)],
+        &[],
+    )
+}
+
+#[test]
+fn a_dependency_that_does_not_inherit_configuration_gets_no_store_as_on_spin() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Spin's default: the component has the database, its dependency does not.
+    let isolated = intake_with_records(&dir.path().join("isolated"), "");
+    let health = isolated.get("/api/v1/health/intake");
+    // Records' answers reach intake through the host (an error here, as the values are).
+    assert_eq!(health.status, 500, "{}", health.body);
+    isolated.wait_for_line(|l| l.contains("access-denied") || l.contains("AccessDenied"));
+    // Written out, `false` is the same.
+    let explicit = intake_with_records(
+        &dir.path().join("explicit"),
+        "dependencies_inherit_configuration = false",
+    );
+    assert_eq!(explicit.get("/api/v1/health/intake").status, 500);
+
+    let inheriting = intake_with_records(
+        &dir.path().join("inheriting"),
+        "dependencies_inherit_configuration = true",
+    );
+    let health = inheriting.get("/api/v1/health/intake");
+    assert_eq!(health.status, 200, "{}", health.body);
+    assert_eq!(health.json()["component"], "intake");
+}
+
 #[test]
 fn variables_come_from_the_manifest_and_the_environment() {
     let (app, _dir) = start_probe(1);

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod compose;
 pub mod engine;
 pub mod guest_log;
+pub mod isolate;
 pub mod kv;
 pub mod manifest;
 pub mod outbound;

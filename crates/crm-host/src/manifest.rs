@@ -4,7 +4,7 @@
 //! implement are rejected with a message saying so, rather than silently ignored, so that a
 //! manifest never means something different here than on Spin.
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -289,13 +289,6 @@ fn validate(m: &Manifest) -> Result<()> {
             ensure!(
                 dependency.export.is_none(),
                 "{}: dependency `{name}`: `export` is not supported by crm",
-                context()
-            );
-        }
-        if !component.dependencies.is_empty() && !component.dependencies_inherit_configuration {
-            bail!(
-                "{}: crm runs dependencies with the component's own capabilities, so it needs \
-                 `dependencies_inherit_configuration = true`",
                 context()
             );
         }

@@ -32,6 +32,7 @@ use crate::clock::Clock;
 use crate::compose::{self, DependencyName};
 use crate::engine;
 use crate::guest_log::{next_request_id, GuestOutput, Target};
+use crate::isolate::{self, IsolatedDependency};
 use crate::manifest::{App, RouteSpec};
 use crate::outbound::{AllowedHosts, OutboundHooks};
 use crate::routes::{RouteMatch, Router};
@@ -97,6 +98,8 @@ pub struct HostOptions {
 struct LoadedComponent {
     pre: ProxyPre<RequestState>,
     caps: Arc<Capabilities>,
+    /// Dependencies that do not inherit the component's configuration, run beside it.
+    isolated: Arc<Vec<IsolatedDependency>>,
 }
 
 /// The loaded application: engine, routes and pre-linked components.
@@ -166,18 +169,29 @@ impl Host {
         // and a cold one (compiling) uses every core.
         let load = |id: &str, spec: &crate::manifest::Component| -> Result<LoadedComponent> {
             let source = app.resolve(&spec.source);
+            let read = |path: &PathBuf| {
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+            };
             let mut key = engine::CacheKey::new(&engine);
             key.file("main", &source)?;
             let mut dependencies = Vec::new();
+            let mut isolated = Vec::new();
             for (name, dependency) in &spec.dependencies {
                 let path = app.resolve(&dependency.path);
-                key.file(name, &path)?;
-                dependencies.push((DependencyName::parse(name)?, path));
+                let parsed = DependencyName::parse(name)?;
+                if spec.dependencies_inherit_configuration {
+                    key.file(name, &path)?;
+                    dependencies.push((parsed, path));
+                } else {
+                    let mut own = engine::CacheKey::new(&engine);
+                    own.file("main", &path)?;
+                    let loaded =
+                        engine::load_component(&engine, own, &options.cache_dir, || read(&path))
+                            .with_context(|| format!("cannot load dependency `{name}`"))?;
+                    isolated.push((parsed, loaded));
+                }
             }
             let component = engine::load_component(&engine, key, &options.cache_dir, || {
-                let read = |path: &PathBuf| {
-                    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
-                };
                 let bytes = read(&source)?;
                 if dependencies.is_empty() {
                     return Ok(bytes);
@@ -188,7 +202,14 @@ impl Host {
                     .collect::<Result<Vec<_>>>()?;
                 compose::compose(&bytes, &dependencies)
             })?;
-            let pre = ProxyPre::new(linker.instantiate_pre(&component)?)?;
+            let (pre, isolated) = if isolated.is_empty() {
+                (linker.instantiate_pre(&component)?, Vec::new())
+            } else {
+                let (own_linker, isolated) =
+                    isolate::link(&engine, &linker, id, &component, isolated)?;
+                (own_linker.instantiate_pre(&component)?, isolated)
+            };
+            let pre = ProxyPre::new(pre)?;
             let component_variables = variables.render_component(&spec.variables)?;
             let caps = Capabilities {
                 component: id.to_owned(),
@@ -205,6 +226,7 @@ impl Host {
             Ok(LoadedComponent {
                 pre,
                 caps: Arc::new(caps),
+                isolated: Arc::new(isolated),
             })
         };
         let components = std::thread::scope(|scope| {
@@ -530,36 +552,13 @@ impl Host {
             .context("the route names an unknown component")?;
         set_spin_headers(req.headers_mut(), matched, client, full_url);
 
-        let mut wasi = WasiCtxBuilder::new();
-        wasi.stdout(GuestOutput::new(id, Target::Stdout))
-            .stderr(GuestOutput::new(id, Target::Stderr))
-            .wall_clock(self.clock.clone())
-            .envs(&component.caps.environment);
-        let state = RequestState {
-            wasi: wasi.build(),
-            http: WasiHttpCtx::new(),
-            table: ResourceTable::new(),
-            hooks: OutboundHooks {
-                allowed: component.caps.allowed_hosts.clone(),
-                host: self.myself.clone(),
-                request: id,
-            },
-            caps: component.caps.clone(),
-            limits: MemoryLimit::new(self.options.limits.max_instance_memory, id),
-        };
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|state| &mut state.limits);
         let deadline = Instant::now() + self.options.request_timeout;
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            if Instant::now() >= deadline {
-                Err(wasmtime::Error::msg(
-                    "the request took longer than its deadline",
-                ))
-            } else {
-                Ok(UpdateDeadline::Continue(1))
-            }
-        });
+        let mut store = self.new_store(id, &component.caps, deadline);
+        let dependency_stores: Vec<_> = component
+            .isolated
+            .iter()
+            .map(|dependency| self.new_store(id, &dependency.caps, deadline))
+            .collect();
 
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let incoming = store
@@ -568,10 +567,15 @@ impl Host {
             .new_incoming_request(Scheme::Http, req)?;
         let outparam = store.data_mut().http().new_response_outparam(sender)?;
         let pre = component.pre.clone();
+        let isolated = component.isolated.clone();
         let host = self.myself.clone();
         let task = tokio::spawn(async move {
             let _permit = permit;
             let started = Instant::now();
+            for (dependency, own_store) in isolated.iter().zip(dependency_stores) {
+                let running = dependency.instantiate(own_store).await?;
+                store.data_mut().dependencies.push(running);
+            }
             let proxy = pre.instantiate_async(&mut store).await?;
             if let Some(host) = host.upgrade() {
                 host.record_instantiation(started.elapsed());
@@ -604,6 +608,47 @@ impl Host {
                 Err(join) => Err(anyhow!("the request task failed: {join}")),
             },
         }
+    }
+
+    /// A fresh store for one instance of request `id`, with `caps`, the memory limit and the
+    /// request's deadline.
+    fn new_store(
+        &self,
+        id: u64,
+        caps: &Arc<Capabilities>,
+        deadline: Instant,
+    ) -> Store<RequestState> {
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdout(GuestOutput::new(id, Target::Stdout))
+            .stderr(GuestOutput::new(id, Target::Stderr))
+            .wall_clock(self.clock.clone())
+            .envs(&caps.environment);
+        let state = RequestState {
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            hooks: OutboundHooks {
+                allowed: caps.allowed_hosts.clone(),
+                host: self.myself.clone(),
+                request: id,
+            },
+            caps: caps.clone(),
+            limits: MemoryLimit::new(self.options.limits.max_instance_memory, id),
+            dependencies: Vec::new(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline {
+                Err(wasmtime::Error::msg(
+                    "the request took longer than its deadline",
+                ))
+            } else {
+                Ok(UpdateDeadline::Continue(1))
+            }
+        });
+        store
     }
 
     fn record_instantiation(&self, elapsed: Duration) {

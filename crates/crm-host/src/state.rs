@@ -30,6 +30,9 @@ pub struct RequestState {
     pub hooks: OutboundHooks,
     pub caps: Arc<Capabilities>,
     pub limits: MemoryLimit,
+    /// This request's instances of the component's dependencies that do not inherit its
+    /// configuration (see `isolate.rs`); empty for composed dependencies.
+    pub dependencies: Vec<crate::isolate::RunningDependency>,
 }
 
 /// `--max-instance-memory`: how large any one linear memory of the instance may grow. A
