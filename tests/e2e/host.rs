@@ -476,8 +476,9 @@ fn sqlite_runs_the_first_of_several_statements_and_each_open_is_a_new_session() 
 }
 
 /// Intake with records as a dependency; `inherit` is the component's
-/// `dependencies_inherit_configuration` line (empty: Spin's default, false).
-fn intake_with_records(dir: &Path, inherit: &str) -> TestApp {
+/// `dependencies_inherit_configuration` line (empty: Spin's default, false), `per_dependency`
+/// more of the dependency's table (e.g. `, inherit_configuration = true`).
+fn intake_with_records(dir: &Path, inherit: &str, per_dependency: &str) -> TestApp {
     let wasm = crm_tests::repo_root().join("target/wasm32-wasip2/release");
     std::fs::create_dir_all(dir).expect("app dir");
     let manifest = write_manifest(
@@ -499,7 +500,7 @@ sqlite_databases = ["default"]
 [component.intake.variables]
 admin_token = "{{{{ admin_token }}}}"
 [component.intake.dependencies]
-"crm:records" = {{ path = "{records}" }}
+"crm:records" = {{ path = "{records}"{per_dependency} }}
 "#,
             intake = wasm.join("intake.wasm").display(),
             records = wasm.join("records.wasm").display(),
@@ -514,10 +515,10 @@ admin_token = "{{{{ admin_token }}}}"
 }
 
 #[test]
-fn a_dependency_that_does_not_inherit_configuration_gets_no_store_as_on_spin() {
+fn a_dependency_gets_only_the_configuration_it_inherits_as_on_spin() {
     let dir = tempfile::tempdir().expect("temp dir");
     // Spin's default: the component has the database, its dependency does not.
-    let isolated = intake_with_records(&dir.path().join("isolated"), "");
+    let isolated = intake_with_records(&dir.path().join("isolated"), "", "");
     let health = isolated.get("/api/v1/health/intake");
     // Records' answers reach intake through the host (an error here, as the values are).
     assert_eq!(health.status, 500, "{}", health.body);
@@ -526,16 +527,37 @@ fn a_dependency_that_does_not_inherit_configuration_gets_no_store_as_on_spin() {
     let explicit = intake_with_records(
         &dir.path().join("explicit"),
         "dependencies_inherit_configuration = false",
+        "",
     );
     assert_eq!(explicit.get("/api/v1/health/intake").status, 500);
 
     let inheriting = intake_with_records(
         &dir.path().join("inheriting"),
         "dependencies_inherit_configuration = true",
+        "",
     );
     let health = inheriting.get("/api/v1/health/intake");
     assert_eq!(health.status, 200, "{}", health.body);
     assert_eq!(health.json()["component"], "intake");
+
+    // Spin 4's per-dependency groups: the database alone is enough for records' health.
+    let groups = |name: &str, setting: &str| {
+        let app = intake_with_records(&dir.path().join(name), "", setting);
+        app.get("/api/v1/health/intake")
+    };
+    let sqlite = groups(
+        "sqlite",
+        r#", inherit_configuration = ["sqlite_databases"]"#,
+    );
+    assert_eq!(sqlite.status, 200, "{}", sqlite.body);
+    assert_eq!(sqlite.json()["component"], "intake");
+    let other = groups(
+        "kv-only",
+        r#", inherit_configuration = ["key_value_stores"]"#,
+    );
+    assert_eq!(other.status, 500, "{}", other.body);
+    let all = groups("all", ", inherit_configuration = true");
+    assert_eq!(all.status, 200, "{}", all.body);
 }
 
 #[test]

@@ -1,17 +1,19 @@
-//! Dependencies that do not inherit the component's configuration
-//! (`dependencies_inherit_configuration = false`, Spin's default).
+//! Dependencies that do not inherit all of the component's configuration (Spin's default:
+//! neither `dependencies_inherit_configuration = true` nor `inherit_configuration = true`).
 //!
-//! On Spin such a dependency is composed into the component with its capability imports
-//! plugged by a deny adapter: key-value and SQLite `open` fail with `access-denied`, variables
-//! are undefined, outbound HTTP is not permitted, the environment is empty.
-//! As Spin 4.0.2: crates/compose/src/lib.rs (a dependency that inherits nothing gets the deny
-//! adapter) and crates/capabilities/deny-adapter/src/lib.rs (what each denied call returns).
+//! On Spin such a dependency is composed into the component with the capability imports it
+//! does not inherit plugged by a deny adapter: key-value and SQLite `open` fail with
+//! `access-denied`, variables are undefined, outbound HTTP is not permitted, the environment is
+//! empty. `inherit_configuration = ["key_value_stores", …]` passes the listed groups through.
+//! As Spin 4.0.2: crates/compose/src/lib.rs (which dependencies get the deny adapter),
+//! crates/capabilities/src/lib.rs (the groups) and crates/capabilities/deny-adapter/src/lib.rs
+//! (what each denied call returns).
 //!
 //! `crm` gets the same outcome without an adapter: the dependency is not composed in but
-//! instantiated for each request in a `Store` of its own, whose capabilities are empty, so the
-//! host's own checks give the denials (`access-denied` for a store or database label the
-//! component did not declare, an undefined variable, a refused outbound request, no
-//! environment). The component's imports of the dependency's interfaces are host functions
+//! instantiated for each request in a `Store` of its own, whose capabilities are the
+//! component's for the inherited groups and empty for the rest, so the host's own checks give
+//! the denials (`access-denied` for a store or database label not granted, an undefined
+//! variable, a refused outbound request, no environment). The component's imports of the dependency's interfaces are host functions
 //! that call into that instance with the same values. A dependency that exports a resource
 //! type cannot be forwarded this way and is refused at load, naming it.
 
@@ -49,33 +51,59 @@ impl IsolatedDependency {
     }
 }
 
-/// Capabilities that grant nothing, for a dependency of `component`.
-fn none(component: &str) -> Capabilities {
+/// The component's capabilities in the inherited `groups`, nothing of the others. (`files` and
+/// `ai_models` grant nothing here: `crm` refuses components that use them.)
+pub fn inherited(component: &Capabilities, groups: &[String]) -> Capabilities {
+    let has = |group: &str| groups.iter().any(|g| g == group);
     Capabilities {
-        component: component.to_owned(),
-        kv: HashMap::new(),
-        sqlite: HashMap::new(),
-        variables: HashMap::new(),
-        allowed_hosts: Arc::new(AllowedHosts::resolve(component, &[], &HashMap::new())),
-        environment: Vec::new(),
+        component: component.component.clone(),
+        kv: if has("key_value_stores") {
+            component.kv.clone()
+        } else {
+            HashMap::new()
+        },
+        sqlite: if has("sqlite_databases") {
+            component.sqlite.clone()
+        } else {
+            HashMap::new()
+        },
+        variables: if has("variables") {
+            component.variables.clone()
+        } else {
+            HashMap::new()
+        },
+        allowed_hosts: if has("allowed_outbound_hosts") {
+            component.allowed_hosts.clone()
+        } else {
+            Arc::new(AllowedHosts::resolve(
+                &component.component,
+                &[],
+                &HashMap::new(),
+            ))
+        },
+        environment: if has("environment") {
+            component.environment.clone()
+        } else {
+            Vec::new()
+        },
     }
 }
 
-/// Pre-links each dependency with `linker` (capabilities empty) and defines, in a copy of
-/// `linker` for `main`, every function `main` imports from them as a call into the request's
-/// instance of that dependency. Returns the copy and the dependencies, in the order the
-/// request state keeps their instances.
+/// Pre-links each dependency with `linker` (with the capabilities it inherits of `caps`, the
+/// component's) and defines, in a copy of `linker` for `main`, every function `main` imports
+/// from them as a call into the request's instance of that dependency. Returns the copy and the
+/// dependencies, in the order the request state keeps their instances.
 pub fn link(
     engine: &Engine,
     linker: &Linker<RequestState>,
-    component_id: &str,
+    caps: &Capabilities,
     main: &Component,
-    dependencies: Vec<(DependencyName, Component)>,
+    dependencies: Vec<(DependencyName, Component, Vec<String>)>,
 ) -> Result<(Linker<RequestState>, Vec<IsolatedDependency>)> {
     let mut main_linker = linker.clone();
     let main_type = main.component_type();
     let mut isolated = Vec::new();
-    for (index, (name, dependency)) in dependencies.into_iter().enumerate() {
+    for (index, (name, dependency, groups)) in dependencies.into_iter().enumerate() {
         let dependency_type = dependency.component_type();
         let mut matched = false;
         for (import, item) in main_type.imports(engine) {
@@ -101,9 +129,8 @@ pub fn link(
                     ComponentItem::ComponentFunc(_) => {}
                     ComponentItem::Resource(_) => bail!(
                         "dependency `{}` exports the resource `{function}` in `{import}`; crm \
-                         runs a dependency without inherited configuration only if its \
-                         interfaces pass plain values (or set \
-                         `dependencies_inherit_configuration = true`)",
+                         runs a dependency that does not inherit all configuration only if its \
+                         interfaces pass plain values (or set `inherit_configuration = true`)",
                         name.package
                     ),
                     _ => continue,
@@ -126,7 +153,7 @@ pub fn link(
         }
         isolated.push(IsolatedDependency {
             pre: linker.instantiate_pre(&dependency)?,
-            caps: Arc::new(none(component_id)),
+            caps: Arc::new(inherited(caps, &groups)),
         });
     }
     Ok((main_linker, isolated))

@@ -123,7 +123,7 @@ pub struct Component {
     #[serde(default)]
     pub targets: Vec<String>,
     #[serde(default)]
-    pub dependencies_inherit_configuration: bool,
+    pub dependencies_inherit_configuration: Option<bool>,
     #[serde(default)]
     pub dependencies: BTreeMap<String, Dependency>,
 }
@@ -162,6 +162,53 @@ pub struct Dependency {
     pub path: String,
     #[serde(default)]
     pub export: Option<String>,
+    /// Spin 4's per-dependency inheritance: `true`, `false`, or the capability groups
+    /// ([`CAPABILITY_GROUPS`]) the dependency gets from its component.
+    #[serde(default)]
+    pub inherit_configuration: Option<InheritConfiguration>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum InheritConfiguration {
+    All(bool),
+    Groups(Vec<String>),
+}
+
+/// The capability groups a dependency can inherit by name, as Spin 4 names them.
+// As Spin 4.0.2: crates/capabilities/src/lib.rs (CAPABILITY_SETS)
+pub const CAPABILITY_GROUPS: &[&str] = &[
+    "ai_models",
+    "allowed_outbound_hosts",
+    "environment",
+    "files",
+    "key_value_stores",
+    "sqlite_databases",
+    "variables",
+];
+
+/// What one dependency gets of its component's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inherits {
+    /// Everything: the dependency is composed into the component.
+    All,
+    /// These capability groups only (none when empty, Spin's default).
+    Groups(Vec<String>),
+}
+
+impl Component {
+    /// What `dependency` inherits: the component-wide `dependencies_inherit_configuration`, else
+    /// the dependency's own `inherit_configuration`, else nothing.
+    pub fn inherits(&self, dependency: &Dependency) -> Inherits {
+        match (
+            self.dependencies_inherit_configuration,
+            &dependency.inherit_configuration,
+        ) {
+            (Some(true), _) | (None, Some(InheritConfiguration::All(true))) => Inherits::All,
+            (None, Some(InheritConfiguration::Groups(groups))) => Inherits::Groups(groups.clone()),
+            _ => Inherits::Groups(Vec::new()),
+        }
+    }
 }
 
 /// A manifest that passed validation, with the paths resolved against its directory.
@@ -291,6 +338,28 @@ fn validate(m: &Manifest) -> Result<()> {
                 "{}: dependency `{name}`: `export` is not supported by crm",
                 context()
             );
+            // As Spin 4.0.2: SIP 023 (the manifest's loader refuses the two together)
+            ensure!(
+                component.dependencies_inherit_configuration.is_none()
+                    || dependency.inherit_configuration.is_none(),
+                "Component `{id}` specifies both `dependencies_inherit_configuration` and \
+                 per-dependency `inherit_configuration`. These are mutually exclusive; use one \
+                 or the other."
+            );
+            if let Some(InheritConfiguration::Groups(groups)) = &dependency.inherit_configuration {
+                for unknown in groups
+                    .iter()
+                    .filter(|g| !CAPABILITY_GROUPS.contains(&g.as_str()))
+                {
+                    // Spin ignores a name it does not know; say so rather than refuse.
+                    eprintln!(
+                        "crm: {}: dependency `{name}`: `{unknown}` is no capability group \
+                         ({}); it grants nothing",
+                        context(),
+                        CAPABILITY_GROUPS.join(", ")
+                    );
+                }
+            }
         }
     }
     Ok(())
@@ -375,6 +444,52 @@ source = "web.wasm"
         assert_eq!(parse(&text).unwrap().trigger.http.len(), 1);
         let unnamed = MINIMAL.replace("route = \"/...\"", "route = \"/items/:\"");
         assert!(format!("{:#}", parse(&unnamed).unwrap_err()).contains("params must be named"));
+    }
+
+    fn with_dependency(component_line: &str, dependency: &str) -> String {
+        MINIMAL.to_owned()
+            + component_line
+            + "\n[component.web.dependencies]\n\"crm:records\" = { path = \"records.wasm\""
+            + dependency
+            + " }\n"
+    }
+
+    fn inherits(component_line: &str, dependency: &str) -> Inherits {
+        let m = parse(&with_dependency(component_line, dependency)).unwrap();
+        let web = &m.component["web"];
+        web.inherits(&web.dependencies["crm:records"])
+    }
+
+    #[test]
+    fn dependencies_inherit_nothing_unless_told_as_on_spin_4() {
+        let none = Inherits::Groups(vec![]);
+        assert_eq!(inherits("", ""), none);
+        assert_eq!(
+            inherits("dependencies_inherit_configuration = false", ""),
+            none
+        );
+        assert_eq!(
+            inherits("dependencies_inherit_configuration = true", ""),
+            Inherits::All
+        );
+        assert_eq!(
+            inherits("", ", inherit_configuration = true"),
+            Inherits::All
+        );
+        assert_eq!(inherits("", ", inherit_configuration = false"), none);
+        assert_eq!(
+            inherits(
+                "",
+                ", inherit_configuration = [\"sqlite_databases\", \"variables\"]"
+            ),
+            Inherits::Groups(vec!["sqlite_databases".into(), "variables".into()])
+        );
+        let both = with_dependency(
+            "dependencies_inherit_configuration = true",
+            ", inherit_configuration = true",
+        );
+        let err = format!("{:#}", parse(&both).unwrap_err());
+        assert!(err.contains("mutually exclusive"), "{err}");
     }
 
     #[test]

@@ -33,7 +33,7 @@ use crate::compose::{self, DependencyName};
 use crate::engine;
 use crate::guest_log::{next_request_id, GuestOutput, Target};
 use crate::isolate::{self, IsolatedDependency};
-use crate::manifest::{App, RouteSpec};
+use crate::manifest::{App, Inherits, RouteSpec};
 use crate::outbound::{AllowedHosts, OutboundHooks};
 use crate::routes::{RouteMatch, Router};
 use crate::runtime_config::RuntimeConfig;
@@ -179,16 +179,21 @@ impl Host {
             for (name, dependency) in &spec.dependencies {
                 let path = app.resolve(&dependency.path);
                 let parsed = DependencyName::parse(name)?;
-                if spec.dependencies_inherit_configuration {
-                    key.file(name, &path)?;
-                    dependencies.push((parsed, path));
-                } else {
-                    let mut own = engine::CacheKey::new(&engine);
-                    own.file("main", &path)?;
-                    let loaded =
-                        engine::load_component(&engine, own, &options.cache_dir, || read(&path))
+                match spec.inherits(dependency) {
+                    Inherits::All => {
+                        key.file(name, &path)?;
+                        dependencies.push((parsed, path));
+                    }
+                    Inherits::Groups(groups) => {
+                        let mut own = engine::CacheKey::new(&engine);
+                        own.file("main", &path)?;
+                        let loaded =
+                            engine::load_component(&engine, own, &options.cache_dir, || {
+                                read(&path)
+                            })
                             .with_context(|| format!("cannot load dependency `{name}`"))?;
-                    isolated.push((parsed, loaded));
+                        isolated.push((parsed, loaded, groups));
+                    }
                 }
             }
             let component = engine::load_component(&engine, key, &options.cache_dir, || {
@@ -202,14 +207,6 @@ impl Host {
                     .collect::<Result<Vec<_>>>()?;
                 compose::compose(&bytes, &dependencies)
             })?;
-            let (pre, isolated) = if isolated.is_empty() {
-                (linker.instantiate_pre(&component)?, Vec::new())
-            } else {
-                let (own_linker, isolated) =
-                    isolate::link(&engine, &linker, id, &component, isolated)?;
-                (own_linker.instantiate_pre(&component)?, isolated)
-            };
-            let pre = ProxyPre::new(pre)?;
             let component_variables = variables.render_component(&spec.variables)?;
             let caps = Capabilities {
                 component: id.to_owned(),
@@ -223,6 +220,14 @@ impl Host {
                 variables: component_variables,
                 environment: spec.environment.clone().into_iter().collect(),
             };
+            let (pre, isolated) = if isolated.is_empty() {
+                (linker.instantiate_pre(&component)?, Vec::new())
+            } else {
+                let (own_linker, isolated) =
+                    isolate::link(&engine, &linker, &caps, &component, isolated)?;
+                (own_linker.instantiate_pre(&component)?, isolated)
+            };
+            let pre = ProxyPre::new(pre)?;
             Ok(LoadedComponent {
                 pre,
                 caps: Arc::new(caps),
