@@ -86,6 +86,7 @@ pub fn inherited(component: &Capabilities, groups: &[String]) -> Capabilities {
         } else {
             Vec::new()
         },
+        outbound_denied: !has("allowed_outbound_hosts"),
     }
 }
 
@@ -175,4 +176,48 @@ async fn call(
         .get_func(&mut running.store, export)
         .ok_or_else(|| wasmtime::Error::msg("the dependency lost an export"))?;
     func.call_async(&mut running.store, params, results).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn component() -> Capabilities {
+        let variables = HashMap::from([("word".to_owned(), "s3cret".to_owned())]);
+        Capabilities {
+            component: "web".into(),
+            kv: HashMap::new(),
+            sqlite: HashMap::new(),
+            allowed_hosts: Arc::new(AllowedHosts::resolve(
+                "web",
+                &["https://example.com".to_owned()],
+                &variables,
+            )),
+            variables,
+            environment: vec![("MODE".into(), "edge".into())],
+            outbound_denied: false,
+        }
+    }
+
+    #[test]
+    fn a_dependency_gets_only_the_groups_it_inherits() {
+        let nothing = inherited(&component(), &[]);
+        assert!(nothing.variables.is_empty() && nothing.environment.is_empty());
+        assert!(nothing.outbound_denied);
+        let some = inherited(
+            &component(),
+            &["variables".to_owned(), "allowed_outbound_hosts".to_owned()],
+        );
+        assert_eq!(some.variables["word"], "s3cret");
+        assert!(some.environment.is_empty());
+        assert!(!some.outbound_denied);
+        assert!(some.allowed_hosts.allows("https", "example.com", 443));
+        assert!(!nothing.allowed_hosts.allows("https", "example.com", 443));
+        let environment = inherited(&component(), &["environment".to_owned()]);
+        assert_eq!(
+            environment.environment,
+            [("MODE".to_owned(), "edge".to_owned())]
+        );
+        assert!(environment.variables.is_empty() && environment.outbound_denied);
+    }
 }

@@ -250,6 +250,9 @@ fn well_known_port(scheme: &str) -> Option<u16> {
 /// and serves `*.spin.internal` in-process.
 pub struct OutboundHooks {
     pub allowed: std::sync::Arc<AllowedHosts>,
+    /// Every request fails as Spin's deny adapter fails it (a dependency that does not
+    /// inherit `allowed_outbound_hosts`).
+    pub denied: bool,
     pub host: Weak<Host>,
     /// The request this instance serves, for log lines.
     pub request: u64,
@@ -344,6 +347,13 @@ impl WasiHttpHooks for OutboundHooks {
                     .allows(&scheme, uri.host().unwrap_or_default(), port)
             }
         };
+        if self.denied {
+            // As Spin 4.0.2: crates/capabilities/deny-adapter/src/lib.rs (outgoing-handler)
+            let message = "\"wasi:http/outgoing-handler\" is not permitted";
+            return Box::new(async move {
+                SendResult::Err(HttpError::InternalError(Some(message.into())))
+            });
+        }
         if !allowed {
             self.log_denied(&destination, request.uri());
             return Box::new(async { SendResult::Err(HttpError::HttpRequestDenied) });

@@ -219,6 +219,7 @@ impl Host {
                 )),
                 variables: component_variables,
                 environment: spec.environment.clone().into_iter().collect(),
+                outbound_denied: false,
             };
             let (pre, isolated) = if isolated.is_empty() {
                 (linker.instantiate_pre(&component)?, Vec::new())
@@ -634,6 +635,7 @@ impl Host {
             table: ResourceTable::new(),
             hooks: OutboundHooks {
                 allowed: caps.allowed_hosts.clone(),
+                denied: caps.outbound_denied,
                 host: self.myself.clone(),
                 request: id,
             },

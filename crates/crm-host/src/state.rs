@@ -21,6 +21,9 @@ pub struct Capabilities {
     pub variables: HashMap<String, String>,
     pub allowed_hosts: Arc<AllowedHosts>,
     pub environment: Vec<(String, String)>,
+    /// Outbound HTTP is denied outright, as Spin's deny adapter denies it to a dependency that
+    /// does not inherit `allowed_outbound_hosts` (see `isolate.rs`).
+    pub outbound_denied: bool,
 }
 
 pub struct RequestState {
