@@ -72,6 +72,36 @@ impl Browser {
     }
 }
 
+/// The `serious` and `critical` accessibility violations axe-core finds on the page `client`
+/// shows, one line each (rule, help, elements). `scripts/test` installs axe-core with npm.
+pub async fn accessibility_violations(
+    client: &fantoccini::Client,
+) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    static AXE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let axe = AXE.get_or_init(|| {
+        let path = crm_tests::repo_root().join("target/axe/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "axe-core is missing at {} ({e}); scripts/test installs it with npm",
+                path.display()
+            )
+        })
+    });
+    client.execute(axe, vec![]).await?;
+    let found = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, { resultTypes: ["violations"] })
+                 .then(r => done(r.violations
+                   .filter(v => v.impact === "serious" || v.impact === "critical")
+                   .map(v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(" ")).join(", ")})`)))
+                 .catch(e => done([`axe failed: ${e}`]));"#,
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(found).unwrap_or_else(|e| panic!("axe's answer: {e}")))
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();

@@ -16,6 +16,7 @@ mod openapi;
 mod orders_status;
 mod portal;
 mod portal_complaints;
+mod portal_journey;
 mod reports;
 mod sales;
 mod service;

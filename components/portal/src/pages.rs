@@ -42,6 +42,8 @@ fn text(lang: Lang, key: Text) -> &'static str {
         (Lang::En, Nothing) => "No products found.",
         (Lang::ZhCn, Found) => "件产品",
         (Lang::En, Found) => "products",
+        (Lang::ZhCn, FoundOne) => "件产品",
+        (Lang::En, FoundOne) => "product",
         (Lang::ZhCn, Availability) => "库存",
         (Lang::En, Availability) => "Availability",
         (Lang::ZhCn, InStock) => "有货",
@@ -73,6 +75,7 @@ enum Text {
     Price,
     Nothing,
     Found,
+    FoundOne,
     Availability,
     InStock,
     MadeToOrder,
@@ -162,7 +165,10 @@ fn render(
         @if products.is_empty() {
             p { (t(Text::Nothing)) }
         } @else {
-            p { (products.len()) " " (t(Text::Found)) }
+            p {
+                (products.len()) " "
+                (t(if products.len() == 1 { Text::FoundOne } else { Text::Found }))
+            }
             @if session.is_none() {
                 p.hint { a href="/sign-in?next=/products" { (t(Text::SignInToOrder)) } }
             }
