@@ -295,7 +295,9 @@ fn a_customer_reports_a_problem_follows_it_replies_confirms_the_replacement_and_
         format!("<a href=\"/orders/{order}\"><code>{order}</code></a>, line 1"),
         // The clock runs on from NOW: the minute, not the second.
         "<li data-kind=\"filed\"><time datetime=\"2026-11-23T01:00:".to_owned(),
-        "\">23 Nov 2026, 01:00 UTC</time> <strong>Complaint filed</strong>".to_owned(),
+        // Shown in the deployment's time zone (Asia/Shanghai), with its offset.
+        "\">23 Nov 2026, 09:00 UTC+8</time> <strong>Complaint filed</strong>".to_owned(),
+        "<strong>Complaint filed</strong><p>Filed on the portal</p>".to_owned(),
     ] {
         has(&shown, &expected);
     }
@@ -304,7 +306,8 @@ fn a_customer_reports_a_problem_follows_it_replies_confirms_the_replacement_and_
     assert_html(&zh, 200);
     has(&zh, "<span data-status=\"new\">新投诉</span>");
     has(&zh, "<dd>包装问题</dd>");
-    has(&zh, "2026年11月23日 01:00（UTC）");
+    has(&zh, "2026年11月23日 09:00（UTC+8）");
+    has(&zh, "<strong>投诉已提交</strong><p>通过客户门户提交</p>");
 
     // The list: newest first, with the date, category and status in words.
     let mine = app.page_as("/complaints", &li_lei, "en");

@@ -112,6 +112,24 @@ async fn click(client: &Client, css: &str) -> Result<(), CmdError> {
     client.find(Locator::Css(css)).await?.click().await
 }
 
+/// Waits until the browser has followed the redirect of a posted form to a page whose address
+/// says `done=<done>`.
+async fn landed(client: &Client, done: &str) -> Result<(), CmdError> {
+    let wanted = format!("done={done}");
+    let started = std::time::Instant::now();
+    loop {
+        let url = client.current_url().await?;
+        if url.query().is_some_and(|q| q.contains(&wanted)) {
+            return Ok(());
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "still at {url}, waiting for {wanted}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// The submit button of the complaint page's form for `action`.
 fn action_button(action: &str) -> String {
     format!("form:has(input[name=action][value={action}]) button[type=submit]")
@@ -143,7 +161,10 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
             .goto("data:text/html,<html lang=en><title>x</title><main><img src=x.png></main>")
             .await?;
         let found = accessibility_violations(&client).await?;
-        assert!(found.iter().any(|v| v.starts_with("image-alt")), "{found:?}");
+        assert!(
+            found.iter().any(|v| v.starts_with("image-alt")),
+            "{found:?}"
+        );
         Ok(())
     });
     for (index, run) in RUNS.iter().enumerate() {
@@ -250,7 +271,8 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
                 .wait()
                 .for_element(Locator::Css("span[data-status]"))
                 .await?;
-            let complaint_url = client.current_url().await?;
+            let mut complaint_url = client.current_url().await?;
+            complaint_url.set_query(None);
             let complaint = complaint_url
                 .path()
                 .rsplit('/')
@@ -279,7 +301,7 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
             )
             .await?;
             click(&client, &action_button("reply")).await?;
-            client.wait().for_element(Locator::Css("p.notice")).await?;
+            landed(&client, "reply").await?;
 
             // A replacement is approved, picked and shipped; the customer confirms it arrived.
             let request = ok(
@@ -306,7 +328,7 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
             client.goto(complaint_url.as_str()).await?;
             check_page(&client, run, "complaint-shipped").await?;
             click(&client, &action_button("confirm_receipt")).await?;
-            client.wait().for_element(Locator::Css("p.notice")).await?;
+            landed(&client, "receipt").await?;
 
             // Resolved and closed by staff; the customer rates it.
             staff(
@@ -331,7 +353,7 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
             click(&client, "input[name=score][value='4']").await?;
             type_into(&client, "textarea[name=text]", "Quick and polite.").await?;
             click(&client, &action_button("rate")).await?;
-            client.wait().for_element(Locator::Css("p.notice")).await?;
+            landed(&client, "rating").await?;
             check_page(&client, run, "complaint-rated").await?;
             let rated = ok(app.get_as(&path, ADMIN_TOKEN), 200);
             assert_eq!(rated["complaint"]["status"], "closed", "{rated}");

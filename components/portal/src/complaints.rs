@@ -24,13 +24,14 @@
 //! the order, line, category and description (`forms::fingerprint`), so a double click or a
 //! retry lands on the first complaint.
 //!
-//! Instants are shown in UTC, in the page's language: the portal has no time zone of its own.
+//! Instants are shown in the deployment's time zone (the `time_zone` variable) with its offset
+//! from UTC, in the page's language.
 
 use crate::accounts::refused;
 use crate::form::{alert, Feedback};
 use crate::layout::{self, html_response, see_other};
 use crate::session;
-use crate::shop::{self, day, ended, genuine, new_key, page_lang, plausible_key, signed_in};
+use crate::shop::{self, ended, genuine, new_key, page_lang, plausible_key, signed_in};
 use crm_guest::accounts::Session;
 use crm_guest::complaints::{
     self, ComplaintStatus, MyComplaint, MyComplaintAction, MyComplaintEvent, MyComplaintInput,
@@ -114,6 +115,10 @@ enum Text {
     Result,
     Timeline,
     KindFiled,
+    FiledPortal,
+    FiledPhone,
+    FiledVisit,
+    FiledEmail,
     KindStatus,
     KindReply,
     KindCustomerReply,
@@ -238,6 +243,10 @@ fn text(lang: Lang, key: Text) -> &'static str {
         Result => ("处理结果", "Result"),
         Timeline => ("处理记录", "What happened so far"),
         KindFiled => ("投诉已提交", "Complaint filed"),
+        FiledPortal => ("通过客户门户提交", "Filed on the portal"),
+        FiledPhone => ("通过电话提交", "Filed by phone"),
+        FiledVisit => ("拜访时提交", "Filed during a visit"),
+        FiledEmail => ("通过电子邮件提交", "Filed by e-mail"),
         KindStatus => ("状态变更为", "Status changed to"),
         KindReply => ("我们的回复", "Reply from us"),
         KindCustomerReply => ("您的回复", "Your reply"),
@@ -360,19 +369,10 @@ fn line_words(lang: Lang, line_no: u32) -> String {
     text(lang, Text::OrderLine).replace("{}", &line_no.to_string())
 }
 
-/// An RFC 3339 UTC instant as a reader writes it: `2026年11月23日 01:00（UTC）`,
-/// `23 Nov 2026, 01:00 UTC`; anything else as it is.
+/// An RFC 3339 instant as a reader writes it, in the deployment's time zone:
+/// `2026年11月23日 09:00（UTC+8）`, `23 Nov 2026, 09:00 UTC+8`; anything else as it is.
 fn when(lang: Lang, instant: &str) -> String {
-    let time = instant
-        .get(10..16)
-        .and_then(|rest| rest.strip_prefix(['T', 't', ' ']));
-    match time {
-        Some(minute) => match lang {
-            Lang::ZhCn => format!("{} {minute}（UTC）", lang.date(day(instant))),
-            Lang::En => format!("{}, {minute} UTC", lang.date(day(instant))),
-        },
-        None => instant.to_owned(),
-    }
+    lang.instant(instant, crate::time_zone())
 }
 
 /// Line `line_no` (1-based) of an order.
@@ -679,7 +679,7 @@ pub fn complaint_list(req: &Request, _params: &Params) -> ApiResult {
                 tbody {
                     @for complaint in &page.items {
                         tr {
-                            td { (lang.date(day(&complaint.created_at))) }
+                            td { (lang.day_of(&complaint.created_at, crate::time_zone())) }
                             td {
                                 a href=(format!("/complaints/{}", complaint.id)) { (complaint.id) }
                             }
@@ -893,7 +893,7 @@ fn line_facts(lang: Lang, order: &Order, line_no: u32, line: &OrderLine) -> Mark
             a href=(format!("/orders/{}", order.id)) { code { (order.id) } }
             ", " (line_words(lang, line_no))
         }
-        dt { (t(Text::OrderDate)) } dd { (lang.date(day(&order.placed_at))) }
+        dt { (t(Text::OrderDate)) } dd { (lang.day_of(&order.placed_at, crate::time_zone())) }
     }
 }
 
@@ -1075,11 +1075,25 @@ fn event_markup(lang: Lang, event: &MyComplaintEvent) -> Markup {
             strong { (t(kind)) }
             @if matches!(kind, Text::KindStatus) {
                 ": " (status_markup(lang, event.status))
+            } @else if matches!(kind, Text::KindFiled) {
+                p { (filed_by(lang, &event.note)) }
             } @else if !event.note.is_empty() {
                 p { (event.note) }
             }
         }
     }
+}
+
+/// How a complaint came in, from the channel a filing event names; another name as it is.
+fn filed_by(lang: Lang, channel: &str) -> String {
+    let key = match channel {
+        "portal" => Text::FiledPortal,
+        "phone" => Text::FiledPhone,
+        "visit" => Text::FiledVisit,
+        "email" => Text::FiledEmail,
+        other => return other.to_owned(),
+    };
+    text(lang, key).to_owned()
 }
 
 /// The text input of an action's form (all are named `text`, told apart by their `id`), with

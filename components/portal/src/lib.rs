@@ -25,6 +25,7 @@ use crm_guest::openapi::StaffApi;
 use crm_guest::{dispatch, ApiResult, Params, Route};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
+use std::sync::OnceLock;
 use utoipa::OpenApi;
 
 const ROUTES: &[Route] = &[
@@ -73,4 +74,16 @@ fn handle(req: Request) -> Response {
               (status = "5XX", response = crm_guest::Problem)))]
 fn health(_req: &Request, _params: &Params) -> ApiResult {
     crm_guest::health("portal")
+}
+
+/// The deployment's time zone (the `time_zone` variable, an IANA name such as `Asia/Shanghai`),
+/// in which pages show dates and times; UTC if it cannot be read. Read once per instance.
+pub(crate) fn time_zone() -> &'static str {
+    static ZONE: OnceLock<String> = OnceLock::new();
+    ZONE.get_or_init(|| {
+        spin_sdk::variables::get("time_zone").unwrap_or_else(|e| {
+            eprintln!("portal: the time_zone variable cannot be read ({e}); showing UTC");
+            "UTC".to_owned()
+        })
+    })
 }

@@ -723,7 +723,7 @@ pub fn order_list(req: &Request, _params: &Params) -> ApiResult {
                 tbody {
                     @for order in &page.items {
                         tr {
-                            td { (lang.date(day(&order.placed_at))) }
+                            td { (lang.day_of(&order.placed_at, crate::time_zone())) }
                             td { a href=(format!("/orders/{}", order.id)) { (order.id) } }
                             td { (status_markup(lang, order.status)) }
                             td class="num" {
@@ -834,11 +834,6 @@ pub(crate) fn not_found(lang: Lang, session: &Session) -> Response {
 
 // ---------------------------------------------------------------------------------------------
 // Pages.
-
-/// The day of an RFC 3339 instant, `YYYY-MM-DD` (UTC, as records writes it).
-pub(crate) fn day(instant: &str) -> &str {
-    instant.get(..10).unwrap_or(instant)
-}
 
 /// The cart page: its lines, and the checkout when a line can be ordered, keeping what was
 /// typed in it (`checkout`) and showing what went wrong (`feedback`).
@@ -1036,7 +1031,7 @@ fn order_markup(
         (alert(feedback))
         dl.facts {
             dt { (t(Text::OrderNumber)) } dd { code { (order.id) } }
-            dt { (t(Text::Date)) } dd { (lang.date(day(&order.placed_at))) }
+            dt { (t(Text::Date)) } dd { (lang.day_of(&order.placed_at, crate::time_zone())) }
             dt { (t(Text::Status)) } dd { (status_markup(lang, order.status)) }
             dt { (t(Text::ShipDate)) }
             dd {

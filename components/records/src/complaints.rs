@@ -1173,16 +1173,6 @@ fn rating_of(db: &Db, id: &str) -> Result<Option<Rating>, Error> {
     }
 }
 
-/// How the customer's timeline tells of the filing: by channel, never by who took it.
-fn filed_note(channel: ComplaintChannel) -> &'static str {
-    match channel {
-        ComplaintChannel::Portal => "filed on the portal",
-        ComplaintChannel::Phone => "filed by phone",
-        ComplaintChannel::Visit => "filed on a visit",
-        ComplaintChannel::Email => "filed by e-mail",
-    }
-}
-
 /// The timeline of `c` as its customer sees it, oldest first: filing, status changes, staff
 /// replies, their own replies, the steps of their remedy and their rating. Priority and policy
 /// changes and escalations are left out, and no entry names who made it.
@@ -1201,7 +1191,8 @@ fn my_timeline(db: &Db, c: &Row) -> Result<Vec<MyComplaintEvent>, Error> {
             let kind = db::text(r, 1, "kind")?;
             let note = db::text(r, 3, "note")?;
             let note = match kind.as_str() {
-                "filed" => filed_note(c.channel).to_owned(),
+                // By channel, never by who took it; the portal says it in the page's language.
+                "filed" => c.channel.as_str().to_owned(),
                 "service" => customer_note(&note),
                 _ => note,
             };

@@ -1,5 +1,39 @@
 //! UTC instants as the API and the store spell them (RFC 3339, second precision, `Z`).
 
+/// An instant as a reader in a time zone sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalTime {
+    /// The local day, `YYYY-MM-DD`.
+    pub date: String,
+    /// The local minute, `HH:MM`.
+    pub minute: String,
+    /// The zone's offset from UTC at that instant: `UTC+8`, `UTC-3:30`, `UTC`.
+    pub offset: String,
+}
+
+/// `instant` (RFC 3339) in the IANA time zone `zone`, daylight saving time included; `None`
+/// if either cannot be read.
+pub fn local_time(instant: &str, zone: &str) -> Option<LocalTime> {
+    let timestamp: jiff::Timestamp = instant.trim().parse().ok()?;
+    let zoned = timestamp.to_zoned(jiff::tz::TimeZone::get(zone).ok()?);
+    let seconds = zoned.offset().seconds();
+    let (sign, abs) = if seconds < 0 {
+        ('-', -seconds)
+    } else {
+        ('+', seconds)
+    };
+    let offset = match (abs / 3600, abs % 3600 / 60) {
+        (0, 0) => "UTC".to_owned(),
+        (hours, 0) => format!("UTC{sign}{hours}"),
+        (hours, minutes) => format!("UTC{sign}{hours}:{minutes:02}"),
+    };
+    Some(LocalTime {
+        date: zoned.strftime("%Y-%m-%d").to_string(),
+        minute: zoned.strftime("%H:%M").to_string(),
+        offset,
+    })
+}
+
 /// Formats seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn rfc3339_utc(unix_seconds: i64) -> String {
     let days = unix_seconds.div_euclid(86_400);
@@ -120,6 +154,44 @@ pub fn parse_instant(field: &'static str, text: &str) -> Result<i64, crate::Fiel
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn local(instant: &str, zone: &str) -> (String, String, String) {
+        let t = local_time(instant, zone).unwrap_or_else(|| panic!("{instant} in {zone}"));
+        (t.date, t.minute, t.offset)
+    }
+
+    #[test]
+    fn instants_read_in_the_deployments_zone_with_its_offset() {
+        let owned = |d: &str, m: &str, o: &str| (d.to_owned(), m.to_owned(), o.to_owned());
+        assert_eq!(
+            local("2026-11-23T01:00:00Z", "Asia/Shanghai"),
+            owned("2026-11-23", "09:00", "UTC+8")
+        );
+        // Past 16:00 UTC it is the next day in Shanghai.
+        assert_eq!(
+            local("2026-11-23T17:30:00Z", "Asia/Shanghai"),
+            owned("2026-11-24", "01:30", "UTC+8")
+        );
+        assert_eq!(
+            local("2026-07-01T12:00:00Z", "UTC"),
+            owned("2026-07-01", "12:00", "UTC")
+        );
+        // Half-hour offsets, and daylight saving time on either side of the change.
+        assert_eq!(
+            local("2026-01-15T12:00:00Z", "America/St_Johns"),
+            owned("2026-01-15", "08:30", "UTC-3:30")
+        );
+        assert_eq!(
+            local("2026-03-28T12:00:00Z", "Europe/Berlin"),
+            owned("2026-03-28", "13:00", "UTC+1")
+        );
+        assert_eq!(
+            local("2026-03-30T12:00:00Z", "Europe/Berlin"),
+            owned("2026-03-30", "14:00", "UTC+2")
+        );
+        assert_eq!(local_time("yesterday", "Asia/Shanghai"), None);
+        assert_eq!(local_time("2026-11-23T01:00:00Z", "Mars/Olympus"), None);
+    }
 
     #[test]
     fn parses_what_it_formats_and_common_offsets() {

@@ -144,6 +144,36 @@ impl Lang {
         }
     }
 
+    /// An RFC 3339 instant as a reader in the IANA zone `zone` writes it:
+    /// `2026年11月23日 09:00（UTC+8）`, `23 Nov 2026, 09:00 UTC+8`; anything else as it is.
+    pub fn instant(self, instant: &str, zone: &str) -> String {
+        match crm_domain::time::local_time(instant, zone) {
+            Some(local) => match self {
+                Lang::ZhCn => format!(
+                    "{} {}（{}）",
+                    self.date(&local.date),
+                    local.minute,
+                    local.offset
+                ),
+                Lang::En => format!(
+                    "{}, {} {}",
+                    self.date(&local.date),
+                    local.minute,
+                    local.offset
+                ),
+            },
+            None => instant.to_owned(),
+        }
+    }
+
+    /// The day of an RFC 3339 instant in the IANA zone `zone`, as [`Lang::date`] writes it.
+    pub fn day_of(self, instant: &str, zone: &str) -> String {
+        match crm_domain::time::local_time(instant, zone) {
+            Some(local) => self.date(&local.date),
+            None => self.date(instant.get(..10).unwrap_or(instant)),
+        }
+    }
+
     /// A month `YYYY-MM`: `2025年3月`, `Mar 2025`; anything else as it is.
     pub fn month(self, month: &str) -> String {
         match (self, year_month(month)) {
@@ -286,6 +316,22 @@ mod tests {
         assert_eq!(Lang::En.money_compact(1_250_000), "¥12.5K");
         assert_eq!(Lang::En.money_compact(50), "¥0.5");
         assert_eq!(Lang::En.money_compact(0), "¥0");
+    }
+
+    #[test]
+    fn instants_read_in_the_zone_in_either_language() {
+        let at = "2026-11-23T17:30:00Z";
+        assert_eq!(
+            Lang::ZhCn.instant(at, "Asia/Shanghai"),
+            "2026年11月24日 01:30（UTC+8）"
+        );
+        assert_eq!(
+            Lang::En.instant(at, "Asia/Shanghai"),
+            "24 Nov 2026, 01:30 UTC+8"
+        );
+        assert_eq!(Lang::En.day_of(at, "Asia/Shanghai"), "24 Nov 2026");
+        assert_eq!(Lang::En.day_of(at, "UTC"), "23 Nov 2026");
+        assert_eq!(Lang::En.instant("soon", "UTC"), "soon");
     }
 
     #[test]
