@@ -79,6 +79,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0019_complaint_ratings",
         include_str!("../migrations/0019_complaint_ratings.sql"),
     ),
+    (
+        "0020_open_complaints_by_assignee",
+        include_str!("../migrations/0020_open_complaints_by_assignee.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.
