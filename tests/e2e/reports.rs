@@ -1093,10 +1093,11 @@ fn the_funnel_of_the_periods_leads_and_the_reps_performance() {
 }
 
 /// The company's monthly sales come from hourly totals records keeps with every order; with a
-/// customer filter they come from the orders themselves. After a few hundred pseudo-random
-/// orders and a merge, both agree with each other and with the sums worked out here.
+/// customer filter they come from the orders themselves. Each customer's value and rank (shown
+/// on a complaint) come from totals records keeps per customer. After a few hundred
+/// pseudo-random orders, a merge and cancellations, all agree with the sums worked out here.
 #[test]
-fn hourly_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
+fn kept_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
     let app = TestApp::start_app_at(NOW);
     let gm = app.create_staff("Zhou Gang", "sales_gm");
     let product = app.post_json(
@@ -1129,7 +1130,8 @@ fn hourly_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
     };
     // 2025-01-01T00:00:00Z plus up to 540 days, to the second.
     const FROM: i64 = 1_735_689_600;
-    let mut orders: Vec<(i64, i64)> = Vec::new();
+    // (placed at, value, customer, order id)
+    let mut orders: Vec<(i64, i64, String, String)> = Vec::new();
     for i in 0..240 {
         let at = FROM + next(540 * 86_400) as i64;
         let quantity = 1 + next(20) as i64;
@@ -1141,7 +1143,8 @@ fn hourly_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
                     "lines": [{"product_id": product, "quantity": quantity}]}),
         );
         assert_eq!(reply.status, 201, "{}", reply.body);
-        orders.push((at, quantity * 1_234));
+        let id = reply.json()["id"].as_str().expect("id").to_owned();
+        orders.push((at, quantity * 1_234, customer, id));
         if i == 120 {
             let merged = app.post_json(
                 &format!("/api/v1/customers/{}/merge", customers[0]),
@@ -1149,9 +1152,44 @@ fn hourly_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
                 &json!({"merge_id": customers[1]}),
             );
             assert_eq!(merged.status, 200, "{}", merged.body);
-            // The merged customer takes no more orders.
-            customers.remove(1);
+            // The merged customer takes no more orders; theirs are the survivor's now.
+            let gone = customers.remove(1);
+            for order in orders.iter_mut().filter(|o| o.2 == gone) {
+                order.2.clone_from(&customers[0]);
+            }
         }
+        // Now and then an order is cancelled, and counts nowhere any more.
+        if next(9) == 0 {
+            let (_, _, _, id) = orders.remove(next(orders.len() as u64) as usize);
+            let cancelled = app.post_json(
+                &format!("/api/v1/orders/{id}/status"),
+                Some(&gm.token),
+                &json!({"status": "cancelled"}),
+            );
+            assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+        }
+    }
+    // Each customer's orders, value and rank, as a complaint shows them.
+    let value_of = |customer: &str| -> (i64, i64) {
+        let mine = orders.iter().filter(|o| o.2 == customer);
+        (mine.clone().count() as i64, mine.map(|o| o.1).sum())
+    };
+    let values: Vec<(i64, i64)> = customers.iter().map(|c| value_of(c)).collect();
+    let ranked = values.iter().filter(|(n, _)| *n > 0).count();
+    for (customer, (count, value)) in customers.iter().zip(&values) {
+        let filed = app.post_json(
+            "/api/v1/complaints",
+            Some(&gm.token),
+            &json!({"customer_id": customer, "category": "quality", "channel": "phone",
+                    "description": "Checking what the agent sees of this customer."}),
+        );
+        assert_eq!(filed.status, 201, "{}", filed.body);
+        let seen = &filed.json()["customer"];
+        let rank = 1 + values.iter().filter(|(_, v)| v > value).count();
+        assert_eq!(seen["order_count"], *count, "{seen}");
+        assert_eq!(seen["total_value"], *value, "{seen}");
+        assert_eq!(seen["rank"], rank, "{seen}");
+        assert_eq!(seen["ranked"], ranked, "{seen}");
     }
     // Shanghai is UTC+8 all year: a month starts at 16:00 UTC on the day before the 1st.
     let shanghai_month_start = |year: i64, month: u32| -> i64 {
@@ -1191,8 +1229,8 @@ fn hourly_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
             let end = shanghai_month_start(year, month);
             let value: i64 = orders
                 .iter()
-                .filter(|(at, _)| (start..end).contains(at))
-                .map(|(_, v)| v)
+                .filter(|(at, ..)| (start..end).contains(at))
+                .map(|(_, v, ..)| v)
                 .sum();
             assert_eq!(item["value"], value, "{query}: {}", item["month"]);
             expected_total += value;

@@ -24,6 +24,7 @@ use crate::exports::crm::records::complaints::{
 use crate::exports::crm::records::sla::Priority as WitPriority;
 use crate::exports::crm::records::types::Error;
 use crate::names::stored;
+use crate::orders;
 use crate::secrets;
 use crate::service_requests;
 use crate::sla::{self, Governing};
@@ -311,12 +312,12 @@ fn audit_json(c: &Row) -> serde_json::Value {
 fn history(db: &Db, customer_id: &str, now: i64) -> Result<CustomerHistory, Error> {
     let found = db.query(
         "SELECT c.name, c.tier, c.created_at,
-                (SELECT COUNT(*) FROM customer_order o WHERE o.customer_id = c.id),
-                (SELECT COALESCE(SUM(o.total), 0) FROM customer_order o WHERE o.customer_id = c.id),
+                COALESCE(v.orders, 0), COALESCE(v.value, 0),
                 (SELECT MIN(o.placed_at) FROM customer_order o WHERE o.customer_id = c.id),
                 (SELECT COUNT(*) FROM complaint k WHERE k.customer_id = c.id
                     AND k.status NOT IN ('resolved', 'closed'))
-           FROM customer c WHERE c.id = ?",
+           FROM customer c LEFT JOIN customer_value v ON v.customer_id = c.id
+          WHERE c.id = ?",
         &[Value::Text(customer_id.to_owned())],
     )?;
     let row = found
@@ -332,14 +333,19 @@ fn history(db: &Db, customer_id: &str, now: i64) -> Result<CustomerHistory, Erro
         None => recorded,
     };
     const YEAR: i64 = 31_556_952; // 365.2425 days
+    let order_count = db::count(row, 3, "order_count")?;
+    let total_value = db::integer(row, 4, "total_value")?;
+    let (rank, ranked) = orders::rank_of(db, total_value)?;
     Ok(CustomerHistory {
         customer_id: customer_id.to_owned(),
         name: db::text(row, 0, "name")?,
         tier: stored::<Tier>(&db::text(row, 1, "tier")?)?.into(),
-        order_count: db::count(row, 3, "order_count")?,
-        total_value: db::integer(row, 4, "total_value")?,
+        order_count,
+        total_value,
         years_as_customer: u32::try_from(((now - since) / YEAR).max(0)).unwrap_or(u32::MAX),
         open_complaints: db::count(row, 6, "open_complaints")?,
+        rank: if order_count > 0 { rank } else { 0 },
+        ranked,
     })
 }
 

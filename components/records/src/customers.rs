@@ -10,6 +10,7 @@ use crate::exports::crm::records::customers::{
 };
 use crate::exports::crm::records::types::Error;
 use crate::names::stored;
+use crate::orders;
 use crate::secrets;
 use crm_domain::customer::{
     parse_required_text, parse_tags, parse_text, CustomerKind, Phone, Tier,
@@ -1096,6 +1097,9 @@ pub fn merge_customers(
                 &[Value::Text(survivor_id.to_owned()), Value::Text(merged_id.to_owned())],
             )?;
         }
+        // The merged customer's orders now count for the survivor.
+        orders::recount_value(db, survivor_id)?;
+        orders::recount_value(db, merged_id)?;
         let mut after = before.clone();
         absorb(&mut after, &merged);
         touch(&mut after);

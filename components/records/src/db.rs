@@ -83,6 +83,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_open_complaints_by_assignee",
         include_str!("../migrations/0020_open_complaints_by_assignee.sql"),
     ),
+    (
+        "0021_customer_value",
+        include_str!("../migrations/0021_customer_value.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

@@ -512,8 +512,8 @@ pub fn parse_day(field: &'static str, text: &str) -> Result<String, crm_domain::
     }
 }
 
-/// Stores an order as it is (its status included), and counts it in `sales_hour` unless it is
-/// cancelled. Runs in the caller's transaction.
+/// Stores an order as it is (its status included), and counts it in `sales_hour` and its
+/// customer's `customer_value` unless it is cancelled. Runs in the caller's transaction.
 pub fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {
     db.exec(
         &format!(
@@ -542,6 +542,7 @@ pub fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {
              ON CONFLICT (hour) DO UPDATE SET orders = orders + 1, value = value + excluded.value",
             &[Value::Text(o.placed_at.clone()), Value::Integer(o.total)],
         )?;
+        count_value(db, &o.customer_id, 1, o.total)?;
     }
     for (line_no, l) in o.lines.iter().enumerate() {
         db.exec(
@@ -636,10 +637,95 @@ fn order_page(
     Ok(OrderPage { items, next_cursor })
 }
 
+/// Adds `orders` and `value` to the customer's row of `customer_value` (migration 0021), in the
+/// caller's transaction; a row left with no orders goes, so that the table counts the
+/// customers with orders.
+fn count_value(db: &Db, customer_id: &str, orders: i64, value: i64) -> Result<(), Error> {
+    let id = Value::Text(customer_id.to_owned());
+    db.exec(
+        "INSERT INTO customer_value (customer_id, orders, value) VALUES (?, ?, ?)
+         ON CONFLICT (customer_id) DO UPDATE
+            SET orders = orders + excluded.orders, value = value + excluded.value",
+        &[id.clone(), Value::Integer(orders), Value::Integer(value)],
+    )?;
+    if orders < 0 {
+        db.exec(
+            "DELETE FROM customer_value WHERE customer_id = ? AND orders = 0",
+            &[id],
+        )?;
+    }
+    Ok(())
+}
+
+/// The band of `customer_value_band` (migration 0021) a value counts in — its number of decimal
+/// digits and its first two digits, as the table's triggers compute it — and the least value of
+/// the next band.
+fn value_band(value: i64) -> (i64, i64) {
+    let digits = value.to_string();
+    if digits.len() == 1 {
+        return (100 + value, value + 1);
+    }
+    let lead: i64 = digits[..2].parse().unwrap_or(0);
+    let scale = 10_i64.saturating_pow(digits.len() as u32 - 2);
+    (
+        digits.len() as i64 * 100 + lead,
+        (lead + 1).saturating_mul(scale),
+    )
+}
+
+/// A customer's place by `value` among the customers with orders (1 for the greatest; equal
+/// values share a place), and how many customers have orders: the customers of the bands above
+/// the value's, plus those of greater value within its band.
+pub fn rank_of(db: &Db, value: i64) -> Result<(u32, u32), Error> {
+    let found = if value >= 0 {
+        let (band, next_band) = value_band(value);
+        db.query(
+            "SELECT (SELECT COALESCE(SUM(customers), 0) FROM customer_value_band WHERE band > ?)
+                  + (SELECT COUNT(*) FROM customer_value WHERE value > ? AND value < ?),
+                    (SELECT COALESCE(SUM(customers), 0) FROM customer_value_band)",
+            &[
+                Value::Integer(band),
+                Value::Integer(value),
+                Value::Integer(next_band),
+            ],
+        )?
+    } else {
+        db.query(
+            "SELECT (SELECT COUNT(*) FROM customer_value WHERE value > ?),
+                    (SELECT COUNT(*) FROM customer_value)",
+            &[Value::Integer(value)],
+        )?
+    };
+    let row = found
+        .rows
+        .first()
+        .ok_or_else(|| db::internal("rank a customer", "no row"))?;
+    Ok((
+        db::count(row, 0, "above")?.saturating_add(1),
+        db::count(row, 1, "ranked")?,
+    ))
+}
+
+/// Counts the customer's `customer_value` again from their orders (after a merge moved orders
+/// to them), in the caller's transaction; a customer left without orders has no row.
+pub fn recount_value(db: &Db, customer_id: &str) -> Result<(), Error> {
+    let id = Value::Text(customer_id.to_owned());
+    db.exec(
+        "DELETE FROM customer_value WHERE customer_id = ?",
+        std::slice::from_ref(&id),
+    )?;
+    db.exec(
+        "INSERT INTO customer_value (customer_id, orders, value)
+         SELECT customer_id, COUNT(*), SUM(total) FROM customer_order
+          WHERE customer_id = ? AND status <> 'cancelled' GROUP BY customer_id",
+        &[id],
+    )
+}
+
 /// Moves an order to `to`, in the caller's transaction, as `actor_id`: the move must be one
 /// `OrderStatus::next` allows (else a conflict naming the status). `ship_date`, given only for
 /// a move to `shipped`, becomes the order's. An order that is cancelled is taken out of
-/// `sales_hour`, so that it counts in no report. Audited as `order.status`.
+/// `sales_hour` and `customer_value`, so that it counts in no report. Audited as `order.status`.
 fn move_order(
     db: &Db,
     actor_id: &str,
@@ -674,6 +760,7 @@ fn move_order(
                 Value::Text(after.placed_at.clone()),
             ],
         )?;
+        count_value(db, &after.customer_id, -1, -after.total)?;
     }
     audit::record_as(
         db,
