@@ -657,6 +657,10 @@ fn a_customer_reports_a_problem_follows_it_replies_confirms_the_replacement_and_
     has(&shown, "<li data-kind=\"rating\">");
     lacks(&shown, "name=\"score\"");
     lacks(&shown, "<h2 id=\"rate\">");
+    // Staff read the rating with its comment on the complaint.
+    let rating = &staff_view(&app, &id)["rating"];
+    assert_eq!(rating["score"], 4, "{rating}");
+    assert_eq!(rating["comment"], comment, "{rating}");
     let twice = act(action(&csrf, "rate", &[("score", "5"), ("text", "")]));
     assert_html(&twice, 409);
     has(

@@ -113,9 +113,8 @@ async fn click(client: &Client, css: &str) -> Result<(), CmdError> {
 }
 
 /// Waits until the browser has followed the redirect of a posted form to a page whose address
-/// says `done=<done>`.
-async fn landed(client: &Client, done: &str) -> Result<(), CmdError> {
-    let wanted = format!("done={done}");
+/// says `wanted` in its query (`done=reply`, `filed=1`).
+async fn landed(client: &Client, wanted: &str) -> Result<(), CmdError> {
     let started = std::time::Instant::now();
     loop {
         let url = client.current_url().await?;
@@ -267,10 +266,7 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
             )
             .await?;
             click(&client, "main form button[type=submit]").await?;
-            client
-                .wait()
-                .for_element(Locator::Css("span[data-status]"))
-                .await?;
+            landed(&client, "filed=1").await?;
             let mut complaint_url = client.current_url().await?;
             complaint_url.set_query(None);
             let complaint = complaint_url
@@ -292,6 +288,10 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
                 json!({"action": "wait_on_customer"}),
             );
             client.goto(complaint_url.as_str()).await?;
+            client
+                .wait()
+                .for_element(Locator::Css("form:has(input[name=action][value=reply])"))
+                .await?;
             assert!(client.source().await?.contains(question));
             check_page(&client, run, "complaint-question").await?;
             type_into(
@@ -301,7 +301,7 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
             )
             .await?;
             click(&client, &action_button("reply")).await?;
-            landed(&client, "reply").await?;
+            landed(&client, "done=reply").await?;
 
             // A replacement is approved, picked and shipped; the customer confirms it arrived.
             let request = ok(
@@ -328,7 +328,7 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
             client.goto(complaint_url.as_str()).await?;
             check_page(&client, run, "complaint-shipped").await?;
             click(&client, &action_button("confirm_receipt")).await?;
-            landed(&client, "receipt").await?;
+            landed(&client, "done=receipt").await?;
 
             // Resolved and closed by staff; the customer rates it.
             staff(
@@ -353,7 +353,7 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
             click(&client, "input[name=score][value='4']").await?;
             type_into(&client, "textarea[name=text]", "Quick and polite.").await?;
             click(&client, &action_button("rate")).await?;
-            landed(&client, "rating").await?;
+            landed(&client, "done=rating").await?;
             check_page(&client, run, "complaint-rated").await?;
             let rated = ok(app.get_as(&path, ADMIN_TOKEN), 200);
             assert_eq!(rated["complaint"]["status"], "closed", "{rated}");

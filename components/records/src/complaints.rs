@@ -403,6 +403,7 @@ fn detail(db: &Db, c: &Row, g: &Governing) -> Result<ComplaintDetail, Error> {
         escalations: escalations(db, &c.id)?,
         timeline: timeline(db, &c.id)?,
         service_requests: service_requests::of_complaint(db, &c.id)?,
+        rating: rating_of(db, &c.id)?,
     })
 }
 
