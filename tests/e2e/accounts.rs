@@ -615,16 +615,7 @@ fn a_customer_signs_up_and_out_in_a_browser_on_a_phone() {
         let page = client.source().await?;
         assert!(page.contains("zhang.wei@example.com"), "{page}");
         assert!(!page.contains("<script"), "no scripts");
-        let overflow = client
-            .execute(
-                "return document.documentElement.scrollWidth - window.innerWidth",
-                vec![],
-            )
-            .await?;
-        assert!(
-            overflow.as_i64().is_some_and(|px| px <= 0),
-            "the page is wider than a phone's screen by {overflow}px"
-        );
+        crate::browser::assert_fits_width(&client, "the account page").await?;
         std::fs::write(
             shots.join("portal-account-phone-en.png"),
             client.screenshot().await?,

@@ -72,6 +72,25 @@ impl Browser {
     }
 }
 
+/// Asserts that the page `client` shows fits the window's width: no sideways scrolling, on a
+/// phone above all. `what` names the page in the failure.
+pub async fn assert_fits_width(
+    client: &fantoccini::Client,
+    what: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    let overflow = client
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
+        .await?;
+    assert!(
+        overflow.as_i64().is_some_and(|px| px <= 0),
+        "{what} is wider than the window by {overflow}px"
+    );
+    Ok(())
+}
+
 /// The `serious` and `critical` accessibility violations axe-core finds on the page `client`
 /// shows, one line each (rule, help, elements). `scripts/test` installs axe-core with npm.
 pub async fn accessibility_violations(

@@ -5,7 +5,7 @@
 //! on the way is checked with axe-core (no `serious` or `critical` violation) and for sideways
 //! scrolling; screenshots go to `target/screenshots/portal-journey-<lang>-<width>-<page>.png`.
 
-use crate::browser::{accessibility_violations, Browser};
+use crate::browser::{accessibility_violations, assert_fits_width, Browser};
 use crm_tests::{TestApp, ADMIN_TOKEN, PORTAL_PASSWORD};
 use fantoccini::{error::CmdError, Client, Locator};
 use serde_json::{json, Value};
@@ -71,18 +71,8 @@ async fn check_page(client: &Client, run: &Run, page: &str) -> Result<(), CmdErr
         run.lang,
         run.width
     );
-    let overflow = client
-        .execute(
-            "return document.documentElement.scrollWidth - window.innerWidth",
-            vec![],
-        )
-        .await?;
-    assert!(
-        overflow.as_i64().is_some_and(|px| px <= 0),
-        "{page} ({} at {} px) scrolls sideways by {overflow}px",
-        run.lang,
-        run.width
-    );
+    let what = format!("{page} ({} at {} px)", run.lang, run.width);
+    assert_fits_width(client, &what).await?;
     let source = client.source().await?;
     assert!(!source.contains("<script"), "{page}: no scripts");
     let lang = client

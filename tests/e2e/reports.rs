@@ -905,16 +905,7 @@ fn the_dashboard_signs_in_with_a_cookie_and_renders_in_both_languages() {
         // On a phone: one column, nothing wider than the screen.
         client.set_window_size(390, 844).await?;
         client.refresh().await?;
-        let overflow = client
-            .execute(
-                "return document.documentElement.scrollWidth - window.innerWidth",
-                vec![],
-            )
-            .await?;
-        assert!(
-            overflow.as_i64().is_some_and(|px| px <= 0),
-            "the page is wider than a phone's screen by {overflow}px"
-        );
+        crate::browser::assert_fits_width(&client, "the dashboard").await?;
         std::fs::write(
             shots.join("dashboard-phone-zh-CN.png"),
             client.screenshot().await?,

@@ -575,14 +575,8 @@ fn a_customer_orders_in_a_browser_on_a_phone() {
     std::fs::create_dir_all(&shots).expect("a screenshot directory");
     let browser = crate::browser::Browser::start();
     browser.run(|client| async move {
+        use crate::browser::assert_fits_width;
         use fantoccini::Locator;
-        let no_overflow = |what: &'static str, overflow: serde_json::Value| {
-            assert!(
-                overflow.as_i64().is_some_and(|px| px <= 0),
-                "{what} is wider than a phone's screen by {overflow}px"
-            );
-        };
-        let overflow_script = "return document.documentElement.scrollWidth - window.innerWidth";
         client.set_window_size(390, 844).await?;
         client.goto(&format!("{base}/sign-up?lang=en")).await?;
         for (input, value) in [
@@ -616,10 +610,7 @@ fn a_customer_orders_in_a_browser_on_a_phone() {
             .click()
             .await?;
         client.wait().for_element(Locator::Css("p.notice")).await?;
-        no_overflow(
-            "the catalogue",
-            client.execute(overflow_script, vec![]).await?,
-        );
+        assert_fits_width(&client, "the catalogue").await?;
         let cart_link = client
             .find(Locator::Css("nav a[href='/cart']"))
             .await?
@@ -640,7 +631,7 @@ fn a_customer_orders_in_a_browser_on_a_phone() {
                 .send_keys(value)
                 .await?;
         }
-        no_overflow("the cart", client.execute(overflow_script, vec![]).await?);
+        assert_fits_width(&client, "the cart").await?;
         std::fs::write(
             shots.join("portal-cart-phone-en.png"),
             client.screenshot().await?,
@@ -664,7 +655,7 @@ fn a_customer_orders_in_a_browser_on_a_phone() {
         let page = client.source().await?;
         assert!(page.contains("¥259.00"), "{page}");
         assert!(!page.contains("<script"), "no scripts");
-        no_overflow("the order", client.execute(overflow_script, vec![]).await?);
+        assert_fits_width(&client, "the order").await?;
         std::fs::write(
             shots.join("portal-order-phone-en.png"),
             client.screenshot().await?,
