@@ -13,9 +13,10 @@
 //! instantiated for each request in a `Store` of its own, whose capabilities are the
 //! component's for the inherited groups and empty for the rest, so the host's own checks give
 //! the denials (`access-denied` for a store or database label not granted, an undefined
-//! variable, a refused outbound request, no environment). The component's imports of the dependency's interfaces are host functions
-//! that call into that instance with the same values. A dependency that exports a resource
-//! type cannot be forwarded this way and is refused at load, naming it.
+//! variable, no environment), and outbound requests fail as the adapter fails them
+//! (`OutboundHooks::denied`). The component's imports of the dependency's interfaces are host
+//! functions that call into that instance with the same values. A dependency that exports a
+//! resource type cannot be forwarded this way and is refused at load, naming it.
 
 use anyhow::{bail, Context, Result};
 use std::collections::HashMap;
@@ -31,7 +32,7 @@ use crate::state::{Capabilities, RequestState};
 /// A dependency pre-linked on its own, to be instantiated next to each request's component.
 pub struct IsolatedDependency {
     pre: InstancePre<RequestState>,
-    /// The capabilities it runs with: none.
+    /// The capabilities it runs with: the component's, of the groups it inherits.
     pub caps: Arc<Capabilities>,
 }
 
