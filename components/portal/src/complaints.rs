@@ -27,11 +27,10 @@
 //! Instants are shown in the deployment's time zone (the `time_zone` variable) with its offset
 //! from UTC, in the page's language.
 
-use crate::accounts::refused;
 use crate::form::{alert, Feedback};
 use crate::layout::{self, html_response, see_other};
 use crate::session;
-use crate::shop::{self, ended, genuine, new_key, page_lang, plausible_key, signed_in};
+use crate::shop::{self, ended, new_key, page_lang, plausible_key, posting, signed_in};
 use crm_guest::accounts::Session;
 use crm_guest::complaints::{
     self, ComplaintStatus, MyComplaint, MyComplaintAction, MyComplaintEvent, MyComplaintInput,
@@ -520,13 +519,10 @@ pub fn new_complaint(req: &Request, _params: &Params) -> ApiResult {
 pub fn file_complaint(req: &Request, _params: &Params) -> ApiResult {
     let mut typed: ComplaintForm = forms::body(req)?;
     let (lang, _) = Lang::of(req, typed.lang.as_deref());
-    let session = match signed_in(req, "/complaints")? {
+    let session = match posting(req, lang, "/complaints", &typed.csrf_token)? {
         Ok(session) => session,
-        Err(visitor) => return Ok(visitor),
+        Err(answer) => return Ok(answer),
     };
-    if !genuine(req, &session, &typed.csrf_token) {
-        return Ok(refused(lang, Some(&session)));
-    }
     let t = |key| text(lang, key);
     let who = session::credential(&session);
     let order_id = typed.order.trim().to_owned();
@@ -752,13 +748,10 @@ pub fn act(req: &Request, params: &Params) -> ApiResult {
     let (lang, _) = Lang::of(req, typed.lang.as_deref());
     let id = params.get("id");
     let here = format!("/complaints/{id}");
-    let session = match signed_in(req, &here)? {
+    let session = match posting(req, lang, &here, &typed.csrf_token)? {
         Ok(session) => session,
-        Err(visitor) => return Ok(visitor),
+        Err(answer) => return Ok(answer),
     };
-    if !genuine(req, &session, &typed.csrf_token) {
-        return Ok(refused(lang, Some(&session)));
-    }
     let t = |key| text(lang, key);
     let who = session::credential(&session);
     let again = |status: u16, feedback: Feedback| -> ApiResult {

@@ -371,8 +371,27 @@ pub(crate) fn signed_in(req: &Request, next: &str) -> Result<Result<Session, Res
 
 /// Whether a signed-in customer's form may be acted on: posted from this site's page, with the
 /// session's CSRF token.
-pub(crate) fn genuine(req: &Request, session: &Session, csrf_token: &str) -> bool {
+fn genuine(req: &Request, session: &Session, csrf_token: &str) -> bool {
     forms::same_origin(req) && session::csrf_ok(session, csrf_token)
+}
+
+/// The session a state-changing form post acts in: a visitor is sent to sign in first (and
+/// back to `next`); a post without the session's CSRF token, or from another origin, is
+/// refused (403). `Err` is the answer to give instead.
+pub(crate) fn posting(
+    req: &Request,
+    lang: Lang,
+    next: &str,
+    csrf_token: &str,
+) -> Result<Result<Session, Response>, Problem> {
+    let session = match signed_in(req, next)? {
+        Ok(session) => session,
+        Err(visitor) => return Ok(Err(visitor)),
+    };
+    if !genuine(req, &session, csrf_token) {
+        return Ok(Err(refused(lang, Some(&session))));
+    }
+    Ok(Ok(session))
 }
 
 /// The answer to a records error no page can help with: a session that ended meanwhile signs in
@@ -439,13 +458,10 @@ pub(crate) fn page_lang(req: &Request, pairs: &[(String, String)]) -> (Lang, Opt
 pub fn add_to_cart(req: &Request, _params: &Params) -> ApiResult {
     let form: AddForm = forms::body(req)?;
     let (lang, _) = Lang::of(req, form.lang.as_deref());
-    let session = match signed_in(req, "/products")? {
+    let session = match posting(req, lang, "/products", &form.csrf_token)? {
         Ok(session) => session,
-        Err(visitor) => return Ok(visitor),
+        Err(answer) => return Ok(answer),
     };
-    if !genuine(req, &session, &form.csrf_token) {
-        return Ok(refused(lang, Some(&session)));
-    }
     let t = |key| text(lang, key);
     let again = |status: u16, message: &str| pages::again(lang, &form.q, &session, status, message);
     let Some(added) = quantity(&form.quantity, 1) else {
@@ -518,13 +534,10 @@ pub fn cart_page(req: &Request, _params: &Params) -> ApiResult {
 pub fn set_line(req: &Request, _params: &Params) -> ApiResult {
     let form: LineForm = forms::body(req)?;
     let (lang, _) = Lang::of(req, form.lang.as_deref());
-    let session = match signed_in(req, "/cart")? {
+    let session = match posting(req, lang, "/cart", &form.csrf_token)? {
         Ok(session) => session,
-        Err(visitor) => return Ok(visitor),
+        Err(answer) => return Ok(answer),
     };
-    if !genuine(req, &session, &form.csrf_token) {
-        return Ok(refused(lang, Some(&session)));
-    }
     let t = |key| text(lang, key);
     let who = session::credential(&session);
     let again = |status: u16, message: &str| -> ApiResult {
@@ -568,13 +581,10 @@ pub fn set_line(req: &Request, _params: &Params) -> ApiResult {
 pub fn place_order(req: &Request, _params: &Params) -> ApiResult {
     let mut typed: CheckoutForm = forms::body(req)?;
     let (lang, _) = Lang::of(req, typed.lang.as_deref());
-    let session = match signed_in(req, "/cart")? {
+    let session = match posting(req, lang, "/cart", &typed.csrf_token)? {
         Ok(session) => session,
-        Err(visitor) => return Ok(visitor),
+        Err(answer) => return Ok(answer),
     };
-    if !genuine(req, &session, &typed.csrf_token) {
-        return Ok(refused(lang, Some(&session)));
-    }
     let t = |key| text(lang, key);
     let who = session::credential(&session);
     let cart = match orders::get_cart(&who) {
@@ -782,13 +792,10 @@ pub fn cancel_order(req: &Request, params: &Params) -> ApiResult {
     let (lang, _) = Lang::of(req, form.lang.as_deref());
     let id = params.get("id");
     let here = format!("/orders/{id}");
-    let session = match signed_in(req, &here)? {
+    let session = match posting(req, lang, &here, &form.csrf_token)? {
         Ok(session) => session,
-        Err(visitor) => return Ok(visitor),
+        Err(answer) => return Ok(answer),
     };
-    if !genuine(req, &session, &form.csrf_token) {
-        return Ok(refused(lang, Some(&session)));
-    }
     let who = session::credential(&session);
     match orders::cancel_my_order(&who, id) {
         Ok(order) => Ok(see_other(

@@ -50,11 +50,14 @@ pub fn run(options: &UpOptions, starts: usize) -> Result<()> {
         }
     }
     warm.sort();
+    let (Some(p50), Some(max)) = (warm.get(warm.len() / 2), warm.last()) else {
+        bail!("no warm start was measured");
+    };
     println!(
         "warm starts: {}   p50 {:.1} ms   max {:.1} ms   (target < 100 ms)",
         warm.len(),
-        ms(warm[warm.len() / 2]),
-        ms(*warm.last().expect("at least one warm start")),
+        ms(*p50),
+        ms(*max),
     );
     if options.state_dir.is_none() {
         let _ = std::fs::remove_dir_all(&temp_state);
