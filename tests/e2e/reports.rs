@@ -487,6 +487,28 @@ fn bad_parameters_name_the_field_and_csv_holds_the_whole_table() {
         "{}",
         lines[1]
     );
+    // A table without rows still has its header, the same as with rows.
+    for (path, with_rows) in [
+        ("customers/ranking", PERIOD),
+        ("customers/rfm", PERIOD),
+        ("sales?group_by=product", PERIOD),
+    ] {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let full = s.app.get_as(
+            &format!("/api/v1/reports/{path}{separator}{with_rows}&format=csv"),
+            ADMIN_TOKEN,
+        );
+        let empty = s.app.get_as(
+            &format!("/api/v1/reports/{path}{separator}from=2001-01-01&to=2001-01-31&format=csv"),
+            ADMIN_TOKEN,
+        );
+        assert_eq!(empty.status, 200, "{path}: {}", empty.body);
+        assert_eq!(empty.body.lines().count(), 1, "{path}: {}", empty.body);
+        let header = empty.body.lines().next().unwrap_or_default();
+        assert!(header.contains(','), "{path}: {header}");
+        assert!(full.body.lines().count() > 1, "{path}: {}", full.body);
+        assert_eq!(full.body.lines().next(), Some(header), "{path}");
+    }
 }
 
 #[test]
@@ -1085,8 +1107,10 @@ fn the_funnel_of_the_periods_leads_and_the_reps_performance() {
 
 /// The company's monthly sales come from hourly totals records keeps with every order; with a
 /// customer filter they come from the orders themselves. Each customer's value and rank (shown
-/// on a complaint) come from totals records keeps per customer. After a few hundred
-/// pseudo-random orders, a merge and cancellations, all agree with the sums worked out here.
+/// on a complaint), and over the whole history the ranking, RFM and churn, come from figures
+/// records keeps per customer; lines sold per batch are kept too. After a few hundred
+/// pseudo-random orders, a merge and cancellations, all agree with the reports summed from the
+/// orders and with the figures worked out here.
 #[test]
 fn kept_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
     let app = TestApp::start_app_at(NOW);
@@ -1160,6 +1184,37 @@ fn kept_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
             assert_eq!(cancelled.status, 200, "{}", cancelled.body);
         }
     }
+    // A customer who stopped buying: orders 10 and 20 days apart (and a fourth, cancelled),
+    // a purchase cycle of 15 days, long past by now.
+    let lapsed = app.post_json(
+        "/api/v1/customers",
+        Some(&gm.token),
+        &json!({"name": "Shop that lapsed", "phone": "+86 21 6666 0099", "tier": "gold"}),
+    );
+    assert_eq!(lapsed.status, 201, "{}", lapsed.body);
+    let lapsed = lapsed.json()["id"].as_str().expect("id").to_owned();
+    for (day, cancel) in [(0, false), (10, false), (30, false), (31, true)] {
+        let at = FROM + day * 86_400;
+        let reply = app.post_json(
+            "/api/v1/orders",
+            Some(&gm.token),
+            &json!({"customer_id": lapsed, "placed_at": crm_domain::time::rfc3339_utc(at),
+                    "lines": [{"product_id": product, "quantity": 3}]}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let id = reply.json()["id"].as_str().expect("id").to_owned();
+        if cancel {
+            let cancelled = app.post_json(
+                &format!("/api/v1/orders/{id}/status"),
+                Some(&gm.token),
+                &json!({"status": "cancelled"}),
+            );
+            assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+        } else {
+            orders.push((at, 3 * 1_234, lapsed.clone(), id));
+        }
+    }
+    customers.push(lapsed.clone());
     // Each customer's orders, value and rank, as a complaint shows them.
     let value_of = |customer: &str| -> (i64, i64) {
         let mine = orders.iter().filter(|o| o.2 == customer);
@@ -1235,5 +1290,93 @@ fn kept_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
             }
         );
         assert_eq!(fast["value"], expected_total, "{query}");
+    }
+
+    // Over the whole history the value reports read the kept per-customer figures; for the
+    // product (the only one: every line is of it) they sum the orders. Both agree.
+    let all = "from=2024-12-01&to=2026-07-01&limit=500";
+    for path in ["ranking", "rfm", "churn"] {
+        let kept = report(
+            &app,
+            ADMIN_TOKEN,
+            &format!("/api/v1/reports/customers/{path}?{all}"),
+        );
+        let summed = report(
+            &app,
+            ADMIN_TOKEN,
+            &format!("/api/v1/reports/customers/{path}?{all}&product_id={product}"),
+        );
+        assert_eq!(kept, summed, "{path}");
+    }
+    // And with the rhythms worked out here: the last order, and the median of the days
+    // between consecutive ones, at risk past 1.5 times that (a cycle counts at least a day).
+    let mut at_risk: Vec<(String, f64, String)> = Vec::new();
+    for customer in &customers {
+        let mut times: Vec<i64> = orders
+            .iter()
+            .filter(|o| o.2 == *customer)
+            .map(|o| o.0)
+            .collect();
+        times.sort_unstable();
+        let mut gaps: Vec<f64> = times
+            .windows(2)
+            .map(|w| (w[1] - w[0]) as f64 / 86_400.0)
+            .collect();
+        let Some(cycle) = crm_domain::report::median(&mut gaps) else {
+            continue;
+        };
+        let last = *times.last().expect("orders");
+        if (NOW - last) as f64 / 86_400.0 > 1.5 * cycle.max(1.0) {
+            at_risk.push((customer.clone(), cycle, crm_domain::time::rfc3339_utc(last)));
+        }
+    }
+    at_risk.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(at_risk
+        .iter()
+        .any(|(id, cycle, _)| *id == lapsed && *cycle == 15.0));
+    let churn = report(
+        &app,
+        ADMIN_TOKEN,
+        &format!("/api/v1/reports/customers/churn?{all}"),
+    );
+    let mut seen: Vec<(String, f64, String)> = churn["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["customer_id"].as_str().expect("id").to_owned(),
+                i["purchase_cycle_days"].as_f64().expect("cycle"),
+                i["last_order_at"].as_str().expect("last").to_owned(),
+            )
+        })
+        .collect();
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(seen, at_risk);
+
+    // Order lines sold per batch, kept with every order and cancellation, beside a complaint
+    // on one line: every order that counts has one line of the product (batch "").
+    let (_, _, customer, order) = &orders[0];
+    let filed = app.post_json(
+        "/api/v1/complaints",
+        Some(&gm.token),
+        &json!({"customer_id": customer, "order_id": order, "line_no": 1,
+                "category": "quality", "channel": "phone",
+                "description": "The product of this line is faulty."}),
+    );
+    assert_eq!(filed.status, 201, "{}", filed.body);
+    for filter in ["", "&tier=gold"] {
+        let batches = report(
+            &app,
+            ADMIN_TOKEN,
+            &format!("/api/v1/reports/complaints?group_by=batch&{all}{filter}"),
+        );
+        let row = batches["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["product_id"] == product.as_str())
+            .unwrap_or_else(|| panic!("no row of the product: {batches}"));
+        assert_eq!(row["lines_sold"], orders.len(), "{filter}: {row}");
     }
 }

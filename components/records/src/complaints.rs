@@ -1653,6 +1653,8 @@ pub struct Historic<'a> {
     pub steps: &'a [(i64, HistoricStep)],
     /// Cause, result and prevention, for the step that closes it.
     pub closure: Option<&'a DomainClosure>,
+    /// The customer's rating of a closed complaint, and when it was given.
+    pub rating: Option<&'a (i64, DomainRating)>,
 }
 
 /// The timeline of a complaint being written, in time order: at, actor, kind, status after,
@@ -1849,6 +1851,29 @@ pub fn insert_historic(
         &mut timeline,
     );
     insert(db, &c)?;
+    if let Some((at, rating)) = h.rating {
+        if c.status != ComplaintStatus::Closed || *at <= last || *at > now {
+            return Err(out_of_order(*at));
+        }
+        db.exec(
+            "INSERT INTO complaint_rating (complaint_id, score, comment, rated_at)
+             VALUES (?, ?, ?, ?)",
+            &[
+                Value::Text(c.id.clone()),
+                Value::Integer(i64::from(rating.score)),
+                Value::Text(rating.comment.clone()),
+                Value::Text(rfc3339_utc(*at)),
+            ],
+        )?;
+        timeline.push((
+            *at,
+            // The customer, on the portal (demo customers have no account).
+            "portal".to_owned(),
+            "rating",
+            ComplaintStatus::Closed,
+            format!("rated {}/{MAX_SCORE}", rating.score),
+        ));
+    }
 
     let marks = vec!["(?, ?, ?, ?, ?, ?, ?)"; timeline.len()].join(", ");
     let mut events = Vec::with_capacity(timeline.len() * 7);

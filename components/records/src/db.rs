@@ -87,6 +87,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0021_customer_value",
         include_str!("../migrations/0021_customer_value.sql"),
     ),
+    (
+        "0022_customer_rhythm",
+        include_str!("../migrations/0022_customer_rhythm.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

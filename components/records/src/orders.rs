@@ -24,6 +24,7 @@ use crm_domain::customer::{parse_required_text, parse_text};
 use crm_domain::orders::{
     line_total, parse_quantity, parse_sku, parse_unit_price, OrderStatus as Status, MAX_QUANTITY,
 };
+use crm_domain::report;
 use crm_domain::role::Role;
 use crm_domain::time::{parse_instant, rfc3339_utc};
 use serde::{Deserialize, Serialize};
@@ -535,15 +536,6 @@ pub fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {
             Value::Text(status_name(o.status).into()),
         ],
     )?;
-    // The company's sales per UTC hour (migration 0015), in the order's own transaction.
-    if Status::from(o.status).counts() {
-        db.exec(
-            "INSERT INTO sales_hour (hour, orders, value) VALUES (substr(?, 1, 13), 1, ?)
-             ON CONFLICT (hour) DO UPDATE SET orders = orders + 1, value = value + excluded.value",
-            &[Value::Text(o.placed_at.clone()), Value::Integer(o.total)],
-        )?;
-        count_value(db, &o.customer_id, 1, o.total)?;
-    }
     for (line_no, l) in o.lines.iter().enumerate() {
         db.exec(
             "INSERT INTO order_line (order_id, line_no, product_id, sku, product_name, quantity, unit_price, line_total, batch_number)
@@ -560,6 +552,16 @@ pub fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {
                 Value::Text(l.batch_number.clone()),
             ],
         )?;
+    }
+    // The kept figures (migrations 0015, 0021, 0022), in the order's own transaction.
+    if Status::from(o.status).counts() {
+        db.exec(
+            "INSERT INTO sales_hour (hour, orders, value) VALUES (substr(?, 1, 13), 1, ?)
+             ON CONFLICT (hour) DO UPDATE SET orders = orders + 1, value = value + excluded.value",
+            &[Value::Text(o.placed_at.clone()), Value::Integer(o.total)],
+        )?;
+        recount_value(db, &o.customer_id)?;
+        count_batch_lines(db, &o.id, 1)?;
     }
     Ok(())
 }
@@ -637,24 +639,16 @@ fn order_page(
     Ok(OrderPage { items, next_cursor })
 }
 
-/// Adds `orders` and `value` to the customer's row of `customer_value` (migration 0021), in the
-/// caller's transaction; a row left with no orders goes, so that the table counts the
-/// customers with orders.
-fn count_value(db: &Db, customer_id: &str, orders: i64, value: i64) -> Result<(), Error> {
-    let id = Value::Text(customer_id.to_owned());
+/// Adds `sign` (1 or -1) times the order's lines to `batch_lines` (migration 0022), per
+/// product and batch number, in the caller's transaction.
+fn count_batch_lines(db: &Db, order_id: &str, sign: i64) -> Result<(), Error> {
     db.exec(
-        "INSERT INTO customer_value (customer_id, orders, value) VALUES (?, ?, ?)
-         ON CONFLICT (customer_id) DO UPDATE
-            SET orders = orders + excluded.orders, value = value + excluded.value",
-        &[id.clone(), Value::Integer(orders), Value::Integer(value)],
-    )?;
-    if orders < 0 {
-        db.exec(
-            "DELETE FROM customer_value WHERE customer_id = ? AND orders = 0",
-            &[id],
-        )?;
-    }
-    Ok(())
+        "INSERT INTO batch_lines (product_id, batch_number, lines)
+         SELECT product_id, batch_number, ?2 * COUNT(*) FROM order_line WHERE order_id = ?1
+          GROUP BY product_id, batch_number
+         ON CONFLICT (product_id, batch_number) DO UPDATE SET lines = lines + excluded.lines",
+        &[Value::Text(order_id.to_owned()), Value::Integer(sign)],
+    )
 }
 
 /// The band of `customer_value_band` (migration 0021) a value counts in — its number of decimal
@@ -706,26 +700,51 @@ pub fn rank_of(db: &Db, value: i64) -> Result<(u32, u32), Error> {
     ))
 }
 
-/// Counts the customer's `customer_value` again from their orders (after a merge moved orders
-/// to them), in the caller's transaction; a customer left without orders has no row.
+/// Counts the customer's row of `customer_value` (migrations 0021 and 0022) again from their
+/// counted orders, in the caller's transaction: their number and value, the last one, and the
+/// purchase cycle (the median of the days between consecutive ones). A customer without counted
+/// orders has no row. Reads the customer's orders through the index on
+/// `(customer_id, placed_at, total, status)`.
 pub fn recount_value(db: &Db, customer_id: &str) -> Result<(), Error> {
     let id = Value::Text(customer_id.to_owned());
-    db.exec(
-        "DELETE FROM customer_value WHERE customer_id = ?",
+    let found = db.query(
+        "SELECT unixepoch(placed_at), total, placed_at FROM customer_order
+          WHERE customer_id = ? AND status <> 'cancelled' ORDER BY placed_at",
         std::slice::from_ref(&id),
     )?;
+    let Some(last) = found.rows.last() else {
+        return db.exec("DELETE FROM customer_value WHERE customer_id = ?", &[id]);
+    };
+    let mut value = 0i64;
+    let mut gaps = Vec::with_capacity(found.rows.len());
+    let mut previous = None;
+    for row in &found.rows {
+        let at = db::integer(row, 0, "placed_at")?;
+        value = value.saturating_add(db::integer(row, 1, "total")?);
+        if let Some(before) = previous.replace(at) {
+            gaps.push(report::days_between(before, at));
+        }
+    }
     db.exec(
-        "INSERT INTO customer_value (customer_id, orders, value)
-         SELECT customer_id, COUNT(*), SUM(total) FROM customer_order
-          WHERE customer_id = ? AND status <> 'cancelled' GROUP BY customer_id",
-        &[id],
+        "INSERT INTO customer_value (customer_id, orders, value, last_at, cycle_days)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (customer_id) DO UPDATE SET orders = excluded.orders,
+             value = excluded.value, last_at = excluded.last_at, cycle_days = excluded.cycle_days",
+        &[
+            id,
+            Value::Integer(found.rows.len() as i64),
+            Value::Integer(value),
+            Value::Text(db::text(last, 2, "placed_at")?),
+            report::median(&mut gaps).map_or(Value::Null, Value::Real),
+        ],
     )
 }
 
 /// Moves an order to `to`, in the caller's transaction, as `actor_id`: the move must be one
 /// `OrderStatus::next` allows (else a conflict naming the status). `ship_date`, given only for
 /// a move to `shipped`, becomes the order's. An order that is cancelled is taken out of
-/// `sales_hour` and `customer_value`, so that it counts in no report. Audited as `order.status`.
+/// `sales_hour`, `customer_value` and `batch_lines`, so that it counts in no report. Audited as
+/// `order.status`.
 fn move_order(
     db: &Db,
     actor_id: &str,
@@ -760,7 +779,8 @@ fn move_order(
                 Value::Text(after.placed_at.clone()),
             ],
         )?;
-        count_value(db, &after.customer_id, -1, -after.total)?;
+        recount_value(db, &after.customer_id)?;
+        count_batch_lines(db, &after.id, -1)?;
     }
     audit::record_as(
         db,

@@ -17,8 +17,8 @@ use crm_guest::identity::{self, Staff};
 use crm_guest::lang::{self, Lang};
 use crm_guest::names::Role;
 use crm_guest::reports::{
-    self, ComplaintGrouping, ComplaintReport, PageRequest, Ranking, ReportScope, RfmReport,
-    SalesGrouping, SalesReport, SlaGrouping, SlaReport, SlaRow,
+    self, ComplaintGrouping, ComplaintReport, CsatDistribution, PageRequest, Ranking, ReportScope,
+    RfmReport, SalesGrouping, SalesReport, SlaGrouping, SlaReport, SlaRow,
 };
 use crm_guest::request::{form_or_json_body, query_pairs};
 use crm_guest::types::{Credential, Error};
@@ -109,6 +109,11 @@ enum Text {
     ProductPerThousand,
     Flagged,
     OtherBatches,
+    Csat,
+    Ratings,
+    CsatTitle,
+    CsatChart,
+    Score,
 }
 
 fn text(lang: Lang, key: Text) -> &'static str {
@@ -184,6 +189,14 @@ fn text(lang: Lang, key: Text) -> &'static str {
         ProductPerThousand => ("产品平均", "Product average"),
         Flagged => ("异常批次", "Flagged"),
         OtherBatches => ("其他批次", "Other batches"),
+        Csat => ("客户满意度", "Satisfaction (CSAT)"),
+        Ratings => ("条评价", "ratings"),
+        CsatTitle => ("投诉处理满意度", "Satisfaction with complaint handling"),
+        CsatChart => (
+            "各评分的评价数（1 = 很不满意，5 = 很满意）",
+            "Ratings per score (1 = very unhappy, 5 = very happy)",
+        ),
+        Score => ("分", "★"),
     };
     match lang {
         Lang::ZhCn => zh,
@@ -591,6 +604,7 @@ fn render(
                         (segments_card(lang, &data.rfm))
                         (sla_card(lang, &data.sla))
                         (complaints_card(lang, &data.complaints))
+                        (csat_card(lang, &data.complaints.csat))
                     }
                 }
             }
@@ -602,6 +616,7 @@ fn render(
 fn kpis(lang: Lang, data: &Reports) -> Markup {
     let t = |key: Text| text(lang, key);
     let sales = &data.sales;
+    let csat = &data.complaints.csat;
     let growth = change(sales.value, sales.previous_value);
     let trend = match growth {
         Some(g) if g >= 0.0 => "up",
@@ -634,6 +649,11 @@ fn kpis(lang: Lang, data: &Reports) -> Markup {
             div.kpi {
                 div.label { (t(Text::FirstResponseSla)) }
                 div.value { (pct_opt(data.sla.total.first_response.compliance)) }
+            }
+            div.kpi {
+                div.label { (t(Text::Csat)) }
+                div.value { (csat.mean.and_then(finite).map_or_else(|| "—".to_owned(), |m| format!("{m:.1} / 5"))) }
+                div.sub { (lang::grouped(csat.ratings.into())) " " (t(Text::Ratings)) }
             }
         }
     }
@@ -983,6 +1003,41 @@ fn complaints_card(lang: Lang, report: &ComplaintReport) -> Markup {
                 }
             }
         },
+    )
+}
+
+/// How customers rated the handling of their closed complaints: ratings per score.
+fn csat_card(lang: Lang, csat: &CsatDistribution) -> Markup {
+    let t = |key: Text| text(lang, key);
+    let title = t(Text::CsatTitle);
+    if csat.ratings == 0 {
+        return card(title, no_data(t(Text::NoData)));
+    }
+    let bars: Vec<Bar> = csat
+        .per_score
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, &count)| Bar {
+            label: format!("{} {}", i + 1, t(Text::Score)),
+            value: f64::from(count),
+            shown: format!(
+                "{} ({})",
+                lang::grouped(count.into()),
+                pct(f64::from(count) / f64::from(csat.ratings))
+            ),
+            color: if i >= 3 {
+                GREEN
+            } else if i == 2 {
+                GREY
+            } else {
+                ORANGE
+            },
+        })
+        .collect();
+    card(
+        title,
+        bar_chart(t(Text::CsatChart), t(Text::NoData), &bars, &[]),
     )
 }
 

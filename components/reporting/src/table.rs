@@ -7,6 +7,8 @@ use crm_guest::{ApiResult, Problem};
 use serde::Serialize;
 use spin_sdk::http::Response;
 use std::borrow::Cow;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::ToSchema;
 
 /// Put first with `bom=true`, so that spreadsheet programs read the file as UTF-8.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -14,7 +16,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// A report whose rows are a table, read page by page.
 pub trait Table: Serialize {
     /// One row; flat, so that it is also a CSV record.
-    type Row: Serialize;
+    type Row: Serialize + ToSchema;
     fn period(&self) -> &Period;
     /// The rows of this page and the cursor of the next.
     fn into_rows(self) -> (Vec<Self::Row>, Option<String>);
@@ -82,6 +84,12 @@ pub fn answer<T: Table>(
             cursor: Some(cursor),
         })?;
     }
+    if header {
+        // No row: the header alone, so that the file still says what its columns are.
+        writer
+            .write_record(column_names::<T::Row>())
+            .map_err(csv_failed)?;
+    }
     let body = writer.into_inner().map_err(csv_failed)?;
     Ok(Response::builder()
         .status(200)
@@ -109,6 +117,15 @@ fn records_of<R: Serialize>(row: &R, header: bool) -> Result<Vec<csv::StringReco
         .from_reader(bytes.as_slice())
         .records()
         .collect()
+}
+
+/// The names of a row's fields, in order: its schema's properties (utoipa keeps the fields'
+/// order, which is serde's, with its `preserve_order` feature).
+fn column_names<R: ToSchema>() -> Vec<String> {
+    match R::schema() {
+        RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn csv_failed(e: impl std::fmt::Display) -> Problem {

@@ -2,7 +2,7 @@
 //! and visits for newcomers and benchmarks. Customer `i` of seed `s` is always the same customer,
 //! so a large set can be written in chunks and a run reproduced exactly.
 
-use crate::complaint::{Closure, ComplaintAction, ComplaintChannel};
+use crate::complaint::{Closure, ComplaintAction, ComplaintChannel, Rating};
 use crate::random::SplitMix64;
 use crate::role::Role;
 use crate::sla::Priority;
@@ -433,6 +433,8 @@ pub struct Complaint {
     pub steps: Vec<(i64, Step)>,
     /// Cause, result and prevention, when the last step closes it.
     pub closure: Option<Closure>,
+    /// How the customer rated the handling, and when: some closed complaints are rated.
+    pub rating: Option<(i64, Rating)>,
 }
 
 /// The index of the first of [`STAFF`] with `role`.
@@ -468,6 +470,7 @@ pub fn complaints(
     now: i64,
 ) -> Vec<Complaint> {
     let mut rng = rng_for(seed, index, 4);
+    let mut rating_rng = rng_for(seed, index, 5);
     let mut complaints = Vec::new();
     for (n, order) in orders.iter().enumerate() {
         if order.lines.is_empty() {
@@ -486,11 +489,87 @@ pub fn complaints(
             _ => continue,
         };
         let about_bad_batch = bad == Some(line);
-        if let Some(c) = complaint(&mut rng, customer, order, (n, line), about_bad_batch, now) {
+        if let Some(mut c) = complaint(&mut rng, customer, order, (n, line), about_bad_batch, now) {
+            c.rating = rating(&mut rating_rng, customer, &c, now);
             complaints.push(c);
         }
     }
     complaints
+}
+
+/// The share of closed complaints whose customer rates the handling.
+const RATED_PERCENT: u64 = 45;
+
+/// Comments of a rating by score band (1–2, 3, 4–5), in Chinese and in English.
+const RATING_COMMENTS: [([&str; 3], [&str; 3]); 3] = [
+    (
+        [
+            "回复太慢了，等了好几天。",
+            "问题解决了，但过程很不顺利。",
+            "",
+        ],
+        [
+            "Far too slow to answer.",
+            "Solved in the end, but it was hard work.",
+            "",
+        ],
+    ),
+    (
+        ["还可以。", "处理得一般，希望下次更快。", ""],
+        ["It was fine.", "Average handling; could be faster.", ""],
+    ),
+    (
+        ["处理及时，谢谢！", "客服很耐心，换货也很快。", ""],
+        [
+            "Quick and helpful, thank you!",
+            "Patient agent and a fast replacement.",
+            "",
+        ],
+    ),
+];
+
+/// The customer's rating of closed complaint `c`, some hours to days after it closed (none
+/// after `now`), or `None` (most customers do not rate). A late first response (after 24 hours)
+/// makes low scores likelier. Drawn from `rng`, a stream of its own, so that ratings leave the
+/// rest of the demo data as it was.
+fn rating(
+    rng: &mut SplitMix64,
+    customer: &Customer,
+    c: &Complaint,
+    now: i64,
+) -> Option<(i64, Rating)> {
+    let (closed_at, _) = *c
+        .steps
+        .last()
+        .filter(|&&(_, step)| step == Step::Move(ComplaintAction::Close))?;
+    let first_response = c.steps.first().map_or(0, |&(at, _)| at - c.filed_at);
+    let rated = rng.chance(RATED_PERCENT);
+    let weights: &[u64] = if first_response > 24 * HOUR {
+        &[15, 20, 25, 25, 15]
+    } else {
+        &[3, 5, 12, 32, 48]
+    };
+    let score = 1 + weighted(rng, weights) as u8;
+    let at = closed_at + rng.between(HOUR, 3 * DAY);
+    let comments = &RATING_COMMENTS[match score {
+        1 | 2 => 0,
+        3 => 1,
+        _ => 2,
+    }];
+    let comment = (if customer.english {
+        comments.1
+    } else {
+        comments.0
+    })[rng.below(3) as usize];
+    (rated && at <= now).then(|| {
+        (
+            at,
+            Rating {
+                score,
+                comment: comment.to_owned(),
+            },
+        )
+    })
 }
 
 /// The complaint about `line` of the customer's order number `order_index`, or `None` when it
@@ -607,6 +686,7 @@ fn complaint(
             result: result.into(),
             prevention: prevention.into(),
         }),
+        rating: None,
     })
 }
 
@@ -745,6 +825,13 @@ mod tests {
                     Role::Agent | Role::ServiceLead
                 ));
                 assert_eq!(k.filed_by.is_none(), k.channel == ComplaintChannel::Portal);
+                // A rating comes after closing, by now, and is one a customer could give.
+                if let Some((rated_at, rating)) = &k.rating {
+                    assert_eq!(status, ComplaintStatus::Closed, "{k:?}");
+                    assert!(*rated_at > at && *rated_at <= now, "{k:?}");
+                    let given = Rating::parse(Some(rating.score), &rating.comment);
+                    assert_eq!(given.as_ref(), Ok(rating));
+                }
                 all.push((k, status));
             }
         }
@@ -775,6 +862,16 @@ mod tests {
             )
         });
         assert!(phone_or_portal >= 0.7, "{phone_or_portal}");
+        // About 45% of the closed ones are rated, mostly well.
+        let rated = share(|(k, _)| k.rating.is_some()) / closed;
+        assert!((0.38..=0.52).contains(&rated), "{rated}");
+        let scores: Vec<u8> = all
+            .iter()
+            .filter_map(|(k, _)| k.rating.as_ref().map(|(_, r)| r.score))
+            .collect();
+        let happy = scores.iter().filter(|&&s| s >= 4).count() as f64 / scores.len() as f64;
+        assert!((0.6..=0.85).contains(&happy), "{happy}");
+        assert!(scores.contains(&1) && scores.contains(&3));
     }
 
     #[test]

@@ -249,25 +249,34 @@ pub fn quintile_score(rank: u32, n: u32) -> u8 {
     score.min(5) as u8
 }
 
-/// [`quintile_score`] as an SQL expression over the SQL expressions `rank` (1-based, from
-/// `RANK()`) and `n` (both at least 1 where it is used), for a database that scores every
-/// customer itself and returns only the counts per score.
-pub fn quintile_score_sql(rank: &str, n: &str) -> String {
-    format!("MIN(5, 1 + (5 * (({rank}) - 1)) / ({n}))")
-}
+/// The four values that cut a set of values into [`quintile_score`]s: a value scores 1 plus
+/// the number of them it exceeds.
+///
+/// With the values sorted worst first, `v₁ ≤ … ≤ vₙ`, the cut `k` (1–4) is `v_m` at
+/// `m = ⌈k·n/5⌉`. A value's `RANK()` minus 1 is the number of values below it, and
+/// `1 + ⌊5·(rank − 1)/n⌋ ≥ k + 1` exactly when at least `⌈k·n/5⌉` values are below it, that is
+/// when it exceeds `v_m`; so [`Quintiles::score`] equals [`quintile_score`] of its rank, ties
+/// included, with one sort per dimension instead of a rank per customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quintiles<T>([T; 4]);
 
-/// Every `(r, f, m)` whose [`segment`] is `segment` (all 125 when `None`).
-pub fn scores_of(segment: Option<Segment>) -> Vec<(u8, u8, u8)> {
-    let scores = 1..=5u8;
-    scores
-        .clone()
-        .flat_map(|r| {
-            scores
-                .clone()
-                .flat_map(move |f| (1..=5u8).map(move |m| (r, f, m)))
-        })
-        .filter(|&(r, f, m)| segment.is_none_or(|s| self::segment(r, f, m) == s))
-        .collect()
+impl<T: Ord + Copy> Quintiles<T> {
+    /// The cuts of `values` (reordered in place); `None` when there are none.
+    pub fn of(values: &mut [T]) -> Option<Self> {
+        let n = values.len();
+        if n == 0 {
+            return None;
+        }
+        values.sort_unstable();
+        Some(Quintiles(
+            [1, 2, 3, 4].map(|k| values[(k * n).div_ceil(5) - 1]),
+        ))
+    }
+
+    /// The score, 1–5, of `value` (one of the values the cuts were taken from).
+    pub fn score(&self, value: T) -> u8 {
+        1 + self.0.iter().filter(|cut| value > **cut).count() as u8
+    }
 }
 
 crate::named_enum! {
@@ -484,19 +493,6 @@ pub fn days_between(a: i64, b: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_score_triple_has_one_segment() {
-        assert_eq!(scores_of(None).len(), 125);
-        let by_segment: usize = Segment::ALL.iter().map(|s| scores_of(Some(*s)).len()).sum();
-        assert_eq!(by_segment, 125);
-        assert!(scores_of(Some(Segment::Champions)).contains(&(5, 5, 5)));
-        assert!(scores_of(Some(Segment::Lost)).contains(&(1, 1, 1)));
-        assert_eq!(
-            quintile_score_sql("k", "n"),
-            "MIN(5, 1 + (5 * ((k) - 1)) / (n))"
-        );
-    }
 
     #[test]
     fn a_purchase_cycle_is_at_least_a_day() {
@@ -718,6 +714,37 @@ mod tests {
         assert_eq!(quintile_score(0, 5), 1);
         assert_eq!(quintile_score(9, 5), 5);
         assert_eq!(quintile_score(u32::MAX, u32::MAX), 5);
+    }
+
+    #[test]
+    fn quintile_cuts_by_hand() {
+        // 10 values: the cuts are the 2nd, 4th, 6th and 8th smallest.
+        let mut values = [70, 10, 20, 30, 40, 50, 60, 80, 90, 100];
+        let cuts = Quintiles::of(&mut values).unwrap();
+        assert_eq!(cuts, Quintiles([20, 40, 60, 80]));
+        assert_eq!(
+            [10, 20, 30, 80, 81, 100].map(|v| cuts.score(v)),
+            [1, 1, 2, 4, 5, 5]
+        );
+        // Ties share a score: four values of 5 among five are all below the one 9.
+        let mut tied = [5, 5, 9, 5, 5];
+        let cuts = Quintiles::of(&mut tied).unwrap();
+        assert_eq!([5, 9].map(|v| cuts.score(v)), [1, 5]);
+        assert_eq!(Quintiles::<i64>::of(&mut []), None);
+        assert_eq!(Quintiles::of(&mut [7]).map(|c| c.score(7)), Some(1));
+    }
+
+    proptest::proptest! {
+        /// The cuts score every value as `quintile_score` scores its `RANK()`.
+        #[test]
+        fn quintile_cuts_score_as_ranks_do(values in proptest::collection::vec(0i64..20, 1..60)) {
+            let n = values.len() as u32;
+            let cuts = Quintiles::of(&mut values.clone()).unwrap();
+            for &v in &values {
+                let rank = 1 + values.iter().filter(|&&w| w < v).count() as u32;
+                proptest::prop_assert_eq!(cuts.score(v), quintile_score(rank, n));
+            }
+        }
     }
 
     #[test]

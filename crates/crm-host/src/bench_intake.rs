@@ -1,6 +1,7 @@
 //! `crm bench --suite intake`: the customer-intake targets on a large data set (seed it first
 //! with `crm seed`): the customer overview at concurrency 16, creating customers with the dedup
-//! check, and a CSV import of 100,000 customers.
+//! check, creating orders (with the figures records keeps per order), and a CSV import of
+//! 100,000 customers.
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
@@ -55,8 +56,9 @@ pub async fn run(mut options: UpOptions, duration: Duration) -> Result<()> {
         "measurement", "requests", "req/s", "p50 ms", "p99 ms", "errors"
     );
 
+    let customer_ids = Arc::new(ids);
     let overview: MakeRequest = {
-        let ids = Arc::new(ids);
+        let ids = customer_ids.clone();
         let authorization = authorization.clone();
         Arc::new(move |client, n| {
             let id = &ids[(client * 7919 + n * 104_729) % ids.len()];
@@ -91,6 +93,36 @@ pub async fn run(mut options: UpOptions, duration: Duration) -> Result<()> {
     report(
         "create customer (dedup), c=16",
         run_load(address, create, CLIENTS, duration, usize::MAX).await?,
+    );
+
+    // Two lines of seeded products for a seeded customer: the order with every figure records
+    // keeps beside it (hourly sales, the customer's value and rhythm, lines per batch).
+    let products = sample_products(&host, &authorization).await?;
+    let order: MakeRequest = {
+        let authorization = authorization.clone();
+        let ids = customer_ids.clone();
+        Arc::new(move |client, n| {
+            let i = client * 7919 + n * 104_729;
+            let line = |k: usize| {
+                serde_json::json!({
+                    "product_id": products[(i + k * 31) % products.len()],
+                    "quantity": 1 + (i + k) % 12,
+                    "batch_number": format!("B{}", (i + k) % 40),
+                })
+            };
+            let body = serde_json::json!({
+                "customer_id": ids[i % ids.len()],
+                "lines": [line(0), line(1)],
+            });
+            Ok(http::Request::post("/api/v1/orders")
+                .header("authorization", authorization.as_str())
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(body.to_string())))?)
+        })
+    };
+    report(
+        "create order (2 lines), c=16",
+        run_load(address, order, CLIENTS, duration, usize::MAX).await?,
     );
 
     let csv = import_file(nonce);
@@ -167,6 +199,36 @@ pub(crate) async fn sample_customers(host: &Arc<Host>, authorization: &str) -> R
         }
     }
     Ok(ids)
+}
+
+/// Ids of the active products, read through the list API.
+async fn sample_products(host: &Arc<Host>, authorization: &str) -> Result<Arc<Vec<String>>> {
+    let (status, body) = host
+        .call(
+            "GET",
+            "/api/v1/products",
+            &[("authorization", authorization)],
+            Bytes::new(),
+        )
+        .await?;
+    if !status.is_success() {
+        bail!(
+            "listing products answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    let list: serde_json::Value = serde_json::from_slice(&body)?;
+    let ids: Vec<String> = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["active"] == true)
+        .filter_map(|p| p["id"].as_str().map(str::to_owned))
+        .collect();
+    if ids.is_empty() {
+        bail!("the store has no active product; seed it first: crm seed --state-dir DIR");
+    }
+    Ok(Arc::new(ids))
 }
 
 /// A CSV file of new customers, each unique by name, phone and e-mail.

@@ -2,7 +2,8 @@
 //! segments, churn risk, and one customer's figures.
 
 use super::{
-    instant, label, labels, page_cursor, page_of, page_start, real, Scope, CURVE_POINTS, DAY, YEAR,
+    instant, label, labels, page_cursor, page_of, page_start, real, Scope, Sums, CURVE_POINTS, DAY,
+    YEAR,
 };
 use crate::auth::Actor;
 use crate::db::{self, Db};
@@ -11,11 +12,9 @@ use crate::exports::crm::records::reports::{
     RfmCustomer, RfmReport, RfmSegment,
 };
 use crate::exports::crm::records::types::Error;
-use crm_domain::report::{self, Segment};
+use crm_domain::report::{self, Quintiles, Segment};
 use crm_domain::role::Role;
 use crm_domain::time::rfc3339_utc;
-use spin_sdk::sqlite3::Value;
-use std::collections::HashMap;
 
 pub fn customer_ranking(
     db: &Db,
@@ -25,94 +24,68 @@ pub fn customer_ranking(
 ) -> Result<Ranking, Error> {
     let scope = Scope::check(actor, scope)?;
     let start = page_start(page)?;
-    let mut params = Vec::new();
-    let sums = scope.sums(&mut params);
-    let end = start as i64 + i64::from(page.limit);
-    params.push(Value::Integer(start as i64));
-    params.push(Value::Integer(end));
-    // `t` always yields one row, so the totals come back even for a page past the end. Besides
-    // the page, the rows at the Pareto curve's points come back (the top ⌈k·n/20⌉, k = 1…20).
-    let result = db.query(
-        &format!(
-            "WITH s AS MATERIALIZED ({sums}),
-                  r AS MATERIALIZED (
-                      SELECT id, n, v, ROW_NUMBER() OVER (ORDER BY v DESC, id) AS pos,
-                             SUM(v) OVER (ORDER BY v DESC, id ROWS UNBOUNDED PRECEDING) AS cum
-                        FROM s),
-                  t AS (SELECT COALESCE(SUM(v), 0) AS total, COUNT(*) AS cnt FROM s),
-                  p80 AS (SELECT COUNT(*) AS k80 FROM r, t WHERE (r.cum - r.v) * 5 < t.total * 4),
-                  k(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM k WHERE k < {CURVE_POINTS})
-             SELECT t.total, t.cnt, p80.k80, p.pos, p.id, p.n, p.v, p.cum
-               FROM t CROSS JOIN p80 LEFT JOIN (
-                    SELECT * FROM r
-                     WHERE (pos > ? AND pos <= ?)
-                        OR pos IN (SELECT (t.cnt * k + {CURVE_POINTS} - 1) / {CURVE_POINTS} FROM t, k)) p
-              ORDER BY p.pos"
-        ),
-        &params,
-    )?;
-    let rows = &result.rows;
-    let first = rows
-        .first()
-        .ok_or_else(|| db::internal("rank customers", "no totals row"))?;
-    let total_sales = db::integer(first, 0, "total")?;
-    let customer_count = db::count(first, 1, "cnt")?;
-    let for_80 = db::count(first, 2, "k80")?;
-    let mut cumulative = HashMap::new();
-    let mut ranked = Vec::new();
-    for row in rows.iter().filter(|r| r.get::<i64>(3).is_some()) {
-        let pos = db::integer(row, 3, "pos")?;
-        cumulative.insert(pos, db::integer(row, 7, "cum")?);
-        if pos > start as i64 && pos <= end {
-            ranked.push(row);
-        }
+    let sums = scope.customer_sums(db)?;
+    // Largest contribution first, equal ones by customer id.
+    let mut ranked: Vec<&Sums> = sums.iter().collect();
+    ranked.sort_unstable_by(|a, b| b.value.cmp(&a.value).then_with(|| a.id.cmp(&b.id)));
+    let total_sales = ranked
+        .iter()
+        .fold(0i64, |sum, s| sum.saturating_add(s.value));
+    let mut cumulative = Vec::with_capacity(ranked.len());
+    let mut running = 0i64;
+    for s in &ranked {
+        running = running.saturating_add(s.value);
+        cumulative.push(running);
     }
-    let n = i64::from(customer_count);
+    // The customers it takes to reach 80% of sales: those with less than 80% before them.
+    let for_80 = ranked
+        .iter()
+        .zip(&cumulative)
+        .take_while(|(s, cum)| (**cum - s.value).saturating_mul(5) < total_sales.saturating_mul(4))
+        .count() as u32;
+    let n = ranked.len() as i64;
+    // The curve's points: the share of the top ⌈k·n/20⌉ customers, k = 1…20.
     let pareto_curve = if n == 0 {
         Vec::new()
     } else {
         (1..=CURVE_POINTS)
             .map(|k| {
                 let pos = (n * k + CURVE_POINTS - 1) / CURVE_POINTS;
-                let cum = cumulative.get(&pos).copied().ok_or_else(|| {
-                    db::internal("draw the Pareto curve", format!("no row at {pos}"))
-                })?;
-                Ok(report::share(cum, total_sales))
+                report::share(cumulative[pos as usize - 1], total_sales)
             })
-            .collect::<Result<Vec<_>, Error>>()?
+            .collect()
     };
-    let ids: Vec<&str> = ranked
-        .iter()
-        .map(|r| r.get::<&str>(4).unwrap_or_default())
-        .collect();
+    let end = (start.saturating_add(page.limit as usize)).min(ranked.len());
+    let page_rows = ranked.get(start..end).unwrap_or_default();
+    let ids: Vec<&str> = page_rows.iter().map(|s| s.id.as_str()).collect();
     let labels = labels(db, &ids)?;
-    let items = ranked
+    let items = page_rows
         .iter()
-        .map(|row| {
-            let id = db::text(row, 4, "id")?;
-            let l = label(&labels, &id)?;
-            let contribution = db::integer(row, 6, "v")?;
+        .enumerate()
+        .map(|(i, s)| {
+            let l = label(&labels, &s.id)?;
+            let pos = start + i;
             Ok(RankedCustomer {
-                rank: db::count(row, 3, "pos")?,
+                rank: pos as u32 + 1,
+                customer_id: s.id.clone(),
                 name: l.name.clone(),
                 tier: l.tier.clone(),
                 region: l.region.clone(),
                 owner_id: l.owner_id.clone(),
-                order_count: db::count(row, 5, "n")?,
-                contribution,
-                share: report::share(contribution, total_sales),
-                cumulative_share: report::share(db::integer(row, 7, "cum")?, total_sales),
-                customer_id: id,
+                order_count: s.orders,
+                contribution: s.value,
+                share: report::share(s.value, total_sales),
+                cumulative_share: report::share(cumulative[pos], total_sales),
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
     Ok(Ranking {
         period: scope.period(),
         total_sales,
-        customer_count,
+        customer_count: ranked.len() as u32,
         pareto_customers: for_80,
         pareto_curve,
-        next_cursor: page_cursor(start, items.len(), customer_count as usize),
+        next_cursor: page_cursor(start, items.len(), ranked.len()),
         items,
     })
 }
@@ -132,38 +105,71 @@ pub fn customer_rfm(
                 .map_err(|e: crm_domain::names::UnknownName| db::invalid("segment", e.to_string()))
         })
         .transpose()?;
-    let mut params = Vec::new();
-    let sums = scope.sums(&mut params);
-    // The database scores every customer (RANK() gives tied values the lowest rank of their
-    // tie, so ties share a score) and returns the count per score triple, and the page.
-    let score = |order: &str| {
-        report::quintile_score_sql(
-            &format!("RANK() OVER (ORDER BY {order})"),
-            "COUNT(*) OVER ()",
-        )
+    let sums = scope.customer_sums(db)?;
+    // Each score from the quintile cuts of its dimension; ties share a score.
+    let cuts = |key: fn(&Sums) -> i64| Quintiles::of(&mut sums.iter().map(key).collect::<Vec<_>>());
+    let (Some(r), Some(f), Some(m)) = (
+        cuts(|s| s.last),
+        cuts(|s| i64::from(s.orders)),
+        cuts(|s| s.value),
+    ) else {
+        return Ok(RfmReport {
+            period: scope.period(),
+            customer_count: 0,
+            segments: segment_sizes(),
+            next_cursor: None,
+            items: Vec::new(),
+        });
     };
-    let (r, f, m) = (score("last"), score("n"), score("v"));
-    let wanted: Vec<String> = report::scores_of(only)
-        .into_iter()
-        .map(|(r, f, m)| (u32::from(r) * 100 + u32::from(f) * 10 + u32::from(m)).to_string())
-        .collect();
-    let wanted = wanted.join(", ");
-    params.push(Value::Integer(i64::from(page.limit)));
-    params.push(Value::Integer(start as i64));
-    let result = db.query(
-        &format!(
-            "WITH s AS ({sums}),
-                  q AS MATERIALIZED (SELECT id, n, v, last, {r} AS r, {f} AS f, {m} AS m FROM s)
-             SELECT 0, r, f, m, COUNT(*), SUM(v), NULL, NULL FROM q GROUP BY r, f, m
-             UNION ALL
-             SELECT * FROM (
-                 SELECT 1, r, f, m, n, v, id, last FROM q
-                  WHERE r * 100 + f * 10 + m IN ({wanted})
-                  ORDER BY v DESC, id LIMIT ? OFFSET ?)"
-        ),
-        &params,
-    )?;
-    let mut sizes: Vec<RfmSegment> = Segment::ALL
+    let mut sizes = segment_sizes();
+    let mut listed: Vec<(&Sums, (u8, u8, u8), Segment)> = Vec::new();
+    for s in sums.iter() {
+        let scores = (
+            r.score(s.last),
+            f.score(i64::from(s.orders)),
+            m.score(s.value),
+        );
+        let segment = report::segment(scores.0, scores.1, scores.2);
+        let size = &mut sizes[Segment::ALL.iter().position(|x| *x == segment).unwrap_or(0)];
+        size.customers += 1;
+        size.monetary = size.monetary.saturating_add(s.value);
+        if only.is_none_or(|o| o == segment) {
+            listed.push((s, scores, segment));
+        }
+    }
+    listed.sort_unstable_by(|a, b| b.0.value.cmp(&a.0.value).then_with(|| a.0.id.cmp(&b.0.id)));
+    let (page_rows, next_cursor) = page_of(listed, start, page);
+    let ids: Vec<&str> = page_rows.iter().map(|(s, ..)| s.id.as_str()).collect();
+    let labels = labels(db, &ids)?;
+    let items = page_rows
+        .iter()
+        .map(|(s, (r, f, m), segment)| {
+            Ok(RfmCustomer {
+                customer_id: s.id.clone(),
+                name: label(&labels, &s.id)?.name.clone(),
+                last_order_at: rfc3339_utc(s.last),
+                recency_days: ((scope.as_of - s.last).max(0) / DAY) as u32,
+                frequency: s.orders,
+                monetary: s.value,
+                r: *r,
+                f: *f,
+                m: *m,
+                segment: segment.as_str().into(),
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(RfmReport {
+        period: scope.period(),
+        customer_count: sums.len() as u32,
+        segments: sizes,
+        next_cursor,
+        items,
+    })
+}
+
+/// Every segment, with no customers yet.
+fn segment_sizes() -> Vec<RfmSegment> {
+    Segment::ALL
         .iter()
         .map(|s| RfmSegment {
             segment: s.as_str().into(),
@@ -171,58 +177,7 @@ pub fn customer_rfm(
             customers: 0,
             monetary: 0,
         })
-        .collect();
-    let mut listed = 0usize;
-    let mut items = Vec::new();
-    for row in &result.rows {
-        let small = |i: usize, c: &str| -> Result<u8, Error> {
-            u8::try_from(db::count(row, i, c)?)
-                .map_err(|_| db::internal("read a score", format!("{c} out of range")))
-        };
-        let (r, f, m) = (small(1, "r")?, small(2, "f")?, small(3, "m")?);
-        let segment = report::segment(r, f, m);
-        if db::integer(row, 0, "kind")? == 0 {
-            let customers = db::count(row, 4, "customers")?;
-            let size = &mut sizes[Segment::ALL.iter().position(|s| *s == segment).unwrap_or(0)];
-            size.customers += customers;
-            size.monetary = size.monetary.saturating_add(db::integer(row, 5, "v")?);
-            if only.is_none_or(|o| o == segment) {
-                listed += customers as usize;
-            }
-        } else {
-            let last = instant(row, 7, "last")?;
-            items.push(RfmCustomer {
-                customer_id: db::text(row, 6, "id")?,
-                name: String::new(),
-                last_order_at: rfc3339_utc(last),
-                recency_days: ((scope.as_of - last).max(0) / DAY) as u32,
-                frequency: db::count(row, 4, "n")?,
-                monetary: db::integer(row, 5, "v")?,
-                r,
-                f,
-                m,
-                segment: segment.as_str().into(),
-            });
-        }
-    }
-    items.sort_by(|a, b| {
-        b.monetary
-            .cmp(&a.monetary)
-            .then_with(|| a.customer_id.cmp(&b.customer_id))
-    });
-    let customer_count = sizes.iter().map(|s| s.customers).sum();
-    let ids: Vec<&str> = items.iter().map(|i| i.customer_id.as_str()).collect();
-    let labels = labels(db, &ids)?;
-    for item in &mut items {
-        item.name = label(&labels, &item.customer_id)?.name.clone();
-    }
-    Ok(RfmReport {
-        period: scope.period(),
-        customer_count,
-        segments: sizes,
-        next_cursor: page_cursor(start, items.len(), listed),
-        items,
-    })
+        .collect()
 }
 
 /// One customer's order history as the churn rule sees it.
@@ -243,15 +198,22 @@ pub fn churn_risk(
     let scope = Scope::check(actor, scope)?;
     let start = page_start(page)?;
     let mut params = Vec::new();
-    let orders = scope.orders(0, scope.period.end, None, &mut params);
-    // The purchase cycle is the median gap between consecutive orders: the middle gap, or the
-    // mean of the two middle ones (crm-domain's `report::median`, computed where the rows are).
-    let result = db.query(
-        &format!(
+    let sql = if scope.kept_figures_apply(db, i64::MIN)? {
+        // Every order was placed before the period's end: the kept figures are the customers'.
+        let customers = scope.customer_filter("v.customer_id", &mut params);
+        format!(
+            "SELECT v.customer_id, v.orders, v.value, unixepoch(v.last_at), v.cycle_days
+               FROM customer_value v{customers} WHERE v.cycle_days IS NOT NULL"
+        )
+    } else {
+        let orders = scope.orders(0, scope.period.end, None, &mut params);
+        // The purchase cycle is the median gap between consecutive orders: the middle gap, or
+        // the mean of the two middle ones (as `orders::recount_value` keeps it).
+        format!(
             "WITH o AS (
                  SELECT customer_id AS id, placed_at, total,
-                        julianday(placed_at) - julianday(LAG(placed_at)
-                            OVER (PARTITION BY customer_id ORDER BY placed_at)) AS gap
+                        (unixepoch(placed_at) - unixepoch(LAG(placed_at)
+                            OVER (PARTITION BY customer_id ORDER BY placed_at))) / 86400.0 AS gap
                    FROM ({orders})),
              q AS (
                  SELECT id, gap, ROW_NUMBER() OVER (PARTITION BY id ORDER BY gap) AS k,
@@ -259,19 +221,19 @@ pub fn churn_risk(
                    FROM o WHERE gap IS NOT NULL),
              cycle AS (SELECT id, AVG(gap) AS days FROM q
                         WHERE k IN ((m + 1) / 2, (m + 2) / 2) GROUP BY id)
-             SELECT o.id, COUNT(*), SUM(o.total), MAX(o.placed_at), cycle.days
+             SELECT o.id, COUNT(*), SUM(o.total), unixepoch(MAX(o.placed_at)), cycle.days
                FROM o JOIN cycle ON cycle.id = o.id
               GROUP BY o.id"
-        ),
-        &params,
-    )?;
+        )
+    };
+    let result = db.query(&sql, &params)?;
     let mut at_risk = Vec::new();
     for row in &result.rows {
         let rhythm = Rhythm {
             id: db::text(row, 0, "id")?,
             orders: db::count(row, 1, "n")?,
             value: db::integer(row, 2, "v")?,
-            last: instant(row, 3, "last")?,
+            last: db::integer(row, 3, "last")?,
             cycle_days: real(row, 4, "cycle")?,
         };
         let since = report::days_between(rhythm.last, scope.as_of);

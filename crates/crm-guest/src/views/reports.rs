@@ -285,7 +285,7 @@ table_params! {
 
 /// A row of the SLA report as a CSV record: the targets' figures side by side, the escalation
 /// counts as `level1;level2;…`.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct SlaCsvRow {
     pub key: String,
     pub label: String,
