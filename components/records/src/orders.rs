@@ -24,7 +24,6 @@ use crm_domain::customer::{parse_required_text, parse_text};
 use crm_domain::orders::{
     line_total, parse_quantity, parse_sku, parse_unit_price, OrderStatus as Status, MAX_QUANTITY,
 };
-use crm_domain::report;
 use crm_domain::role::Role;
 use crm_domain::time::{parse_instant, rfc3339_utc};
 use serde::{Deserialize, Serialize};
@@ -560,7 +559,7 @@ pub fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {
              ON CONFLICT (hour) DO UPDATE SET orders = orders + 1, value = value + excluded.value",
             &[Value::Text(o.placed_at.clone()), Value::Integer(o.total)],
         )?;
-        recount_value(db, &o.customer_id)?;
+        count_value(db, &o.customer_id, false)?;
         count_batch_lines(db, &o.id, 1)?;
     }
     Ok(())
@@ -706,38 +705,41 @@ pub fn rank_of(db: &Db, value: i64) -> Result<(u32, u32), Error> {
 /// orders has no row. Reads the customer's orders through the index on
 /// `(customer_id, placed_at, total, status)`.
 pub fn recount_value(db: &Db, customer_id: &str) -> Result<(), Error> {
+    count_value(db, customer_id, true)
+}
+
+/// [`recount_value`]; `removed` tells whether the customer may have lost counted orders (else
+/// the row only needs writing, never deleting: one statement per order placed).
+fn count_value(db: &Db, customer_id: &str, removed: bool) -> Result<(), Error> {
     let id = Value::Text(customer_id.to_owned());
-    let found = db.query(
-        "SELECT unixepoch(placed_at), total, placed_at FROM customer_order
-          WHERE customer_id = ? AND status <> 'cancelled' ORDER BY placed_at",
-        std::slice::from_ref(&id),
-    )?;
-    let Some(last) = found.rows.last() else {
-        return db.exec("DELETE FROM customer_value WHERE customer_id = ?", &[id]);
-    };
-    let mut value = 0i64;
-    let mut gaps = Vec::with_capacity(found.rows.len());
-    let mut previous = None;
-    for row in &found.rows {
-        let at = db::integer(row, 0, "placed_at")?;
-        value = value.saturating_add(db::integer(row, 1, "total")?);
-        if let Some(before) = previous.replace(at) {
-            gaps.push(report::days_between(before, at));
-        }
-    }
+    // One statement: the median is the middle gap, or the mean of the two middle ones, as
+    // `crm_domain::report::median` takes it (gaps in days as `report::days_between` counts them).
     db.exec(
         "INSERT INTO customer_value (customer_id, orders, value, last_at, cycle_days)
-         VALUES (?, ?, ?, ?, ?)
+         SELECT ?1, COUNT(*), SUM(total), MAX(placed_at),
+                (SELECT AVG(gap) FROM (
+                     SELECT gap, ROW_NUMBER() OVER (ORDER BY gap) AS k, COUNT(*) OVER () AS m
+                       FROM (SELECT (unixepoch(placed_at) - unixepoch(LAG(placed_at)
+                                        OVER (ORDER BY placed_at))) / 86400.0 AS gap
+                               FROM customer_order
+                              WHERE customer_id = ?1 AND status <> 'cancelled')
+                      WHERE gap IS NOT NULL)
+                  WHERE k IN ((m + 1) / 2, (m + 2) / 2))
+           FROM customer_order WHERE customer_id = ?1 AND status <> 'cancelled'
+         HAVING COUNT(*) > 0
          ON CONFLICT (customer_id) DO UPDATE SET orders = excluded.orders,
              value = excluded.value, last_at = excluded.last_at, cycle_days = excluded.cycle_days",
-        &[
-            id,
-            Value::Integer(found.rows.len() as i64),
-            Value::Integer(value),
-            Value::Text(db::text(last, 2, "placed_at")?),
-            report::median(&mut gaps).map_or(Value::Null, Value::Real),
-        ],
-    )
+        std::slice::from_ref(&id),
+    )?;
+    // A customer left without counted orders (a cancellation, a merge) has no row.
+    if removed {
+        db.exec(
+            "DELETE FROM customer_value WHERE customer_id = ?1 AND NOT EXISTS (
+                 SELECT 1 FROM customer_order WHERE customer_id = ?1 AND status <> 'cancelled')",
+            &[id],
+        )?;
+    }
+    Ok(())
 }
 
 /// Moves an order to `to`, in the caller's transaction, as `actor_id`: the move must be one
