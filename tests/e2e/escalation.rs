@@ -569,6 +569,77 @@ fn receiver(
     (port, seen)
 }
 
+/// A receiver that takes the connection and never answers fails the attempt after the
+/// delivery's timeout (10 s to the first byte), instead of holding the run; the delivery stays
+/// pending for its next attempt.
+#[test]
+fn a_receiver_that_never_answers_fails_the_attempt_after_the_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let state = tempfile::tempdir().expect("temp dir");
+    let app = TestApp::start(
+        &repo_root().join("spin.toml"),
+        state.path(),
+        &[
+            ("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN),
+            ("SPIN_VARIABLE_WEBHOOK_ALLOWED_HOST", "http://127.0.0.1:*"),
+        ],
+        &["--test-clock"],
+    );
+    let set = app.post_json(
+        "/.well-known/crm/test-clock",
+        None,
+        &json!({"unix_seconds": MONDAY_9AM_SHANGHAI}),
+    );
+    assert_eq!(set.status, 200, "{}", set.body);
+    let cast = cast(&app);
+    let created = app.post_json(
+        "/api/v1/webhooks",
+        Some(&cast.lead.token),
+        &json!({"url": format!("http://127.0.0.1:{port}/hooks"), "topics": ["*"]}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let filed = file(
+        &app,
+        &cast.agent.token,
+        json!({"customer_id": cast.customer, "category": "packaging", "description": "Leaking"}),
+    );
+    let id = filed["complaint"]["id"].as_str().expect("id");
+    // The first reply acknowledges the complaint: a `complaint.status` notification.
+    let replied = app.post_json(
+        &format!("/api/v1/complaints/{id}/replies"),
+        Some(&cast.gm.token),
+        &json!({"text": "We are looking into it."}),
+    );
+    assert_eq!(replied.status, 200, "{}", replied.body);
+    let started = std::time::Instant::now();
+    let run = app.post_json(
+        "/api/v1/webhooks/deliver",
+        Some(&cast.ops.token),
+        &json!({}),
+    );
+    assert_eq!(run.status, 200, "{}", run.body);
+    let run = run.json();
+    assert!(run["attempted"].as_u64() >= Some(1), "{run}");
+    assert_eq!(run["delivered"], 0, "{run}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(9));
+    let log = app.get_as("/api/v1/webhooks/deliveries", &cast.lead.token);
+    for delivery in log.json()["items"].as_array().expect("items") {
+        assert_eq!(delivery["status"], "pending", "{delivery}");
+        assert_eq!(delivery["last_status"], Value::Null, "{delivery}");
+        assert_eq!(
+            delivery["last_error"], "no answer within 10 s",
+            "{delivery}"
+        );
+    }
+}
+
 #[test]
 fn escalations_reach_a_webhook_signed_and_each_delivery_is_accepted_once_after_retries() {
     let secret = std::sync::Arc::new(std::sync::Mutex::new(String::new()));

@@ -2,8 +2,9 @@
 //! `GET /api/v1/webhooks/deliveries` (the delivery log), and the deliverer,
 //! `POST /api/v1/webhooks/deliver`, which sends the due deliveries.
 //!
-//! The deliverer POSTs each due delivery over Spin's outbound HTTP, awaiting the sends on
-//! spin-sdk's executor. What it sends and how it signs is documented in `wit/webhooks.wit`.
+//! The deliverer POSTs each due delivery over Spin's outbound HTTP with connect and answer
+//! timeouts, awaiting the sends on spin-sdk's executor. What it sends and how it signs is
+//! documented in `wit/webhooks.wit`.
 
 use crm_domain::webhook::is_success;
 use crm_guest::request::{credential, idempotency_key, json, json_body, query};
@@ -15,9 +16,15 @@ use crm_guest::webhooks::{
 };
 use crm_guest::{ApiResult, Params, Problem};
 use futures::stream::{self, StreamExt};
+use futures::SinkExt;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use spin_executor::CancelOnDropToken;
+use spin_sdk::http::conversions::TryIntoOutgoingRequest;
 use spin_sdk::http::{ErrorCode, IncomingResponse, Method, Request, SendError};
+use spin_sdk::wit::wasi::http0_2_0::{outgoing_handler, types::RequestOptions};
+use std::task::Poll;
+use std::time::Duration;
 
 /// The most deliveries one run claims.
 const DELIVER_BATCH: u32 = 100;
@@ -104,8 +111,9 @@ pub fn list_deliveries(req: &Request, _params: &Params) -> ApiResult {
 ///
 /// Safe to call as often as wanted, e.g. every minute by `crm up --tick` or a cron job: each
 /// delivery is claimed for a minute while it is sent, so concurrent runs do not send it at the
-/// same time. A receiver that cannot be reached, or a destination the deployment does not
-/// allow, is a failed attempt, not an error of this call.
+/// same time. A receiver that cannot be reached, that takes more than 5 s to connect or 10 s to
+/// answer, or a destination the deployment does not allow, is a failed attempt, not an error of
+/// this call.
 #[utoipa::path(post, path = "/api/v1/webhooks/deliver", operation_id = "deliver_webhooks",
     tag = "webhooks",
     responses(
@@ -172,8 +180,7 @@ async fn attempt(due: &DueDelivery) -> AttemptResult {
         .body(due.payload.clone())
         .build();
     // Only the status matters: the response body is never read.
-    let sent: Result<IncomingResponse, SendError> = spin_sdk::http::send(request).await;
-    match sent {
+    match send_with_timeouts(request).await {
         Ok(response) => {
             let status = response.status();
             if is_success(Some(status)) {
@@ -188,8 +195,61 @@ async fn attempt(due: &DueDelivery) -> AttemptResult {
              allowed_outbound_hosts"
                 .to_owned(),
         ),
+        Err(SendError::Http(ErrorCode::ConnectionTimeout)) => outcome(
+            None,
+            format!("no connection within {} s", CONNECT_TIMEOUT.as_secs()),
+        ),
+        Err(SendError::Http(ErrorCode::ConnectionReadTimeout)) => outcome(
+            None,
+            format!("no answer within {} s", FIRST_BYTE_TIMEOUT.as_secs()),
+        ),
         Err(e) => outcome(None, format!("no answer: {e}")),
     }
+}
+
+/// How long a delivery waits for the receiver's connection, and then for its answer: a receiver
+/// that hangs fails the attempt (to be tried again later) instead of holding the run.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `spin_sdk::http::send` with timeouts. spin-sdk 5.2's `send` passes no request options, so
+/// this sends through `wasi:http/outgoing-handler` itself with `request-options` (connect,
+/// first byte, between bytes), which Spin and crm apply to the outgoing connection, and awaits
+/// the answer on spin-sdk's executor as `send` does.
+async fn send_with_timeouts(request: Request) -> Result<IncomingResponse, SendError> {
+    let (outgoing, body) = request
+        .try_into_outgoing_request()
+        .map_err(|e| SendError::RequestConversion(e.into()))?;
+    let options = RequestOptions::new();
+    let nanos = |d: Duration| Some(d.as_nanos() as u64);
+    // Each setter fails only where the host does not support that timeout; then it is not set.
+    let _ = options.set_connect_timeout(nanos(CONNECT_TIMEOUT));
+    let _ = options.set_first_byte_timeout(nanos(FIRST_BYTE_TIMEOUT));
+    let _ = options.set_between_bytes_timeout(nanos(FIRST_BYTE_TIMEOUT));
+    let sink = body.as_ref().map(|_| outgoing.take_body());
+    let response = outgoing_handler::handle(outgoing, Some(options)).map_err(SendError::Http)?;
+    if let (Some(mut sink), Some(body)) = (sink, body) {
+        sink.send(body).await.map_err(SendError::Io)?;
+    }
+    let mut waiting: Option<CancelOnDropToken> = None;
+    let answer = std::future::poll_fn(|context| match response.get() {
+        Some(Ok(answer)) => Poll::Ready(answer.map_err(SendError::Http)),
+        Some(Err(())) => Poll::Ready(Err(SendError::Http(ErrorCode::InternalError(Some(
+            "the response was already taken".into(),
+        ))))),
+        None => {
+            waiting = Some(CancelOnDropToken::from(
+                spin_executor::push_waker_and_get_token(
+                    response.subscribe(),
+                    context.waker().clone(),
+                ),
+            ));
+            Poll::Pending
+        }
+    })
+    .await;
+    drop(waiting);
+    answer
 }
 
 /// The `v1` signature: lower-case hex HMAC-SHA256 of `<t>.<body>`, keyed with the secret.
