@@ -90,6 +90,8 @@ fn a_customer_reports_a_problem_follows_it_replies_confirms_the_replacement_and_
     // Whom the escalation levels of the default policy reassign the complaint to.
     let lead: StaffLogin = app.create_staff("Chen Jing", "service_lead");
     let gm: StaffLogin = app.create_staff("Zhou Gang", "sales_gm");
+    // Whom a complaint filed on the portal goes to: the agent with the fewest open ones.
+    let agent: StaffLogin = app.create_staff("Li Na", "agent");
     let product = ok(
         app.post_json(
             "/api/v1/products",
@@ -318,7 +320,8 @@ fn a_customer_reports_a_problem_follows_it_replies_confirms_the_replacement_and_
     has(&mine, "<span data-status=\"new\">New</span>");
     lacks(&mine, "rel=\"next\"");
 
-    // What staff see: a portal complaint of this customer about line 1 of the order, unassigned.
+    // What staff see: a portal complaint of this customer about line 1 of the order, assigned
+    // to the agent.
     let seen = staff_view(&app, &id);
     let complaint = &seen["complaint"];
     assert_eq!(complaint["channel"], "portal", "{seen}");
@@ -332,7 +335,7 @@ fn a_customer_reports_a_problem_follows_it_replies_confirms_the_replacement_and_
     assert_eq!(complaint["description"], DESCRIPTION);
     assert_eq!(complaint["status"], "new");
     assert_eq!(complaint["priority"], "medium");
-    assert_eq!(complaint["assignee_id"], Value::Null);
+    assert_eq!(complaint["assignee_id"], agent.id.as_str());
 
     // Unanswered for a day: the sweep escalates it twice, and staff raise its priority.
     app.advance_clock(24 * HOUR + MINUTE);

@@ -484,7 +484,7 @@ fn save_with_clocks(db: &Db, c: &mut Row, g: &Governing) -> Result<(), Error> {
 }
 
 /// The active member of staff with `role` who has the fewest open complaints (then the lowest
-/// id), for an escalation that reassigns.
+/// id), for an escalation that reassigns and for a complaint filed on the portal.
 fn least_busy(db: &Db, role: Role) -> Result<Option<String>, Error> {
     let found = db.query(
         "SELECT s.id FROM staff s WHERE s.role = ? AND s.active = 1
@@ -1288,7 +1288,9 @@ pub fn file_my_complaint(
             description: description.clone(),
             priority: Priority::Medium,
             channel: ComplaintChannel::Portal,
-            assignee_id: None,
+            // To the agent with the fewest open complaints; without an active agent it waits,
+            // unassigned, in the service leads' queue.
+            assignee_id: least_busy(db, Role::Agent)?,
         };
         let (c, _) = file(db, &customer.account_id, &id, filing)?;
         my_detail(db, &c)
