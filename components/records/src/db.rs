@@ -91,6 +91,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0022_customer_rhythm",
         include_str!("../migrations/0022_customer_rhythm.sql"),
     ),
+    (
+        "0023_kept_figures_by_triggers",
+        include_str!("../migrations/0023_kept_figures_by_triggers.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

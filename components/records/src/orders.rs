@@ -552,16 +552,7 @@ pub fn insert_order(db: &Db, o: &Order) -> Result<(), Error> {
             ],
         )?;
     }
-    // The kept figures (migrations 0015, 0021, 0022), in the order's own transaction.
-    if Status::from(o.status).counts() {
-        db.exec(
-            "INSERT INTO sales_hour (hour, orders, value) VALUES (substr(?, 1, 13), 1, ?)
-             ON CONFLICT (hour) DO UPDATE SET orders = orders + 1, value = value + excluded.value",
-            &[Value::Text(o.placed_at.clone()), Value::Integer(o.total)],
-        )?;
-        count_value(db, &o.customer_id, false)?;
-        count_batch_lines(db, &o.id, 1)?;
-    }
+    // The figures kept beside the orders follow by triggers (migration 0023).
     Ok(())
 }
 
@@ -638,18 +629,6 @@ fn order_page(
     Ok(OrderPage { items, next_cursor })
 }
 
-/// Adds `sign` (1 or -1) times the order's lines to `batch_lines` (migration 0022), per
-/// product and batch number, in the caller's transaction.
-fn count_batch_lines(db: &Db, order_id: &str, sign: i64) -> Result<(), Error> {
-    db.exec(
-        "INSERT INTO batch_lines (product_id, batch_number, lines)
-         SELECT product_id, batch_number, ?2 * COUNT(*) FROM order_line WHERE order_id = ?1
-          GROUP BY product_id, batch_number
-         ON CONFLICT (product_id, batch_number) DO UPDATE SET lines = lines + excluded.lines",
-        &[Value::Text(order_id.to_owned()), Value::Integer(sign)],
-    )
-}
-
 /// The band of `customer_value_band` (migration 0021) a value counts in — its number of decimal
 /// digits and its first two digits, as the table's triggers compute it — and the least value of
 /// the next band.
@@ -699,53 +678,20 @@ pub fn rank_of(db: &Db, value: i64) -> Result<(u32, u32), Error> {
     ))
 }
 
-/// Counts the customer's row of `customer_value` (migrations 0021 and 0022) again from their
-/// counted orders, in the caller's transaction: their number and value, the last one, and the
-/// purchase cycle (the median of the days between consecutive ones). A customer without counted
-/// orders has no row. Reads the customer's orders through the index on
-/// `(customer_id, placed_at, total, status)`.
+/// Counts the customer's row of `customer_value` again from their orders (after a merge moved
+/// orders to or from them), in the caller's transaction, through the trigger of
+/// `customer_value_recount` (migration 0023); a customer left without orders has no row.
 pub fn recount_value(db: &Db, customer_id: &str) -> Result<(), Error> {
-    count_value(db, customer_id, true)
-}
-
-/// [`recount_value`]; `removed` tells whether the customer may have lost counted orders (else
-/// the row only needs writing, never deleting: one statement per order placed).
-fn count_value(db: &Db, customer_id: &str, removed: bool) -> Result<(), Error> {
-    let id = Value::Text(customer_id.to_owned());
-    // One statement: the median is the middle gap, or the mean of the two middle ones, as
-    // `crm_domain::report::median` takes it (gaps in days as `report::days_between` counts them).
     db.exec(
-        "INSERT INTO customer_value (customer_id, orders, value, last_at, cycle_days)
-         SELECT ?1, COUNT(*), SUM(total), MAX(placed_at),
-                (SELECT AVG(gap) FROM (
-                     SELECT gap, ROW_NUMBER() OVER (ORDER BY gap) AS k, COUNT(*) OVER () AS m
-                       FROM (SELECT (unixepoch(placed_at) - unixepoch(LAG(placed_at)
-                                        OVER (ORDER BY placed_at))) / 86400.0 AS gap
-                               FROM customer_order
-                              WHERE customer_id = ?1 AND status <> 'cancelled')
-                      WHERE gap IS NOT NULL)
-                  WHERE k IN ((m + 1) / 2, (m + 2) / 2))
-           FROM customer_order WHERE customer_id = ?1 AND status <> 'cancelled'
-         HAVING COUNT(*) > 0
-         ON CONFLICT (customer_id) DO UPDATE SET orders = excluded.orders,
-             value = excluded.value, last_at = excluded.last_at, cycle_days = excluded.cycle_days",
-        std::slice::from_ref(&id),
-    )?;
-    // A customer left without counted orders (a cancellation, a merge) has no row.
-    if removed {
-        db.exec(
-            "DELETE FROM customer_value WHERE customer_id = ?1 AND NOT EXISTS (
-                 SELECT 1 FROM customer_order WHERE customer_id = ?1 AND status <> 'cancelled')",
-            &[id],
-        )?;
-    }
-    Ok(())
+        "INSERT INTO customer_value_recount (customer_id) VALUES (?)",
+        &[Value::Text(customer_id.to_owned())],
+    )
 }
 
 /// Moves an order to `to`, in the caller's transaction, as `actor_id`: the move must be one
 /// `OrderStatus::next` allows (else a conflict naming the status). `ship_date`, given only for
-/// a move to `shipped`, becomes the order's. An order that is cancelled is taken out of
-/// `sales_hour`, `customer_value` and `batch_lines`, so that it counts in no report. Audited as
+/// a move to `shipped`, becomes the order's. An order that is cancelled counts in no report
+/// (its status keeps it out, and triggers take it out of the kept figures). Audited as
 /// `order.status`.
 fn move_order(
     db: &Db,
@@ -771,19 +717,7 @@ fn move_order(
             Value::Text(after.id.clone()),
         ],
     )?;
-    if from.counts() && !to.counts() {
-        // Out of the company's sales per UTC hour, as `insert_order` put it in.
-        db.exec(
-            "UPDATE sales_hour SET orders = orders - 1, value = value - ?
-              WHERE hour = substr(?, 1, 13)",
-            &[
-                Value::Integer(after.total),
-                Value::Text(after.placed_at.clone()),
-            ],
-        )?;
-        recount_value(db, &after.customer_id)?;
-        count_batch_lines(db, &after.id, -1)?;
-    }
+    // A cancellation leaves the kept figures by trigger (migration 0023).
     audit::record_as(
         db,
         actor_id,
