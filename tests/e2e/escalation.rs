@@ -442,6 +442,50 @@ fn business_calendars_and_policies_count_only_working_hours() {
         sla["first_response"]["due_at"],
         instant(MONDAY_9AM_SHANGHAI + 3 * DAY + 8 * HOUR + DAY)
     );
+
+    // A new policy for high priority governs the open complaint at once: 4 wall-clock hours
+    // from filing. Re-scoped to low priority, it lets the complaint go back to the default.
+    let filed_at = MONDAY_9AM_SHANGHAI + 3 * DAY + 8 * HOUR;
+    let high = |priority: &str| {
+        json!({"name": "High: four hours", "priority": priority,
+               "first_response": {"seconds": 4 * HOUR, "clock": "wall"},
+               "resolution": {"seconds": 3 * DAY, "clock": "wall"}})
+    };
+    let created = app.post_json(
+        "/api/v1/sla/policies",
+        Some(&cast.lead.token),
+        &high("high"),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let high_id = created.json()["id"].as_str().expect("id").to_owned();
+    let seen = get(&app, &cast.lead.token, id);
+    let sla = &seen["complaint"]["sla"];
+    assert_eq!(sla["policy_id"], high_id.as_str(), "{seen}");
+    assert_eq!(
+        sla["first_response"]["due_at"],
+        instant(filed_at + 4 * HOUR)
+    );
+    assert!(
+        seen["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .any(|e| {
+                e["kind"] == "policy"
+                    && e["note"] == format!("policy pol_default → {high_id}: deadlines recomputed")
+            }),
+        "{seen}"
+    );
+    let rescoped = app.request(
+        "PUT",
+        &format!("/api/v1/sla/policies/{high_id}"),
+        Some(&cast.lead.token),
+        Some(high("low").to_string()),
+    );
+    assert_eq!(rescoped.status, 200, "{}", rescoped.body);
+    let sla = &get(&app, &cast.lead.token, id)["complaint"]["sla"];
+    assert_eq!(sla["policy_id"], "pol_default");
+    assert_eq!(sla["first_response"]["due_at"], instant(filed_at + DAY));
 }
 
 #[test]

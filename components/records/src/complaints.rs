@@ -1118,28 +1118,43 @@ pub fn set_priority(
     })
 }
 
-/// After a policy changed: the open complaints it governs get its new targets, in the
-/// transaction of the change.
-pub fn retarget_governed(db: &Db, actor: &Actor, g: &Governing) -> Result<(), Error> {
+/// After policy `changed` was created, changed or re-scoped, in the transaction of that change:
+/// every open complaint is governed by the policy [`sla::select`] chooses for it now (the most
+/// specific match for its priority and customer's tier), and those that changed policy, or are
+/// governed by the changed one, get its targets (counted time kept, deadlines recomputed) and
+/// a `policy` event saying so.
+pub fn reselect_open(db: &Db, actor: &Actor, changed: &str) -> Result<(), Error> {
     let found = db.query(
         &format!(
-            "SELECT {COLUMNS} FROM complaint
-              WHERE policy_id = ? AND status NOT IN ('resolved', 'closed')"
+            "SELECT {COLUMNS}, (SELECT tier FROM customer cu WHERE cu.id = complaint.customer_id)
+               FROM complaint WHERE status NOT IN ('resolved', 'closed')"
         ),
-        &[Value::Text(g.policy.id.clone())],
+        &[],
     )?;
+    let tier_column = COLUMNS.split(',').count();
     let now = db::now_secs();
+    let mut chosen: HashMap<(Priority, Tier), Governing> = HashMap::new();
     for r in &found.rows {
         let mut c = row_from(r)?;
+        let tier: Tier = stored(&db::text(r, tier_column, "tier")?)?;
+        let g = match chosen.entry((c.priority, tier)) {
+            std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(sla::select(db, c.priority, tier)?)
+            }
+        };
+        let before = c.policy_id.clone();
+        if before == g.policy.id && before != changed {
+            continue;
+        }
         retarget(&mut c, g, now);
         save_with_clocks(db, &mut c, g)?;
-        event(
-            db,
-            &c,
-            actor.id(),
-            "policy",
-            &format!("policy {} changed: deadlines recomputed", g.policy.id),
-        )?;
+        let note = if before == g.policy.id {
+            format!("policy {before} changed: deadlines recomputed")
+        } else {
+            format!("policy {before} → {}: deadlines recomputed", g.policy.id)
+        };
+        event(db, &c, actor.id(), "policy", &note)?;
     }
     Ok(())
 }

@@ -517,6 +517,8 @@ pub fn create_policy(db: &Db, actor: &Actor, input: PolicyInput) -> Result<Polic
             None,
             Some(policy_json(&policy)),
         )?;
+        // A new policy may match open complaints more closely than the one governing them.
+        complaints::reselect_open(db, actor, &id)?;
         Ok(policy)
     })
 }
@@ -542,8 +544,7 @@ pub fn update_policy(
             Some(policy_json(&before)),
             Some(policy_json(&after)),
         )?;
-        let governing = governing_of(db, after.clone())?;
-        complaints::retarget_governed(db, actor, &governing)?;
+        complaints::reselect_open(db, actor, id)?;
         Ok(after)
     })
 }
