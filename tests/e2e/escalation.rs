@@ -613,19 +613,9 @@ fn receiver(
     (port, seen)
 }
 
-/// A receiver that takes the connection and never answers fails the attempt after the
-/// delivery's timeout (10 s to the first byte), instead of holding the run; the delivery stays
-/// pending for its next attempt.
-#[test]
-fn a_receiver_that_never_answers_fails_the_attempt_after_the_timeout() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming().flatten() {
-            held.push(stream);
-        }
-    });
+/// `crm up` on the test clock (Monday 9:00 in Shanghai) with webhooks allowed to loopback;
+/// the state directory lives as long as the first value.
+fn app_sending_webhooks() -> (tempfile::TempDir, TestApp) {
     let state = tempfile::tempdir().expect("temp dir");
     let app = TestApp::start(
         &repo_root().join("spin.toml"),
@@ -642,6 +632,23 @@ fn a_receiver_that_never_answers_fails_the_attempt_after_the_timeout() {
         &json!({"unix_seconds": MONDAY_9AM_SHANGHAI}),
     );
     assert_eq!(set.status, 200, "{}", set.body);
+    (state, app)
+}
+
+/// A receiver that takes the connection and never answers fails the attempt after the
+/// delivery's timeout (10 s to the first byte), instead of holding the run; the delivery stays
+/// pending for its next attempt.
+#[test]
+fn a_receiver_that_never_answers_fails_the_attempt_after_the_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let (_state, app) = app_sending_webhooks();
     let cast = cast(&app);
     let created = app.post_json(
         "/api/v1/webhooks",
@@ -688,22 +695,7 @@ fn a_receiver_that_never_answers_fails_the_attempt_after_the_timeout() {
 fn escalations_reach_a_webhook_signed_and_each_delivery_is_accepted_once_after_retries() {
     let secret = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     let (port, seen) = receiver(secret.clone());
-    let state = tempfile::tempdir().expect("temp dir");
-    let app = TestApp::start(
-        &repo_root().join("spin.toml"),
-        state.path(),
-        &[
-            ("SPIN_VARIABLE_ADMIN_TOKEN", ADMIN_TOKEN),
-            ("SPIN_VARIABLE_WEBHOOK_ALLOWED_HOST", "http://127.0.0.1:*"),
-        ],
-        &["--test-clock"],
-    );
-    let set = app.post_json(
-        "/.well-known/crm/test-clock",
-        None,
-        &json!({"unix_seconds": MONDAY_9AM_SHANGHAI}),
-    );
-    assert_eq!(set.status, 200, "{}", set.body);
+    let (_state, app) = app_sending_webhooks();
     let cast = cast(&app);
     let created = app.post_json(
         "/api/v1/webhooks",

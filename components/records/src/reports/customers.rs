@@ -41,7 +41,9 @@ pub fn customer_ranking(
     let for_80 = ranked
         .iter()
         .zip(&cumulative)
-        .take_while(|(s, cum)| (**cum - s.value).saturating_mul(5) < total_sales.saturating_mul(4))
+        .take_while(|(s, cum)| {
+            cum.saturating_sub(s.value).saturating_mul(5) < total_sales.saturating_mul(4)
+        })
         .count() as u32;
     let n = ranked.len() as i64;
     // The curve's points: the share of the top ⌈k·n/20⌉ customers, k = 1…20.

@@ -1,9 +1,11 @@
 //! Management reports (`crm:records/reports`): customers by value (`customers`), sales by month
-//! (`sales`), and complaints against their SLA (`service`). Read-only. Sums, ranks and medians
-//! are computed by SQL over the stored rows (the covering indexes of migrations 0012 and 0018
-//! keep that to index scans); the rules that score, name and judge them are crm-domain's
-//! `report` module. Cancelled orders count in no report (`COUNTED_ORDER`).
-//! This module holds what they share: who may read what (the scope), paging and labels.
+//! (`sales`), and complaints against their SLA (`service`). Read-only. Sums are computed by SQL
+//! over the stored rows (the covering indexes of migrations 0012 and 0018 keep that to index
+//! scans) or read from the figures kept beside the orders (migrations 0015, 0021–0023); ranks,
+//! quintiles and pages are worked out here, by the rules of crm-domain's `report` module, which
+//! also scores, names and judges them. Cancelled orders count in no report (`COUNTED_ORDER`).
+//! This module holds what they share: who may read what (the scope), the period's sums per
+//! customer, paging and labels.
 
 mod customers;
 mod field;
@@ -270,11 +272,12 @@ impl Scope {
         }
         let version = db.query("SELECT MAX(seq) FROM audit_log", &[])?;
         let key = format!(
-            "{:?} {} {} {:?}",
+            "{:?} {} {} {:?} {:?}",
             version.rows.first().and_then(|r| r.get::<i64>(0)),
             self.period.start,
             self.period.end,
             self.customer,
+            self.product_id,
         );
         if let Some(kept) = LAST.with_borrow(|last| {
             last.as_ref()
