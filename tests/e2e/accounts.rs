@@ -1,7 +1,8 @@
 //! Customers' portal accounts over HTTP and in headless Chromium: signing up (a new customer
 //! record, tagged when it looks like an existing one), the session cookie, signing in and out,
-//! the lockout after wrong passwords, staff invitations accepted once before they expire, the
-//! change of password ending other sessions, CSRF and cross-site form posts, both languages.
+//! the lockout after wrong passwords, the limits per sender, staff invitations accepted once
+//! before they expire, the change of password ending other sessions, CSRF and cross-site form
+//! posts, both languages.
 
 use crm_tests::{form, hidden, Reply, TestApp, ADMIN_TOKEN};
 use serde_json::json;
@@ -480,6 +481,53 @@ fn five_wrong_passwords_in_a_row_lock_the_account_for_15_minutes() {
     let unlocked = sign_in(&app, "chen.jing@example.com", PASSWORD);
     assert_eq!(unlocked.status, 303, "{}", unlocked.body);
     session_cookie(&unlocked);
+}
+
+/// Beside the lockout per account, each sender (the client's address) may try 30 sign-ins in
+/// 10 minutes over every account, and 20 sign-ups an hour; past that the form says to wait,
+/// with 429, and the right password does not get through either.
+#[test]
+fn one_sender_may_try_30_sign_ins_in_10_minutes_and_20_sign_ups_an_hour() {
+    let app = TestApp::start_app_at(NOW);
+    assert_eq!(
+        sign_up(&app, "Chen Jing", "chen.jing@example.com").status,
+        303
+    );
+    // Guesses at 29 addresses that have no account, and one right sign-in: 30 in all.
+    for guess in 1..=29 {
+        let wrong = sign_in(
+            &app,
+            &format!("guess{guess}@example.com"),
+            "wrong-password-1",
+        );
+        assert_html(&wrong, 401);
+    }
+    assert_eq!(sign_in(&app, "chen.jing@example.com", PASSWORD).status, 303);
+    let limited = sign_in(&app, "chen.jing@example.com", PASSWORD);
+    assert_html(&limited, 429);
+    assert!(limited.header("set-cookie").is_none());
+    assert!(
+        limited
+            .body
+            .contains("Too many attempts. Please try again later."),
+        "{}",
+        limited.body
+    );
+    app.advance_clock(10 * MINUTE);
+    assert_eq!(sign_in(&app, "chen.jing@example.com", PASSWORD).status, 303);
+
+    // 19 more sign-ups make 20 this hour; the 21st waits.
+    for n in 1..=19 {
+        let reply = sign_up(&app, &format!("Customer {n}"), &format!("c{n}@example.com"));
+        assert_eq!(reply.status, 303, "sign-up {n}: {}", reply.body);
+    }
+    let limited = sign_up(&app, "Customer 20", "c20@example.com");
+    assert_html(&limited, 429);
+    assert!(limited
+        .body
+        .contains("Too many attempts. Please try again later."));
+    app.advance_clock(60 * MINUTE);
+    assert_eq!(sign_up(&app, "Customer 20", "c20@example.com").status, 303);
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The sales funnel: leads (`/api/v1/leads…`, including the public website form at
 //! `POST /api/v1/leads/capture`) and opportunities (`/api/v1/opportunities/:id…`).
 
-use crm_guest::request::{credential, form_or_json_body, idempotency_key, json, json_body, query};
+use crm_guest::request::{
+    client_key, credential, form_or_json_body, idempotency_key, json, json_body, query,
+};
 use crm_guest::sales::{self, Lead, LeadPage, Opportunity, ServiceRequest, Won};
 use crm_guest::views::sales::{
     CaptureLead, CaptureLeadBody, CaptureLeadForm, CreateLead, ListLeads, MoveStage, Qualify,
@@ -103,13 +105,11 @@ fn allowed_origin(req: &Request) -> Option<String> {
 
 fn capture(req: &Request) -> ApiResult {
     let body: CaptureLead = form_or_json_body(req)?;
-    // The sender's address as the host saw it; the port changes with every connection.
-    let client_key = req
-        .header("spin-client-addr")
-        .and_then(|v| v.as_str())
-        .map(|addr| addr.rsplit_once(':').map_or(addr, |(ip, _)| ip).to_owned())
-        .unwrap_or_else(|| "unknown".into());
-    sales::capture_lead(&body.into(), &client_key, idempotency_key(req).as_ref())?;
+    sales::capture_lead(
+        &body.into(),
+        &client_key(req),
+        idempotency_key(req).as_ref(),
+    )?;
     Ok(json(202, &Received::THANKS))
 }
 

@@ -16,7 +16,7 @@ use crate::session::{self, Visitor};
 use crm_guest::accounts::{self, NewAccount, Session};
 use crm_guest::forms::{self, body as form, param};
 use crm_guest::lang::Lang;
-use crm_guest::request::query_pairs;
+use crm_guest::request::{client_key, query_pairs};
 use crm_guest::types::{Error, FieldProblem};
 use crm_guest::{ApiResult, Params, Problem};
 use maud::{html, Markup};
@@ -309,7 +309,7 @@ pub fn sign_in(req: &Request, _params: &Params) -> ApiResult {
             Feedback::field("password", text(lang, Text::MissingPassword)),
         );
     }
-    match accounts::sign_in(email, &form.password) {
+    match accounts::sign_in(email, &form.password, &client_key(req)) {
         Ok(session) => Ok(see_other(next, Some(session::cookie_for(req, &session)))),
         Err(Error::Unauthenticated) => again(401, Feedback::alert(text(lang, Text::WrongPassword))),
         Err(Error::Invalid(problem)) => again(
@@ -372,12 +372,15 @@ pub fn sign_up(req: &Request, _params: &Params) -> ApiResult {
     let outcome = if invited {
         accounts::accept_invitation(&typed.invite, &password)
     } else {
-        accounts::sign_up(&NewAccount {
-            email: typed.email.clone(),
-            password,
-            name: typed.name.clone(),
-            phone: typed.phone.clone(),
-        })
+        accounts::sign_up(
+            &NewAccount {
+                email: typed.email.clone(),
+                password,
+                name: typed.name.clone(),
+                phone: typed.phone.clone(),
+            },
+            &client_key(req),
+        )
     };
     let bad_invitation = || Feedback::alert(text(lang, Text::BadInvitation));
     match outcome {

@@ -23,6 +23,7 @@ use crate::exports::crm::records::accounts::{Invitation, NewAccount, Session};
 use crate::exports::crm::records::customers::{Creation, CustomerKind, NewCustomer, Tier};
 use crate::exports::crm::records::types::Error;
 use crate::secrets;
+use crate::throttle;
 use argon2::password_hash::{self, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use crm_domain::account::{self as rules, SessionState};
@@ -417,7 +418,7 @@ pub fn invite(db: &Db, actor: &Actor, customer_id: &str, email: &str) -> Result<
 
 /// A customer without an account or invitation signs up: a new customer record (never one that
 /// exists; tagged `possible-duplicate` if it looks like one), its account, and a session.
-pub fn sign_up(db: &Db, input: NewAccount) -> Result<Session, Error> {
+pub fn sign_up(db: &Db, input: NewAccount, sender: &str) -> Result<Session, Error> {
     let email = Email::parse("email", &input.email)?;
     let password = rules::parse_password("password", &input.password, email.as_str())?;
     // Validated as any new customer is (`name`, `phone`), owned by no one until staff assign it.
@@ -437,6 +438,8 @@ pub fn sign_up(db: &Db, input: NewAccount) -> Result<Session, Error> {
         },
         None,
     )?;
+    // Counted once the form is valid, before the password is hashed.
+    throttle::take(db, &throttle::SIGN_UP, sender)?;
     let password_hash = hash_password(&password)?;
     let now = db::now_secs();
     let account = db.transaction(|db| {
@@ -538,8 +541,10 @@ pub fn accept_invitation(db: &Db, code: &str, password: &str) -> Result<Session,
 
 /// Signs in with an e-mail address and password. A locked account is refused before its
 /// password is checked; an unknown address and a wrong password get the same answer.
-pub fn sign_in(db: &Db, email: &str, password: &str) -> Result<Session, Error> {
+pub fn sign_in(db: &Db, email: &str, password: &str, sender: &str) -> Result<Session, Error> {
     let email = Email::parse("email", email)?;
+    // Counted before any password is checked: the hashing is what a guesser makes us do.
+    throttle::take(db, &throttle::SIGN_IN, sender)?;
     let Some(account) = account_by_email(db, email.as_str())? else {
         // As long as a wrong password takes, so that the time of the answer does not tell
         // whether the address has an account.

@@ -95,6 +95,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0023_kept_figures_by_triggers",
         include_str!("../migrations/0023_kept_figures_by_triggers.sql"),
     ),
+    (
+        "0024_sender_attempts",
+        include_str!("../migrations/0024_sender_attempts.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

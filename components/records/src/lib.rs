@@ -24,6 +24,7 @@ mod secrets;
 mod service_requests;
 mod sla;
 mod tasks;
+mod throttle;
 mod verification;
 mod webhooks;
 
@@ -141,9 +142,12 @@ impl accounts_api::Guest for Records {
     // The customer's own calls: anonymous (sign-up, invitation, sign-in) or carrying a session
     // id, which `accounts` checks itself; none is staff, so none goes through `with_actor`.
 
-    fn sign_up(input: accounts_api::NewAccount) -> Result<accounts_api::Session, Error> {
+    fn sign_up(
+        input: accounts_api::NewAccount,
+        sender: String,
+    ) -> Result<accounts_api::Session, Error> {
         let db = db::Db::open()?;
-        accounts::sign_up(&db, input)
+        accounts::sign_up(&db, input, &sender)
     }
 
     fn accept_invitation(code: String, password: String) -> Result<accounts_api::Session, Error> {
@@ -151,9 +155,13 @@ impl accounts_api::Guest for Records {
         accounts::accept_invitation(&db, &code, &password)
     }
 
-    fn sign_in(email: String, password: String) -> Result<accounts_api::Session, Error> {
+    fn sign_in(
+        email: String,
+        password: String,
+        sender: String,
+    ) -> Result<accounts_api::Session, Error> {
         let db = db::Db::open()?;
-        accounts::sign_in(&db, &email, &password)
+        accounts::sign_in(&db, &email, &password, &sender)
     }
 
     fn resume(session_id: String) -> Result<accounts_api::Session, Error> {

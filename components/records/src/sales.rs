@@ -19,12 +19,11 @@ use crate::names::stored;
 use crate::orders;
 use crate::secrets;
 use crate::service_requests;
+use crate::throttle;
 use crm_domain::customer::{parse_required_text, parse_text};
 use crm_domain::orders::parse_unit_price;
 use crm_domain::role::Role;
-use crm_domain::sales::{
-    spam_reason, LeadSource, LeadStatus, Stage, CAPTURE_LIMIT, CAPTURE_WINDOW_SECONDS,
-};
+use crm_domain::sales::{spam_reason, LeadSource, LeadStatus, Stage};
 use crm_domain::staff::DisplayName;
 use spin_sdk::sqlite3::{RowResult, Value};
 
@@ -297,30 +296,9 @@ pub fn capture_lead(db: &Db, input: WebLead, client_key: &str) -> Result<Option<
         ));
     }
     let spam = spam_reason(&input.honeypot, &details.message);
-    let now = db::now_secs();
     db.transaction(|db| {
-        // The window's count, cleaned of what has fallen out of it, under the write lock: two
-        // submissions cannot both take the last place.
-        let window_start = now - CAPTURE_WINDOW_SECONDS;
-        db.exec(
-            "DELETE FROM lead_capture WHERE at < ?",
-            &[Value::Integer(window_start)],
-        )?;
-        let found = db.query(
-            "SELECT COUNT(*), MIN(at) FROM lead_capture WHERE client_key = ?",
-            &[Value::Text(client_key.to_owned())],
-        )?;
-        let row = found.rows.first();
-        let count = row.and_then(|r| r.get::<u32>(0)).unwrap_or(0);
-        if count >= CAPTURE_LIMIT {
-            let oldest = row.and_then(|r| r.get::<i64>(1)).unwrap_or(now);
-            let retry = (oldest + CAPTURE_WINDOW_SECONDS - now).max(1);
-            return Err(Error::RateLimited(retry as u32));
-        }
-        db.exec(
-            "INSERT INTO lead_capture (client_key, at) VALUES (?, ?)",
-            &[Value::Text(client_key.to_owned()), Value::Integer(now)],
-        )?;
+        // Counted before the spam check: a bot's submissions use up its sender's window too.
+        throttle::take(db, &throttle::LEAD_CAPTURE, client_key)?;
         if let Some(reason) = spam {
             eprintln!("records: dropped a web lead: {reason}");
             return Ok(None);

@@ -35,6 +35,20 @@ pub const INVITATION_SECONDS: i64 = 7 * 86_400;
 /// for staff to check and merge. Sign-up never links an account to an existing customer.
 pub const POSSIBLE_DUPLICATE_TAG: &str = "possible-duplicate";
 
+/// How many sign-ins (right or wrong) one sender (a client address) may try per window, over
+/// every account: enough for an office of customers behind one address, too few to guess
+/// passwords across many accounts, and a bound on the password hashing a sender can cause.
+pub const SIGN_IN_LIMIT: u32 = 30;
+
+/// The window of [`SIGN_IN_LIMIT`], in seconds.
+pub const SIGN_IN_WINDOW_SECONDS: i64 = 600;
+
+/// How many accounts one sender may try to sign up per window.
+pub const SIGN_UP_LIMIT: u32 = 20;
+
+/// The window of [`SIGN_UP_LIMIT`], in seconds.
+pub const SIGN_UP_WINDOW_SECONDS: i64 = 3600;
+
 /// A new password: 10–128 characters, not the account's e-mail address (ignoring case and
 /// surrounding spaces). Kept exactly as typed: spaces inside and around are part of it.
 /// `field` names the input (`password`, or `new_password` when changing it).

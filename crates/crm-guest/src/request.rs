@@ -217,3 +217,13 @@ pub fn if_match_version(req: &Request) -> Result<Option<u32>, Problem> {
             )
         })
 }
+
+/// The sender of a request: the client's address as the host saw it (`spin-client-addr`),
+/// without the port, which changes with every connection; `unknown` when the host gave none.
+/// Records counts per-sender limits by it.
+pub fn client_key(req: &Request) -> String {
+    req.header("spin-client-addr")
+        .and_then(|v| v.as_str())
+        .map(|addr| addr.rsplit_once(':').map_or(addr, |(ip, _)| ip).to_owned())
+        .unwrap_or_else(|| "unknown".into())
+}
