@@ -456,6 +456,23 @@ fn a_customer_fills_a_cart_places_it_once_and_cancels_it_while_placed() {
     );
     assert_html(&other_cancel, 404);
     assert!(!app.page_as("/orders", &han, "en").body.contains(&order_id));
+    // Nor ship her own cart to Li Lei's address by swapping its id into the checkout form.
+    assert_eq!(add_to_cart(&app, &han, &han_csrf, cream, "1").status, 303);
+    let han_cart = app.page_as("/cart", &han, "en");
+    let swapped = checkout(&han_cart, &[("address_id", address.as_str())]);
+    let refused = app.send_form("/orders", &swapped, &[("cookie", &han)]);
+    assert_html(&refused, 409);
+    assert!(
+        refused.body.contains("The order could not be placed"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        !refused.body.contains("88 Nanjing Road"),
+        "{}",
+        refused.body
+    );
+    assert!(order_links(&app.page_as("/orders", &han, "en").body).is_empty());
 
     // Cancelling while placed; a second time is a conflict.
     let cancel = |token: &str| {
