@@ -3,14 +3,14 @@
 --
 -- customer_value gains each customer's last counted order (`last_at`, RFC 3339 UTC as
 -- `placed_at`) and purchase cycle (`cycle_days`: the median of the days between consecutive
--- counted orders, NULL below two orders). records counts them again from the customer's orders
--- in the transaction of every order, cancellation and merge (orders::recount_value). The
+-- counted orders, NULL below two orders), counted again from the customer's orders in the
+-- transaction of every order, cancellation and merge (by the triggers of migration 0023). The
 -- ranking and RFM over a period that holds every order, and the churn report up to now, read
 -- them (reports::customers).
 --
 -- batch_lines is the number of order lines sold per product and batch number, cancelled orders
--- left out, kept by records with every order and cancellation (orders::insert_order,
--- orders::move_order). The complaints report's rates per batch read it.
+-- left out, kept with every order and cancellation (by the triggers of migration 0023). The
+-- complaints report's rates per batch read it.
 
 ALTER TABLE customer_value ADD COLUMN last_at TEXT NOT NULL DEFAULT '';
 
@@ -20,7 +20,7 @@ UPDATE customer_value
    SET last_at = (SELECT MAX(o.placed_at) FROM customer_order o
                    WHERE o.customer_id = customer_value.customer_id AND o.status <> 'cancelled');
 
--- The median gap, as orders::recount_value computes it: the middle gap once sorted, or the mean
+-- The median gap, as the triggers of migration 0023 compute it: the middle gap once sorted, or the mean
 -- of the two middle ones.
 WITH g AS (
     SELECT customer_id AS id,

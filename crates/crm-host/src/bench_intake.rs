@@ -173,21 +173,7 @@ pub(crate) async fn sample_customers(host: &Arc<Host>, authorization: &str) -> R
             ),
             None => "/api/v1/customers?limit=200".to_owned(),
         };
-        let (status, body) = host
-            .call(
-                "GET",
-                &route,
-                &[("authorization", authorization)],
-                Bytes::new(),
-            )
-            .await?;
-        if !status.is_success() {
-            bail!(
-                "listing customers answered {status}: {}",
-                String::from_utf8_lossy(&body)
-            );
-        }
-        let page: serde_json::Value = serde_json::from_slice(&body)?;
+        let page = get_json(host, authorization, &route, "listing customers").await?;
         for item in page["items"].as_array().into_iter().flatten() {
             if let Some(id) = item["id"].as_str() {
                 ids.push(id.to_owned());
@@ -201,23 +187,34 @@ pub(crate) async fn sample_customers(host: &Arc<Host>, authorization: &str) -> R
     Ok(ids)
 }
 
-/// Ids of the active products, read through the list API.
-async fn sample_products(host: &Arc<Host>, authorization: &str) -> Result<Arc<Vec<String>>> {
+/// The JSON answer of `GET route` as the caller of `authorization`; an error naming `what` for
+/// any status but 2xx.
+async fn get_json(
+    host: &Arc<Host>,
+    authorization: &str,
+    route: &str,
+    what: &str,
+) -> Result<serde_json::Value> {
     let (status, body) = host
         .call(
             "GET",
-            "/api/v1/products",
+            route,
             &[("authorization", authorization)],
             Bytes::new(),
         )
         .await?;
     if !status.is_success() {
         bail!(
-            "listing products answered {status}: {}",
+            "{what} answered {status}: {}",
             String::from_utf8_lossy(&body)
         );
     }
-    let list: serde_json::Value = serde_json::from_slice(&body)?;
+    Ok(serde_json::from_slice(&body)?)
+}
+
+/// Ids of the active products, read through the list API.
+async fn sample_products(host: &Arc<Host>, authorization: &str) -> Result<Arc<Vec<String>>> {
+    let list = get_json(host, authorization, "/api/v1/products", "listing products").await?;
     let ids: Vec<String> = list["items"]
         .as_array()
         .into_iter()

@@ -210,7 +210,7 @@ pub fn churn_risk(
     } else {
         let orders = scope.orders(0, scope.period.end, None, &mut params);
         // The purchase cycle is the median gap between consecutive orders: the middle gap, or
-        // the mean of the two middle ones (as `orders::recount_value` keeps it).
+        // the mean of the two middle ones (as the triggers of migration 0023 keep it).
         format!(
             "WITH o AS (
                  SELECT customer_id AS id, placed_at, total,
