@@ -184,7 +184,9 @@ fn a_customer_reports_a_problem_follows_it_replies_confirms_the_replacement_and_
         "<option value=\"skin_reaction\">Skin reaction</option>".to_owned(),
         "<option value=\"wrong_item\">Wrong item</option>".to_owned(),
         "<label for=\"description\">What happened</label>".to_owned(),
-        "<form class=\"stack\" method=\"post\" action=\"/complaints\">".to_owned(),
+        "<form class=\"stack\" method=\"post\" action=\"/complaints\" \
+         enctype=\"multipart/form-data\">"
+            .to_owned(),
     ] {
         has(&page, &expected);
     }
@@ -722,4 +724,288 @@ fn a_customer_reports_a_problem_follows_it_replies_confirms_the_replacement_and_
         200,
     );
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
+}
+
+/// A small picture of each kind the portal takes, and more bytes after its signature.
+fn picture(signature: &[u8], len: usize, fill: u8) -> Vec<u8> {
+    let mut bytes = signature.to_vec();
+    bytes.resize(len, fill);
+    bytes
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0];
+/// 2 MiB, the most a photo may have.
+const MAX_PHOTO: usize = 2 * 1024 * 1024;
+
+#[test]
+fn photos_come_with_a_complaint_and_a_reply_and_only_their_customer_sees_them() {
+    let app = TestApp::start_app_at(NOW);
+    app.create_staff("Li Na", "agent");
+    let product = ok(
+        app.post_json(
+            "/api/v1/products",
+            Some(ADMIN_TOKEN),
+            &json!({"sku": "HM-MASK-5", "name": "Sheet mask ×5", "unit_price": 4_900}),
+        ),
+        201,
+    );
+    let product = text(&product["id"]);
+    let li_lei = sign_up(&app, "Li Lei", "li.lei@example.com");
+    let customer = customer_id_of(&app, &li_lei);
+    let order = ok(
+        app.post_json(
+            "/api/v1/orders",
+            Some(ADMIN_TOKEN),
+            &json!({"customer_id": customer, "lines": [{"product_id": product, "quantity": 1,
+                    "batch_number": "M-2611"}]}),
+        ),
+        201,
+    );
+    let order = text(&order["id"]);
+    let page = app.page_as(
+        &format!("/complaints/new?order={order}&line=1"),
+        &li_lei,
+        "en",
+    );
+    assert_html(&page, 200);
+    has(
+        &page,
+        "<form class=\"stack\" method=\"post\" action=\"/complaints\" \
+         enctype=\"multipart/form-data\">",
+    );
+    has(
+        &page,
+        "<input id=\"photos\" name=\"photos\" type=\"file\" multiple \
+         accept=\"image/jpeg,image/png,image/webp\" aria-describedby=\"photos-hint\">",
+    );
+    let fields = |description: &'static str| {
+        vec![
+            ("csrf_token", hidden(&page.body, "csrf_token")),
+            ("order", hidden(&page.body, "order")),
+            ("line", hidden(&page.body, "line")),
+            ("idempotency_key", hidden(&page.body, "idempotency_key")),
+            ("category", "packaging".to_owned()),
+            ("description", description.to_owned()),
+            ("lang", "en".to_owned()),
+        ]
+    };
+    let send = |fields: &[(&'static str, String)], files: &[(&str, &str, &str, &[u8])]| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        app.send_multipart("/complaints", &fields, files, &[("cookie", &li_lei)])
+    };
+    let filed_count = || {
+        let listed = ok(
+            app.get_as(
+                &format!("/api/v1/complaints?customer_id={customer}"),
+                ADMIN_TOKEN,
+            ),
+            200,
+        );
+        listed["items"].as_array().map_or(0, Vec::len)
+    };
+    let torn = picture(PNG, 5_000, 7);
+    let leak = picture(JPEG, 9_000, 9);
+
+    // A photo over 2 MiB: 413, the form again with what was typed and which photo is at fault.
+    let big = picture(JPEG, MAX_PHOTO + 1, 1);
+    let too_big = send(
+        &fields(DESCRIPTION),
+        &[
+            ("photos", "torn.png", "image/png", &torn),
+            ("photos", "big.jpg", "image/jpeg", &big),
+        ],
+    );
+    assert_html(&too_big, 413);
+    has(
+        &too_big,
+        "<p class=\"error\" id=\"photos-error\">Photo 2 is larger than 2 MB: choose a smaller \
+         picture.</p>",
+    );
+    has(&too_big, DESCRIPTION);
+    // Not a picture, whatever its name and type say; five at once.
+    let script = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    let not_a_picture = send(
+        &fields(DESCRIPTION),
+        &[("photos", "cute.png", "image/png", script)],
+    );
+    assert_html(&not_a_picture, 422);
+    has(
+        &not_a_picture,
+        "<p class=\"error\" id=\"photos-error\">Photo 1 is not a JPEG, PNG or WebP picture.</p>",
+    );
+    let five: Vec<(&str, &str, &str, &[u8])> =
+        vec![("photos", "torn.png", "image/png", torn.as_slice()); 5];
+    let too_many = send(&fields(DESCRIPTION), &five);
+    assert_html(&too_many, 422);
+    has(
+        &too_many,
+        "Send at most 4 photos at a time: choose them again.",
+    );
+    let zh_fields: Vec<(&str, String)> = fields(DESCRIPTION)
+        .into_iter()
+        .map(|(n, v)| {
+            if n == "lang" {
+                (n, "zh-CN".to_owned())
+            } else {
+                (n, v)
+            }
+        })
+        .collect();
+    let zh = send(&zh_fields, &[("photos", "big.jpg", "image/jpeg", &big)]);
+    assert_html(&zh, 413);
+    has(&zh, "第 1 张照片超过 2 MB，请选择较小的图片。");
+    assert_eq!(filed_count(), 0, "nothing filed by a refused form");
+
+    // Filed with two photos (and an empty file input part, as a browser sends one): the same
+    // form sent again lands on the same complaint.
+    let files: [(&str, &str, &str, &[u8]); 3] = [
+        ("photos", "torn.png", "image/png", &torn),
+        ("photos", "leak.jpg", "application/octet-stream", &leak),
+        ("photos", "", "application/octet-stream", b""),
+    ];
+    let filed = send(&fields(DESCRIPTION), &files);
+    assert_eq!(filed.status, 303, "{}", filed.body);
+    let location = filed.location.clone().expect("a location");
+    let again = send(&fields(DESCRIPTION), &files);
+    assert_eq!(again.location.as_deref(), Some(location.as_str()));
+    assert_eq!(filed_count(), 1);
+    let id = location
+        .strip_prefix("/complaints/")
+        .and_then(|rest| rest.strip_suffix("?filed=1"))
+        .unwrap_or_else(|| panic!("{location}"))
+        .to_owned();
+
+    // Staff see the photos listed in the complaint, kinds told from their bytes, and read them.
+    let seen = staff_view(&app, &id);
+    let photos = seen["photos"].as_array().cloned().unwrap_or_default();
+    assert_eq!(photos.len(), 2, "{seen}");
+    assert_eq!(photos[0]["content_type"], "image/png");
+    assert_eq!(photos[0]["size"], 5_000);
+    assert_eq!(photos[1]["content_type"], "image/jpeg");
+    let first = text(&photos[0]["id"]);
+    let second = text(&photos[1]["id"]);
+    assert!(first.starts_with("pho_"), "{first}");
+    let staff_photo = app.get_as(
+        &format!("/api/v1/complaints/{id}/photos/{second}"),
+        ADMIN_TOKEN,
+    );
+    assert_eq!(staff_photo.status, 200);
+    assert_eq!(staff_photo.content_type, "image/jpeg");
+    assert_eq!(staff_photo.bytes, leak);
+    assert_eq!(
+        app.get(&format!("/api/v1/complaints/{id}/photos/{second}"))
+            .status,
+        401
+    );
+    let audit = ok(
+        app.get_as(
+            &format!("/api/v1/audit?entity=complaint&entity_id={id}"),
+            ADMIN_TOKEN,
+        ),
+        200,
+    );
+    let added = audit["items"].as_array().map_or(0, |items| {
+        items
+            .iter()
+            .filter(|item| item["action"] == "complaint.photo_added")
+            .count()
+    });
+    assert_eq!(added, 2, "{audit}");
+
+    // The customer's page shows them; each is served as the picture itself, private.
+    let here = format!("/complaints/{id}");
+    let shown = app.page_as(&here, &li_lei, "en");
+    assert_html(&shown, 200);
+    has(&shown, "<h2>Photos</h2>");
+    has(
+        &shown,
+        &format!(
+            "<a href=\"{here}/photos/{first}\"><img src=\"{here}/photos/{first}\" \
+             loading=\"lazy\" width=\"160\" height=\"120\" alt=\"Photo 1 you sent\"></a>"
+        ),
+    );
+    let csp = shown.header("content-security-policy").unwrap_or_default();
+    assert!(csp.contains("img-src 'self'"), "{csp}");
+    let served = app.page_as(&format!("{here}/photos/{first}"), &li_lei, "en");
+    assert_eq!(served.status, 200);
+    assert_eq!(served.content_type, "image/png");
+    assert_eq!(served.bytes, torn);
+    assert_eq!(served.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(served.header("cache-control"), Some("private, no-store"));
+    assert_eq!(
+        served.header("content-security-policy"),
+        Some("default-src 'none'; sandbox")
+    );
+
+    // Nobody else: a visitor signs in first; another customer, with a complaint of their own,
+    // gets 404 for this complaint's photo and for it under their own complaint.
+    let visitor = app.fetch(&format!("{here}/photos/{first}"), &[]);
+    assert_eq!(visitor.status, 303);
+    let han_mei = sign_up(&app, "Han Mei", "han.mei@example.com");
+    let hers = ok(
+        app.post_json(
+            "/api/v1/complaints",
+            Some(ADMIN_TOKEN),
+            &json!({"customer_id": customer_id_of(&app, &han_mei), "category": "delivery",
+                    "description": "Late", "channel": "phone"}),
+        ),
+        201,
+    );
+    let hers = text(&hers["complaint"]["id"]);
+    for path in [
+        format!("{here}/photos/{first}"),
+        format!("/complaints/{hers}/photos/{first}"),
+        format!("{here}/photos/pho_unknown"),
+    ] {
+        let refused = app.page_as(&path, &han_mei, "en");
+        assert_html(&refused, 404);
+        assert!(refused.bytes != torn);
+    }
+    // Nor staff, through another complaint.
+    let crossed = app.get_as(
+        &format!("/api/v1/complaints/{hers}/photos/{first}"),
+        ADMIN_TOKEN,
+    );
+    assert_eq!(crossed.status, 404, "{}", crossed.body);
+
+    // When the company waits on the customer, the reply form takes photos too.
+    staff_post(
+        &app,
+        &format!("/api/v1/complaints/{id}/transitions"),
+        json!({"action": "acknowledge"}),
+    );
+    staff_post(
+        &app,
+        &format!("/api/v1/complaints/{id}/transitions"),
+        json!({"action": "wait_on_customer"}),
+    );
+    let waiting = app.page_as(&here, &li_lei, "en");
+    has(&waiting, "enctype=\"multipart/form-data\"");
+    has(
+        &waiting,
+        "<input id=\"reply-photos\" name=\"photos\" type=\"file\"",
+    );
+    let csrf = hidden(&waiting.body, "csrf_token");
+    let reply_fields = [
+        ("csrf_token", csrf.as_str()),
+        ("action", "reply"),
+        ("lang", "en"),
+        ("text", "Here is the box, from the other side."),
+    ];
+    let box_photo = picture(b"RIFF\x10\0\0\0WEBPVP8 ", 3_000, 3);
+    let replied = app.send_multipart(
+        &format!("{here}/actions"),
+        &reply_fields,
+        &[("photos", "box.webp", "image/webp", &box_photo)],
+        &[("cookie", &li_lei)],
+    );
+    assert_eq!(replied.status, 303, "{}", replied.body);
+    let seen = staff_view(&app, &id);
+    let photos = seen["photos"].as_array().cloned().unwrap_or_default();
+    assert_eq!(photos.len(), 3, "{seen}");
+    assert_eq!(photos[2]["content_type"], "image/webp");
+    // A rating or a receipt takes no photos (records refuses them whatever the form).
+    let page = app.page_as(&here, &li_lei, "en");
+    has(&page, "alt=\"Photo 3 you sent\"");
 }

@@ -97,7 +97,9 @@ pub struct Reply {
     pub location: Option<String>,
     /// Every header, names in lower case.
     pub headers: Vec<(String, String)>,
+    /// The body as text (bytes that are not UTF-8 replaced), and as it came.
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A member of staff created through the API, with a bearer token of their own.
@@ -134,9 +136,10 @@ impl Reply {
                 Some((name.to_lowercase(), value))
             })
             .collect();
-        let body = response
-            .into_string()
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes)
             .unwrap_or_else(|e| panic!("unreadable body: {e}"));
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         Reply {
             status,
             content_type,
@@ -145,6 +148,7 @@ impl Reply {
             location,
             headers,
             body,
+            bytes,
         }
     }
 
@@ -330,6 +334,56 @@ impl TestApp {
         }
         let result = request.send_string(form);
         let response = match result {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(e) => panic!("POST {path} failed: {e}\n--- crm output\n{}", self.output()),
+        };
+        Reply::from_response(response)
+    }
+
+    /// `POST` of an HTML form with files (`multipart/form-data`), as a browser sends a form with
+    /// a file input, without following a redirect. `files` are (input, file name, content
+    /// type, bytes).
+    pub fn send_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let boundary = "----crm-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (name, file_name, content_type, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"; \
+                     filename=\"{file_name}\"\r\ncontent-type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let agent = ureq::AgentBuilder::new().redirects(0).build();
+        let mut request = agent
+            .post(&format!("{}{path}", self.url))
+            .timeout(Duration::from_secs(60))
+            .set(
+                "content-type",
+                &format!("multipart/form-data; boundary={boundary}"),
+            );
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        let response = match request.send_bytes(&body) {
             Ok(response) | Err(ureq::Error::Status(_, response)) => response,
             Err(e) => panic!("POST {path} failed: {e}\n--- crm output\n{}", self.output()),
         };

@@ -6,6 +6,7 @@
 
 use crm_guest::complaints::{self, ComplaintDetail, ComplaintPage};
 use crm_guest::request::{credential, idempotency_key, json, json_body, query};
+use crm_guest::views::complaints as complaint_views;
 use crm_guest::views::complaints::{
     CloseComplaint, FileComplaint, ListComplaints, Reply, SetPriority, SweepAnswer, Transition,
 };
@@ -69,6 +70,23 @@ pub fn list(req: &Request, _params: &Params) -> ApiResult {
 pub fn get(req: &Request, params: &Params) -> ApiResult {
     let detail = complaints::get_complaint(&credential(req)?, params.get("id"))?;
     Ok(json(200, &detail))
+}
+
+/// One photo the customer attached to a complaint (listed in the complaint's `photos`), as the
+/// picture itself: JPEG, PNG or WebP, the type told from its own bytes.
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/photos/{photo}", operation_id = "get_complaint_photo",
+    tag = "complaints",
+    params(("id" = String, Path, description = "The complaint's id"),
+           ("photo" = String, Path, description = "The photo's id, `pho_…`")),
+    responses(
+        (status = 200, description = "The photo",
+         content((String = "image/jpeg"), (String = "image/png"), (String = "image/webp"))),
+        (status = "4XX", response = Problem),
+    ))]
+pub fn photo(req: &Request, params: &Params) -> ApiResult {
+    let photo =
+        complaints::complaint_photo(&credential(req)?, params.get("id"), params.get("photo"))?;
+    Ok(complaint_views::photo_response(&photo))
 }
 
 /// Moves a complaint's workflow: acknowledge, start, wait on the customer (pausing the

@@ -27,10 +27,11 @@
 //! Instants are shown in the deployment's time zone (the `time_zone` variable) with its offset
 //! from UTC, in the page's language.
 
-use crate::form::{alert, Feedback};
+use crate::form::{self, alert, Feedback, Upload};
 use crate::layout::{self, html_response, see_other};
 use crate::session;
 use crate::shop::{self, ended, new_key, page_lang, plausible_key, posting, signed_in};
+use crm_domain::complaint::{PhotoKind, MAX_PHOTOS_PER_POST, MAX_PHOTO_BYTES};
 use crm_guest::accounts::Session;
 use crm_guest::complaints::{
     self, ComplaintStatus, MyComplaint, MyComplaintAction, MyComplaintEvent, MyComplaintInput,
@@ -42,9 +43,11 @@ use crm_guest::names;
 use crm_guest::orders::{self, Order, OrderLine};
 use crm_guest::request::query_pairs;
 use crm_guest::types::{Error, FieldProblem, IdempotencyKey};
+use crm_guest::views::complaints as complaint_views;
 use crm_guest::{ApiResult, Params};
 use maud::{html, Markup};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use spin_sdk::http::{Request, Response};
 
 /// Complaints on one page of `GET /complaints`.
@@ -160,6 +163,14 @@ enum Text {
     WaitingOnCustomer,
     Resolved,
     Closed,
+    Photos,
+    PhotosHint,
+    TooManyPhotos,
+    PhotoTooLarge,
+    NotAPicture,
+    BadPhotos,
+    YourPhotos,
+    PhotoAlt,
 }
 
 fn text(lang: Lang, key: Text) -> &'static str {
@@ -307,6 +318,26 @@ fn text(lang: Lang, key: Text) -> &'static str {
         WaitingOnCustomer => ("等待您的回复", "Waiting for your reply"),
         Resolved => ("已解决", "Resolved"),
         Closed => ("已关闭", "Closed"),
+        Photos => ("照片（可不填）", "Photos (optional)"),
+        PhotosHint => (
+            "最多 4 张 JPEG、PNG 或 WebP 图片，每张不超过 2 MB。",
+            "Up to 4 JPEG, PNG or WebP pictures, each at most 2 MB.",
+        ),
+        TooManyPhotos => (
+            "一次最多发送 4 张照片，请重新选择。",
+            "Send at most 4 photos at a time: choose them again.",
+        ),
+        PhotoTooLarge => (
+            "第 {} 张照片超过 2 MB，请选择较小的图片。",
+            "Photo {} is larger than 2 MB: choose a smaller picture.",
+        ),
+        NotAPicture => (
+            "第 {} 张照片不是 JPEG、PNG 或 WebP 图片。",
+            "Photo {} is not a JPEG, PNG or WebP picture.",
+        ),
+        BadPhotos => ("无法接收这些照片。", "These photos could not be taken."),
+        YourPhotos => ("照片", "Photos"),
+        PhotoAlt => ("您发送的第 {} 张照片", "Photo {} you sent"),
     };
     match lang {
         Lang::ZhCn => zh,
@@ -517,7 +548,7 @@ pub fn new_complaint(req: &Request, _params: &Params) -> ApiResult {
 /// with a new key), 409 an order or line that is not the customer's, or another conflict in
 /// records' words; 403 without the session's CSRF token.
 pub fn file_complaint(req: &Request, _params: &Params) -> ApiResult {
-    let mut typed: ComplaintForm = forms::body(req)?;
+    let (mut typed, files): (ComplaintForm, _) = form::with_files(req)?;
     let (lang, _) = Lang::of(req, typed.lang.as_deref());
     let session = match posting(req, lang, "/complaints", &typed.csrf_token)? {
         Ok(session) => session,
@@ -560,21 +591,29 @@ pub fn file_complaint(req: &Request, _params: &Params) -> ApiResult {
         let feedback = Feedback::field("description", t(Text::BadDescription));
         return again(&typed, 422, feedback);
     }
+    let photos = match photos_of(lang, files, "photos") {
+        Ok(photos) => photos,
+        Err((status, feedback)) => return again(&typed, status, feedback),
+    };
     // What the complaint says, as posted: the same form posted again has the same.
     let line = line_no.to_string();
-    let fingerprint = forms::fingerprint(&[
+    let digests: Vec<String> = photos.iter().map(|photo| digest(photo)).collect();
+    let mut parts = vec![
         "POST /complaints",
         order_id.as_str(),
         line.as_str(),
         category.as_str(),
         description.as_str(),
-    ]);
+    ];
+    parts.extend(digests.iter().map(String::as_str));
+    let fingerprint = forms::fingerprint(&parts);
     let once = IdempotencyKey { key, fingerprint };
     let input = MyNewComplaint {
         order_id: order_id.clone(),
         line_no,
         category,
         description,
+        photos,
     };
     match complaints::file_my_complaint(&who, &input, Some(&once)) {
         Ok(complaint) => Ok(see_other(
@@ -614,6 +653,45 @@ pub fn file_complaint(req: &Request, _params: &Params) -> ApiResult {
     }
 }
 
+/// The photos posted in the form's file input (`photos`), checked as records will check them
+/// (`crm_domain::complaint`), so that the form can say which is at fault in the page's language,
+/// under the input `shown_under`: too many (422), one too large (413) or not a picture (422).
+fn photos_of(
+    lang: Lang,
+    files: Vec<Upload>,
+    shown_under: &'static str,
+) -> Result<Vec<Vec<u8>>, (u16, Feedback)> {
+    let photos: Vec<Vec<u8>> = files
+        .into_iter()
+        .filter(|file| file.input == "photos")
+        .map(|file| file.bytes)
+        .collect();
+    let t = |key| text(lang, key);
+    if photos.len() > MAX_PHOTOS_PER_POST {
+        return Err((422, Feedback::field(shown_under, t(Text::TooManyPhotos))));
+    }
+    for (index, photo) in photos.iter().enumerate() {
+        let which = (index + 1).to_string();
+        if photo.len() > MAX_PHOTO_BYTES {
+            let message = t(Text::PhotoTooLarge).replace("{}", &which);
+            return Err((413, Feedback::field(shown_under, message)));
+        }
+        if PhotoKind::of(photo).is_none() {
+            let message = t(Text::NotAPicture).replace("{}", &which);
+            return Err((422, Feedback::field(shown_under, message)));
+        }
+    }
+    Ok(photos)
+}
+
+/// A photo's SHA-256 in hex, for the fingerprint of the form that sends it.
+fn digest(photo: &[u8]) -> String {
+    Sha256::digest(photo)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The last part of a field name records gives (`input.category` → `category`).
 fn last_part(field: &str) -> &str {
     field.rsplit(['.', '/']).next().unwrap_or_default()
@@ -626,6 +704,7 @@ fn filing_invalid(lang: Lang, problem: &FieldProblem) -> Feedback {
     let (input, hint) = match last_part(&problem.field) {
         "category" => ("category", Text::BadCategory),
         "description" => ("description", Text::BadDescription),
+        "photos" => ("photos", Text::BadPhotos),
         _ => return Feedback::alert(format!("{}{}", text(lang, Text::NotFiled), problem.message)),
     };
     Feedback::field(input, in_words(lang, text(lang, hint), problem))
@@ -738,13 +817,33 @@ pub fn complaint_page(req: &Request, params: &Params) -> ApiResult {
     }
 }
 
+/// `GET /complaints/{id}/photos/{photo}`: a photo the customer attached to one of their
+/// complaints, as the picture itself (`views::complaints::photo_response`). Another customer's
+/// complaint, a photo of another complaint, or none, is a 404 page.
+pub fn photo(req: &Request, params: &Params) -> ApiResult {
+    let id = params.get("id");
+    let pairs = query_pairs(req.query());
+    let (lang, _) = page_lang(req, &pairs);
+    let here = format!("/complaints/{id}");
+    let session = match signed_in(req, &here)? {
+        Ok(session) => session,
+        Err(visitor) => return Ok(visitor),
+    };
+    let who = session::credential(&session);
+    match complaints::my_complaint_photo(&who, id, params.get("photo")) {
+        Ok(photo) => Ok(complaint_views::photo_response(&photo)),
+        Err(Error::NotFound(_) | Error::Invalid(_)) => Ok(not_found(lang, &session)),
+        Err(error) => ended(req, &here, error),
+    }
+}
+
 /// `POST /complaints/{id}/actions`: the customer replies, reopens, confirms the receipt of a
 /// replacement or rates, and sees the complaint again (303 to `/complaints/{id}?done=…`). Else
 /// the complaint again: 409 what its state does not allow or a service request that is not
 /// the complaint's (records' words), 422 naming the input at fault; 404 another customer's
 /// complaint; 403 without the session's CSRF token.
 pub fn act(req: &Request, params: &Params) -> ApiResult {
-    let typed: ActionForm = forms::body(req)?;
+    let (typed, files): (ActionForm, _) = form::with_files(req)?;
     let (lang, _) = Lang::of(req, typed.lang.as_deref());
     let id = params.get("id");
     let here = format!("/complaints/{id}");
@@ -798,6 +897,16 @@ pub fn act(req: &Request, params: &Params) -> ApiResult {
         }
         _ => None,
     };
+    // Photos come with a reply or a reopening; the other forms have no file input.
+    let photos = match action {
+        MyComplaintAction::Reply | MyComplaintAction::Reopen => {
+            match photos_of(lang, files, photo_input_of(action)) {
+                Ok(photos) => photos,
+                Err((status, feedback)) => return again(status, feedback),
+            }
+        }
+        _ => Vec::new(),
+    };
     let input = MyComplaintInput {
         action,
         text: match action {
@@ -806,6 +915,7 @@ pub fn act(req: &Request, params: &Params) -> ApiResult {
         },
         score,
         service_request_id,
+        photos,
     };
     match complaints::act_on_my_complaint(&who, id, &input) {
         Ok(complaint) => Ok(see_other(
@@ -834,6 +944,7 @@ pub fn act(req: &Request, params: &Params) -> ApiResult {
 fn action_invalid(lang: Lang, action: MyComplaintAction, problem: &FieldProblem) -> Feedback {
     let (input, hint) = match (last_part(&problem.field), action) {
         ("score", _) => ("score", Text::BadScore),
+        ("photos", _) => (photo_input_of(action), Text::BadPhotos),
         ("text" | "comment" | "reason", MyComplaintAction::Reply) => {
             (text_input(action), Text::BadReply)
         }
@@ -917,7 +1028,7 @@ fn new_markup(
         @if let Some((order, line_no, line)) = target {
             p { (t(Text::NewIntro)) }
             dl.facts { (line_facts(lang, order, line_no, line)) }
-            form.stack method="post" action="/complaints" {
+            form.stack method="post" action="/complaints" enctype="multipart/form-data" {
                 label for="category" { (t(Text::Category)) }
                 select id="category" name="category" required
                     aria-invalid=[category_error.map(|_| "true")]
@@ -938,6 +1049,7 @@ fn new_markup(
                 }
                 p.hint id="description-hint" { (t(Text::DescriptionHint)) }
                 (feedback.error_under("description"))
+                (photo_input(lang, "photos", feedback))
                 input type="hidden" name="csrf_token" value=(session.csrf_token);
                 input type="hidden" name="order" value=(order.id);
                 input type="hidden" name="line" value=(line_no);
@@ -1013,6 +1125,20 @@ fn complaint_markup(
             dt { (t(Text::LastUpdate)) } dd { (moment(lang, &complaint.updated_at)) }
             @if !complaint.result.is_empty() {
                 dt { (t(Text::Result)) } dd.quote data-field="result" { (complaint.result) }
+            }
+        }
+        @if !complaint.photos.is_empty() {
+            h2 { (t(Text::YourPhotos)) }
+            ul.photos {
+                @for (index, photo) in complaint.photos.iter().enumerate() {
+                    @let url = format!("{here}/photos/{}", photo.id);
+                    li {
+                        a href=(url) {
+                            img src=(url) loading="lazy" width="160" height="120"
+                                alt=(t(Text::PhotoAlt).replace("{}", &(index + 1).to_string()));
+                        }
+                    }
+                }
             }
         }
         @if let Some(rating) = &complaint.rating {
@@ -1112,6 +1238,29 @@ fn text_area(
     }
 }
 
+/// The file input of a form that may send photos (named `photos`, told apart by its `id`), with
+/// its hint and what went wrong with the photos sent.
+fn photo_input(lang: Lang, id: &'static str, feedback: &Feedback) -> Markup {
+    let t = |key| text(lang, key);
+    html! {
+        label for=(id) { (t(Text::Photos)) }
+        input id=(id) name="photos" type="file" multiple
+            accept="image/jpeg,image/png,image/webp"
+            aria-invalid=[feedback.about(id).map(|_| "true")]
+            aria-describedby=[feedback.described_by(id, true)];
+        p.hint id=(format!("{id}-hint")) { (t(Text::PhotosHint)) }
+        (feedback.error_under(id))
+    }
+}
+
+/// The id of the photo input of an action's form.
+fn photo_input_of(action: MyComplaintAction) -> &'static str {
+    match action {
+        MyComplaintAction::Reopen => "reopen-photos",
+        _ => "reply-photos",
+    }
+}
+
 /// The hidden inputs of an action's form.
 fn action_fields(lang: Lang, session: &Session, action: MyComplaintAction) -> Markup {
     html! {
@@ -1151,8 +1300,10 @@ fn actions_markup(
         @if complaint.may_reply {
             h2 id="reply" { (t(Text::ReplyTitle)) }
             p { (t(Text::ReplyHint)) }
-            form.stack method="post" action=(action) aria-labelledby="reply" {
+            form.stack method="post" action=(action) aria-labelledby="reply"
+                enctype="multipart/form-data" {
                 (text_area(Reply, t(Text::YourReply), typed, true, MAX_TEXT, feedback))
+                (photo_input(lang, photo_input_of(Reply), feedback))
                 (action_fields(lang, session, Reply))
                 button type="submit" { (t(Text::SendReply)) }
             }
@@ -1160,8 +1311,10 @@ fn actions_markup(
         @if complaint.may_reopen {
             h2 id="reopen" { (t(Text::ReopenTitle)) }
             p { (t(Text::ReopenHint)) }
-            form.stack method="post" action=(action) aria-labelledby="reopen" {
+            form.stack method="post" action=(action) aria-labelledby="reopen"
+                enctype="multipart/form-data" {
                 (text_area(Reopen, t(Text::Reason), typed, true, MAX_TEXT, feedback))
+                (photo_input(lang, photo_input_of(Reopen), feedback))
                 (action_fields(lang, session, Reopen))
                 button type="submit" { (t(Text::Reopen)) }
             }

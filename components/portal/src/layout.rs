@@ -13,10 +13,11 @@ use crm_guest::orders::{self, Cart};
 use maud::{html, Markup, DOCTYPE};
 use spin_sdk::http::{Request, Response};
 
-/// Nothing but the page itself: no scripts, fonts, images or other origins; forms post to this
-/// site only; no other site may frame a page (clickjacking of the forms).
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'";
+/// Nothing but the page itself and this site's images (a complaint's photos): no scripts, fonts
+/// or other origins; forms post to this site only; no other site may frame a page
+/// (clickjacking of the forms).
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The words of the navigation bar.
 #[derive(Clone, Copy)]
@@ -236,4 +237,6 @@ ol.timeline li{padding:.25rem 0 .75rem 1rem}ol.timeline p{margin:.25rem 0 0;whit
 ol.timeline time{color:#5b6675;font-size:.9rem}\
 .quote{white-space:pre-wrap;overflow-wrap:anywhere}\
 .unavailable{color:#b42318;font-size:.9rem}\
+ul.photos{display:flex;flex-wrap:wrap;gap:.5rem;list-style:none;padding:0;margin:1rem 0}\
+ul.photos img{display:block;width:10rem;height:7.5rem;object-fit:cover;border:1px solid #8795a8}\
 .actions{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:1rem 0}";

@@ -7,8 +7,8 @@
 //! (`session.rs`); the signed-in customer's shop: `POST /cart`, `GET /cart`,
 //! `POST /cart/lines`, `GET|POST /orders`, `GET /orders/{id}`, `POST /orders/{id}/cancel`
 //! (`shop.rs`); the signed-in customer's complaints: `GET /complaints/new`,
-//! `GET|POST /complaints`, `GET /complaints/{id}`, `POST /complaints/{id}/actions`
-//! (`complaints.rs`); every page in the frame of `layout.rs`, forms with the inputs of
+//! `GET|POST /complaints`, `GET /complaints/{id}`, `POST /complaints/{id}/actions`,
+//! `GET /complaints/{id}/photos/{photo}` (`complaints.rs`); every page in the frame of `layout.rs`, forms with the inputs of
 //! `form.rs`. The pages are public routes (no bearer token; records authenticates the session
 //! cookie) and not part of the staff API's document. The customer API grows with the portal
 //! issue.
@@ -50,6 +50,7 @@ const ROUTES: &[Route] = &[
     Route::get("/complaints/new", complaints::new_complaint).public(),
     Route::get("/complaints/:id", complaints::complaint_page).public(),
     Route::post("/complaints/:id/actions", complaints::act).public(),
+    Route::get("/complaints/:id/photos/:photo", complaints::photo).public(),
     Route::get("/api/v1/health/portal", health).public(),
     // Portal's part of the staff API's document, for intake to merge (see crm_guest::openapi).
     Route::get(crm_guest::openapi::PATH, openapi_part).public(),

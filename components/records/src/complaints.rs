@@ -18,8 +18,8 @@ use crate::db::{self, Db};
 use crate::exports::crm::records::complaints::{
     Closure, Complaint, ComplaintAction as WitAction, ComplaintDetail, ComplaintEvent,
     ComplaintPage, ComplaintQuery, ComplaintSla, CustomerHistory, Escalation, Fired, MyComplaint,
-    MyComplaintEvent, MyComplaintInput, MyComplaintPage, MyNewComplaint, NewComplaint, Rating,
-    SlaClock, SweepReport,
+    MyComplaintEvent, MyComplaintInput, MyComplaintPage, MyNewComplaint, NewComplaint, Photo,
+    PhotoInfo, Rating, SlaClock, SweepReport,
 };
 use crate::exports::crm::records::sla::Priority as WitPriority;
 use crate::exports::crm::records::types::Error;
@@ -29,9 +29,10 @@ use crate::secrets;
 use crate::service_requests;
 use crate::sla::{self, Governing};
 use crm_domain::complaint::{
-    effects, is_open, parse_customer_text, transition as next_status, Closure as DomainClosure,
-    ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus, MyComplaintAction,
-    Rating as DomainRating, MAX_SCORE,
+    effects, is_open, parse_customer_text, parse_photos, transition as next_status,
+    Closure as DomainClosure, ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus,
+    MyComplaintAction, Photo as NewPhoto, Rating as DomainRating, MAX_PHOTOS_PER_COMPLAINT,
+    MAX_SCORE,
 };
 use crm_domain::customer::{parse_required_text, Tier};
 use crm_domain::demo::Step as HistoricStep;
@@ -40,6 +41,7 @@ use crm_domain::service::customer_note;
 use crm_domain::sla::{due_levels, rule_due_at, Clock, EscalationTrigger, Priority, Timer};
 use crm_domain::time::{parse_instant, rfc3339_utc};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use spin_sdk::sqlite3::{RowResult, Value};
 use std::collections::HashMap;
 
@@ -404,7 +406,135 @@ fn detail(db: &Db, c: &Row, g: &Governing) -> Result<ComplaintDetail, Error> {
         timeline: timeline(db, &c.id)?,
         service_requests: service_requests::of_complaint(db, &c.id)?,
         rating: rating_of(db, &c.id)?,
+        photos: photos_of(db, &c.id)?,
     })
+}
+
+// --- photos ---
+
+/// What is known of the photos of complaint `id`, in the order they were attached.
+fn photos_of(db: &Db, id: &str) -> Result<Vec<PhotoInfo>, Error> {
+    let found = db.query(
+        "SELECT id, content_type, size, added_at FROM complaint_photo
+          WHERE complaint_id = ? ORDER BY rowid",
+        &[Value::Text(id.to_owned())],
+    )?;
+    found.rows.iter().map(|r| photo_info(r, 0)).collect()
+}
+
+fn photo_info(r: &RowResult, base: usize) -> Result<PhotoInfo, Error> {
+    Ok(PhotoInfo {
+        id: db::text(r, base, "id")?,
+        content_type: db::text(r, base + 1, "content_type")?,
+        size: db::count(r, base + 2, "size")?,
+        added_at: db::text(r, base + 3, "added_at")?,
+    })
+}
+
+/// Photo `photo_id` of complaint `complaint_id`, with its bytes; a photo of another complaint
+/// is not found.
+fn photo(db: &Db, complaint_id: &str, photo_id: &str) -> Result<Photo, Error> {
+    let found = db.query(
+        "SELECT id, content_type, size, added_at, bytes FROM complaint_photo
+          WHERE id = ? AND complaint_id = ?",
+        &[
+            Value::Text(photo_id.to_owned()),
+            Value::Text(complaint_id.to_owned()),
+        ],
+    )?;
+    let Some(r) = found.rows.into_iter().next() else {
+        return Err(Error::NotFound(format!(
+            "no photo {photo_id} of complaint {complaint_id}"
+        )));
+    };
+    let info = photo_info(&r, 0)?;
+    match r.values.into_iter().nth(4) {
+        Some(Value::Blob(bytes)) => Ok(Photo { info, bytes }),
+        _ => Err(db::internal("read a photo", "column bytes is not a blob")),
+    }
+}
+
+/// Attaches `photos` to complaint `c` in the caller's transaction, as sent by `account`, each
+/// audited (its kind, size and SHA-256, never its bytes). A complaint keeps at most
+/// [`MAX_PHOTOS_PER_COMPLAINT`]; more is `invalid`, naming `photos`.
+fn attach_photos(db: &Db, c: &Row, account: &str, photos: Vec<NewPhoto>) -> Result<(), Error> {
+    if photos.is_empty() {
+        return Ok(());
+    }
+    let found = db.query(
+        "SELECT COUNT(*) FROM complaint_photo WHERE complaint_id = ?",
+        &[Value::Text(c.id.clone())],
+    )?;
+    let kept = match found.rows.first() {
+        Some(r) => db::count(r, 0, "count")? as usize,
+        None => 0,
+    };
+    if kept + photos.len() > MAX_PHOTOS_PER_COMPLAINT {
+        return Err(db::invalid(
+            "photos",
+            format!(
+                "a complaint keeps at most {MAX_PHOTOS_PER_COMPLAINT} photos; this one has {kept}"
+            ),
+        ));
+    }
+    let added_at = db::now();
+    for photo in photos {
+        let id = secrets::new_id("pho")?;
+        let sha256 = hex::encode(Sha256::digest(&photo.bytes));
+        let size = photo.bytes.len();
+        db.exec(
+            "INSERT INTO complaint_photo
+                    (id, complaint_id, content_type, size, sha256, bytes, added_by, added_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            &[
+                Value::Text(id.clone()),
+                Value::Text(c.id.clone()),
+                Value::Text(photo.kind.media_type().to_owned()),
+                Value::Integer(size as i64),
+                Value::Text(sha256.clone()),
+                Value::Blob(photo.bytes),
+                Value::Text(account.to_owned()),
+                Value::Text(added_at.clone()),
+            ],
+        )?;
+        audit::record_as(
+            db,
+            account,
+            "complaint.photo_added",
+            "complaint",
+            &c.id,
+            None,
+            Some(json!({
+                "photo_id": id,
+                "content_type": photo.kind.media_type(),
+                "size": size,
+                "sha256": sha256,
+            })),
+        )?;
+    }
+    Ok(())
+}
+
+/// One photo of a complaint, for staff who may see complaints.
+pub fn complaint_photo(
+    db: &Db,
+    actor: &Actor,
+    complaint_id: &str,
+    photo_id: &str,
+) -> Result<Photo, Error> {
+    may_see(actor)?;
+    photo(db, complaint_id, photo_id)
+}
+
+/// One photo of one of the signed-in customer's complaints.
+pub fn my_complaint_photo(
+    db: &Db,
+    customer: &CustomerActor,
+    complaint_id: &str,
+    photo_id: &str,
+) -> Result<Photo, Error> {
+    find_mine(db, customer, complaint_id)?;
+    photo(db, complaint_id, photo_id)
 }
 
 // --- events, notifications, the next escalation ---
@@ -1235,6 +1365,7 @@ fn my_view(
     rating: Option<Rating>,
     awaiting_receipt: Vec<String>,
     timeline: Vec<MyComplaintEvent>,
+    photos: Vec<PhotoInfo>,
 ) -> MyComplaint {
     MyComplaint {
         id: c.id.clone(),
@@ -1258,6 +1389,7 @@ fn my_view(
         created_at: c.created_at.clone(),
         updated_at: c.updated_at.clone(),
         timeline,
+        photos,
     }
 }
 
@@ -1268,6 +1400,7 @@ fn my_detail(db: &Db, c: &Row) -> Result<MyComplaint, Error> {
         rating_of(db, &c.id)?,
         service_requests::shipped_of_complaint(db, &c.id)?,
         my_timeline(db, c)?,
+        photos_of(db, &c.id)?,
     ))
 }
 
@@ -1283,6 +1416,7 @@ pub fn file_my_complaint(
 ) -> Result<MyComplaint, Error> {
     let category = parse_required_text("category", &input.category, 100)?;
     let description = parse_required_text("description", &input.description, 4000)?;
+    let photos = parse_photos(input.photos)?;
     let id = secrets::new_id("cmp")?;
     db.transaction(|db| {
         let me = customers::load(db, &customer.customer_id)?;
@@ -1308,6 +1442,7 @@ pub fn file_my_complaint(
             assignee_id: least_busy(db, Role::Agent)?,
         };
         let (c, _) = file(db, &customer.account_id, &id, filing)?;
+        attach_photos(db, &c, &customer.account_id, photos)?;
         my_detail(db, &c)
     })
 }
@@ -1348,7 +1483,7 @@ pub fn my_complaints(
         let c = row_from(r)?;
         let rating = rating_at(r, 37)?;
         let shipped = awaiting.remove(&c.id).unwrap_or_default();
-        items.push(my_view(&c, rating, shipped, Vec::new()));
+        items.push(my_view(&c, rating, shipped, Vec::new(), Vec::new()));
     }
     let next_cursor = db::next_cursor(&mut items, limit, |c| (&c.created_at, &c.id));
     Ok(MyComplaintPage { items, next_cursor })
@@ -1397,6 +1532,17 @@ pub fn act_on_my_complaint(
         }
         MyComplaintAction::Rate => MyAct::Rate(DomainRating::parse(input.score, &input.text)?),
     };
+    // Photos come with a reply or a reopening, never with the other actions.
+    let photos = match act {
+        MyAct::Text(_) => parse_photos(input.photos)?,
+        _ if input.photos.is_empty() => Vec::new(),
+        _ => {
+            return Err(db::invalid(
+                "photos",
+                "photos come with a reply or a reopening only",
+            ))
+        }
+    };
     let account = customer.account_id.as_str();
     db.transaction(|db| {
         let mut c = find_mine(db, customer, id)?;
@@ -1425,6 +1571,7 @@ pub fn act_on_my_complaint(
                 move_to(&mut c, &g, to, db::now_secs());
                 save_with_clocks(db, &mut c, &g)?;
                 event(db, &c, account, "customer-reply", &text)?;
+                attach_photos(db, &c, account, photos)?;
                 if action == MyComplaintAction::Reopen {
                     event(
                         db,

@@ -99,6 +99,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0024_sender_attempts",
         include_str!("../migrations/0024_sender_attempts.sql"),
     ),
+    (
+        "0025_complaint_photos",
+        include_str!("../migrations/0025_complaint_photos.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.

@@ -809,6 +809,16 @@ impl complaints_api::Guest for Records {
         with_actor(&who, |db, actor| complaints::get_complaint(db, actor, &id))
     }
 
+    fn complaint_photo(
+        who: Credential,
+        complaint_id: String,
+        photo_id: String,
+    ) -> Result<complaints_api::Photo, Error> {
+        with_actor(&who, |db, actor| {
+            complaints::complaint_photo(db, actor, &complaint_id, &photo_id)
+        })
+    }
+
     fn list_complaints(
         who: Credential,
         query: complaints_api::ComplaintQuery,
@@ -879,6 +889,16 @@ impl complaints_api::Guest for Records {
     fn get_my_complaint(who: Credential, id: String) -> Result<complaints_api::MyComplaint, Error> {
         with_customer(&who, |db, customer| {
             complaints::my_complaint(db, customer, &id)
+        })
+    }
+
+    fn my_complaint_photo(
+        who: Credential,
+        complaint_id: String,
+        photo_id: String,
+    ) -> Result<complaints_api::Photo, Error> {
+        with_customer(&who, |db, customer| {
+            complaints::my_complaint_photo(db, customer, &complaint_id, &photo_id)
         })
     }
 

@@ -335,6 +335,105 @@ pub fn parse_customer_text(raw: &str) -> Result<String, FieldError> {
     parse_required_text("text", raw, MAX_CUSTOMER_TEXT_CHARS)
 }
 
+/// The most bytes of one photo attached to a complaint (2 MiB: a phone's photo, scaled down by
+/// the browser or not, fits; the four of one post stay under a request body's 10 MiB).
+pub const MAX_PHOTO_BYTES: usize = 2 * 1024 * 1024;
+
+/// The most photos one filing or one reply attaches.
+pub const MAX_PHOTOS_PER_POST: usize = 4;
+
+/// The most photos one complaint keeps.
+pub const MAX_PHOTOS_PER_COMPLAINT: usize = 12;
+
+/// The kinds of picture a complaint keeps, told by their first bytes (never by the name or the
+/// type the sender claims): JPEG, PNG and WebP, which every browser shows and none runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoKind {
+    Jpeg,
+    Png,
+    Webp,
+}
+
+impl PhotoKind {
+    /// The kind of picture `bytes` hold, if one of these.
+    pub fn of(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Self::Jpeg)
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Self::Png)
+        } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+            Some(Self::Webp)
+        } else {
+            None
+        }
+    }
+
+    /// Its media type, as served.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Webp => "image/webp",
+        }
+    }
+
+    /// Its usual file name extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+            Self::Webp => "webp",
+        }
+    }
+}
+
+/// A photo to attach to a complaint, its kind known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Photo {
+    pub kind: PhotoKind,
+    pub bytes: Vec<u8>,
+}
+
+/// The photos of one filing or reply, checked whole: at most [`MAX_PHOTOS_PER_POST`], each
+/// non-empty, at most [`MAX_PHOTO_BYTES`] and a JPEG, PNG or WebP picture. Errors name `photos`
+/// and say which photo (1-based) is at fault.
+pub fn parse_photos(raw: Vec<Vec<u8>>) -> Result<Vec<Photo>, FieldError> {
+    if raw.len() > MAX_PHOTOS_PER_POST {
+        return Err(FieldError::new(
+            "photos",
+            format!(
+                "at most {MAX_PHOTOS_PER_POST} photos at a time; {} were sent",
+                raw.len()
+            ),
+        ));
+    }
+    raw.into_iter()
+        .enumerate()
+        .map(|(index, bytes)| {
+            let which = index + 1;
+            if bytes.is_empty() {
+                return Err(FieldError::new("photos", format!("photo {which} is empty")));
+            }
+            if bytes.len() > MAX_PHOTO_BYTES {
+                return Err(FieldError::new(
+                    "photos",
+                    format!(
+                        "photo {which} has {} bytes; at most {MAX_PHOTO_BYTES} (2 MiB)",
+                        bytes.len()
+                    ),
+                ));
+            }
+            let Some(kind) = PhotoKind::of(&bytes) else {
+                return Err(FieldError::new(
+                    "photos",
+                    format!("photo {which} is not a JPEG, PNG or WebP picture"),
+                ));
+            };
+            Ok(Photo { kind, bytes })
+        })
+        .collect()
+}
+
 /// The satisfaction (CSAT) of a set of complaints: how many ratings gave each score.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Csat {
@@ -662,5 +761,58 @@ mod tests {
                 .field,
             "result"
         );
+    }
+
+    fn png(len: usize) -> Vec<u8> {
+        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+        bytes.resize(len, 0);
+        bytes
+    }
+
+    #[test]
+    fn photos_are_told_by_their_first_bytes() {
+        assert_eq!(
+            PhotoKind::of(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some(PhotoKind::Jpeg)
+        );
+        assert_eq!(PhotoKind::of(&png(16)), Some(PhotoKind::Png));
+        assert_eq!(
+            PhotoKind::of(b"RIFF\x10\0\0\0WEBPVP8 "),
+            Some(PhotoKind::Webp)
+        );
+        // A RIFF that is not WebP (a WAV), SVG (which can run a script), GIF, text.
+        assert_eq!(PhotoKind::of(b"RIFF\x10\0\0\0WAVEfmt "), None);
+        assert_eq!(
+            PhotoKind::of(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+            None
+        );
+        assert_eq!(PhotoKind::of(b"GIF89a"), None);
+        assert_eq!(PhotoKind::of(b""), None);
+        assert_eq!(PhotoKind::Webp.media_type(), "image/webp");
+    }
+
+    #[test]
+    fn photos_are_checked_whole() {
+        let ok = parse_photos(vec![png(100), png(MAX_PHOTO_BYTES)]).unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[1].bytes.len(), MAX_PHOTO_BYTES);
+        assert!(parse_photos(Vec::new()).unwrap().is_empty());
+
+        let too_big = parse_photos(vec![png(10), png(MAX_PHOTO_BYTES + 1)]).unwrap_err();
+        assert_eq!(too_big.field, "photos");
+        assert!(
+            too_big.message.starts_with("photo 2 has"),
+            "{}",
+            too_big.message
+        );
+
+        let not_a_picture = parse_photos(vec![b"%PDF-1.7".to_vec()]).unwrap_err();
+        assert!(not_a_picture.message.contains("photo 1 is not"));
+
+        let empty = parse_photos(vec![png(10), Vec::new()]).unwrap_err();
+        assert_eq!(empty.message, "photo 2 is empty");
+
+        let too_many = parse_photos(vec![png(10); MAX_PHOTOS_PER_POST + 1]).unwrap_err();
+        assert!(too_many.message.starts_with("at most 4 photos"));
     }
 }

@@ -227,3 +227,23 @@ pub struct SweepAnswer {
     /// The webhook deliveries that were due after the sweep.
     pub deliveries: super::webhooks::DeliverReport,
 }
+
+/// A complaint's photo as the answer: the picture itself, of the type records told from its
+/// bytes, never sniffed as anything else nor run (`sandbox`), shown inline and kept by no
+/// cache (a photo is as private as the complaint).
+pub fn photo_response(photo: &crate::complaints::Photo) -> spin_sdk::http::Response {
+    let extension =
+        crm_domain::complaint::PhotoKind::of(&photo.bytes).map_or("bin", |kind| kind.extension());
+    spin_sdk::http::Response::builder()
+        .status(200)
+        .header("content-type", photo.info.content_type.as_str())
+        .header(
+            "content-disposition",
+            format!("inline; filename=\"{}.{extension}\"", photo.info.id),
+        )
+        .header("content-security-policy", "default-src 'none'; sandbox")
+        .header("x-content-type-options", "nosniff")
+        .header("cache-control", "private, no-store")
+        .body(photo.bytes.clone())
+        .build()
+}
