@@ -15,6 +15,7 @@ mod idempotency;
 mod openapi;
 mod orders_status;
 mod portal;
+mod portal_api;
 mod portal_complaints;
 mod portal_journey;
 mod reports;

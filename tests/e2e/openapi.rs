@@ -16,10 +16,11 @@ fn document(app: &TestApp) -> Value {
     reply.json()
 }
 
-/// `(method, path)` of every route in a component's route table (and, for intake, the paths
-/// it answers before the table: the streamed exports and the document), with `:name` written
-/// as OpenAPI's `{name}`. Routes outside `/api/` are pages, not API.
-fn routed_by(component: &str) -> BTreeSet<(String, String)> {
+/// `(method, path)` of every route under `prefix` in a component's route table (and, for
+/// intake, the paths it answers before the table: the streamed exports and the document), with
+/// `:name` written as OpenAPI's `{name}`. The staff API is under `/api/`; routes outside it are
+/// pages, or the portal's customer API (`/portal/api/`).
+pub(crate) fn routed_by(component: &str, prefix: &str) -> BTreeSet<(String, String)> {
     let source =
         std::fs::read_to_string(repo_root().join(format!("components/{component}/src/lib.rs")))
             .expect("component source");
@@ -38,12 +39,11 @@ fn routed_by(component: &str) -> BTreeSet<(String, String)> {
         else {
             continue;
         };
-        // Pages (the portal's HTML) are not part of the staff API's document.
-        if path.starts_with("/api/") {
+        if path.starts_with(prefix) {
             routes.insert((method.trim().to_owned(), openapi_path(path)));
         }
     }
-    for line in source.lines().map(str::trim) {
+    for line in source.lines().map(str::trim).filter(|_| prefix == "/api/") {
         if line.starts_with("\"/api/v1/") && line.contains("=> return ") {
             let path = line
                 .trim_start_matches('"')
@@ -95,34 +95,8 @@ fn component_for(manifest: &toml::Value, path: &str) -> Option<String> {
 fn the_document_is_valid_openapi_3_1_and_matches_every_components_routes() {
     let app = TestApp::start_app();
     let doc = document(&app);
-    assert_eq!(doc["openapi"], "3.1.0");
-
-    let schema_text =
-        std::fs::read_to_string(repo_root().join("tests/fixtures/openapi/oas-3.1-schema.json"))
-            .expect("OAS 3.1 schema");
-    let schema: Value = serde_json::from_str(&schema_text).expect("schema JSON");
-    let validator = jsonschema::validator_for(&schema).expect("the OAS schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(&doc)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "not valid OpenAPI 3.1:\n{}",
-        errors.join("\n")
-    );
-
-    let documented: BTreeSet<(String, String)> = doc["paths"]
-        .as_object()
-        .expect("paths")
-        .iter()
-        .flat_map(|(path, item)| {
-            item.as_object()
-                .expect("path item")
-                .keys()
-                .map(move |method| (method.clone(), path.clone()))
-        })
-        .collect();
+    assert_valid_openapi(&doc);
+    let documented = operations(&doc);
 
     // Every route of every component, reachable through spin.toml, is documented.
     let manifest: toml::Value =
@@ -130,7 +104,7 @@ fn the_document_is_valid_openapi_3_1_and_matches_every_components_routes() {
             .expect("spin.toml parses");
     let mut routed = BTreeSet::new();
     for component in COMPONENTS {
-        for (method, path) in routed_by(component) {
+        for (method, path) in routed_by(component, "/api/") {
             let sample = path.replace('{', "x").replace('}', "");
             assert_eq!(
                 component_for(&manifest, &sample).as_deref(),
@@ -173,7 +147,25 @@ fn the_document_is_valid_openapi_3_1_and_matches_every_components_routes() {
         }
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
 
+/// `doc` is valid OpenAPI 3.1 (by the official schema) and every reference in it resolves.
+pub(crate) fn assert_valid_openapi(doc: &Value) {
+    assert_eq!(doc["openapi"], "3.1.0");
+    let schema_text =
+        std::fs::read_to_string(repo_root().join("tests/fixtures/openapi/oas-3.1-schema.json"))
+            .expect("OAS 3.1 schema");
+    let schema: Value = serde_json::from_str(&schema_text).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the OAS schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "not valid OpenAPI 3.1:\n{}",
+        errors.join("\n")
+    );
     // Every reference inside the document resolves.
     fn refs(value: &Value, found: &mut Vec<String>) {
         match value {
@@ -188,15 +180,30 @@ fn the_document_is_valid_openapi_3_1_and_matches_every_components_routes() {
         }
     }
     let mut found = Vec::new();
-    refs(&doc, &mut found);
+    refs(doc, &mut found);
     for r in found {
         let pointer = r.strip_prefix('#').expect("local reference");
         assert!(doc.pointer(pointer).is_some(), "dangling reference {r}");
     }
 }
 
+/// `(method, path)` of every operation a document describes.
+pub(crate) fn operations(doc: &Value) -> BTreeSet<(String, String)> {
+    doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("path item")
+                .keys()
+                .map(move |method| (method.clone(), path.clone()))
+        })
+        .collect()
+}
+
 /// Checks a real reply against the schema the document gives for its operation and status.
-fn assert_documented(doc: &Value, method: &str, path: &str, reply: &Reply) {
+pub(crate) fn assert_documented(doc: &Value, method: &str, path: &str, reply: &Reply) {
     let operation = &doc["paths"][path][method];
     assert!(operation.is_object(), "{method} {path} is not documented");
     let status = reply.status.to_string();

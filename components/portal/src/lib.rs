@@ -10,10 +10,11 @@
 //! `GET|POST /complaints`, `GET /complaints/{id}`, `POST /complaints/{id}/actions`,
 //! `GET /complaints/{id}/photos/{photo}` (`complaints.rs`); every page in the frame of `layout.rs`, forms with the inputs of
 //! `form.rs`. The pages are public routes (no bearer token; records authenticates the session
-//! cookie) and not part of the staff API's document. The customer API grows with the portal
-//! issue.
+//! cookie) and not part of the staff API's document. The customer API, JSON under
+//! `/portal/api/v1/` with its own OpenAPI document, is `api.rs`.
 
 mod accounts;
+mod api;
 mod complaints;
 mod form;
 mod layout;
@@ -51,6 +52,36 @@ const ROUTES: &[Route] = &[
     Route::get("/complaints/:id", complaints::complaint_page).public(),
     Route::post("/complaints/:id/actions", complaints::act).public(),
     Route::get("/complaints/:id/photos/:photo", complaints::photo).public(),
+    // The customer API (`api.rs`): public routes as the pages are; each handler authenticates
+    // the session cookie itself.
+    Route::post("/portal/api/v1/session", api::sign_in).public(),
+    Route::get("/portal/api/v1/session", api::session_view).public(),
+    Route::delete("/portal/api/v1/session", api::sign_out).public(),
+    Route::get("/portal/api/v1/products", api::catalogue).public(),
+    Route::get("/portal/api/v1/cart", api::cart).public(),
+    Route::put(
+        "/portal/api/v1/cart/lines/:product_id",
+        api::set_cart_quantity,
+    )
+    .public(),
+    Route::get("/portal/api/v1/orders", api::my_orders).public(),
+    Route::post("/portal/api/v1/orders", api::place_order).public(),
+    Route::get("/portal/api/v1/orders/:id", api::my_order).public(),
+    Route::post("/portal/api/v1/orders/:id/cancel", api::cancel_order).public(),
+    Route::get("/portal/api/v1/complaints", api::my_complaints).public(),
+    Route::post("/portal/api/v1/complaints", api::file_complaint).public(),
+    Route::get("/portal/api/v1/complaints/:id", api::my_complaint).public(),
+    Route::post(
+        "/portal/api/v1/complaints/:id/actions",
+        api::act_on_complaint,
+    )
+    .public(),
+    Route::get(
+        "/portal/api/v1/complaints/:id/photos/:photo",
+        api::complaint_photo,
+    )
+    .public(),
+    Route::get("/portal/api/v1/openapi.json", api::document).public(),
     Route::get("/api/v1/health/portal", health).public(),
     // Portal's part of the staff API's document, for intake to merge (see crm_guest::openapi).
     Route::get(crm_guest::openapi::PATH, openapi_part).public(),

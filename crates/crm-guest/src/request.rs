@@ -76,16 +76,21 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Problem> {
         return Err(Problem::new(415, "Unsupported media type")
             .with_detail("send the body as application/json"));
     }
-    serde_json::from_slice(body).or_else(|e| {
-        // JSON has one number type: `2.0` is the integer 2 to a JSON Schema validator, so
-        // an integer field takes it too (a second parse, on this error path only).
-        let mut value: serde_json::Value =
-            serde_json::from_slice(body).map_err(|_| json_problem(&e))?;
-        if !integral_floats_to_integers(&mut value) {
-            return Err(json_problem(&e));
-        }
-        serde_json::from_value(value).map_err(|_| json_problem(&e))
-    })
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| (Some(e.path().to_string()), e.into_inner()))
+        .and_then(|parsed| de.end().map(|()| parsed).map_err(|e| (None, e)))
+        .or_else(|(path, e)| {
+            let problem = || json_problem(path.as_deref(), &e);
+            // JSON has one number type: `2.0` is the integer 2 to a JSON Schema validator, so
+            // an integer field takes it too (a second parse, on this error path only).
+            let mut value: serde_json::Value =
+                serde_json::from_slice(body).map_err(|_| problem())?;
+            if !integral_floats_to_integers(&mut value) {
+                return Err(problem());
+            }
+            serde_json::from_value(value).map_err(|_| problem())
+        })
 }
 
 /// Rewrites every float with no fractional part (`2.0`) as an integer; whether any was.
@@ -143,10 +148,18 @@ pub fn form_or_json_body<T: DeserializeOwned>(req: &Request) -> Result<T, Proble
     })
 }
 
-/// Names the field serde complained about, where its message says which.
-fn json_problem(error: &serde_json::Error) -> Problem {
+/// Names the field serde complained about: where in the body it was (`lines[0].quantity`,
+/// from serde_path_to_error), with the field a message names (an unknown or missing one).
+fn json_problem(path: Option<&str>, error: &serde_json::Error) -> Problem {
     let message = error.to_string();
-    let field = field_in(&message);
+    let path = path.filter(|path| *path != ".");
+    let field = match (path, field_in(&message)) {
+        (Some(path), Some(name)) if !path.ends_with(name.as_str()) => {
+            Some(format!("{path}.{name}"))
+        }
+        (Some(path), _) => Some(path.to_owned()),
+        (None, name) => name,
+    };
     match error.classify() {
         serde_json::error::Category::Data => Problem {
             field: field.or(Some("body".into())),
@@ -226,4 +239,56 @@ pub fn client_key(req: &Request) -> String {
         .and_then(|v| v.as_str())
         .map(|addr| addr.rsplit_once(':').map_or(addr, |(ip, _)| ip).to_owned())
         .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spin_sdk::http::Method;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Line {
+        quantity: u32,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Order {
+        lines: Vec<Line>,
+        #[serde(default)]
+        notes: String,
+    }
+
+    fn post(body: &str) -> Request {
+        Request::builder()
+            .method(Method::Post)
+            .uri("/api/v1/orders")
+            .header("content-type", "application/json")
+            .body(body.as_bytes().to_vec())
+            .build()
+    }
+
+    fn field_of(body: &str) -> Option<String> {
+        json_body::<Order>(&post(body)).unwrap_err().field
+    }
+
+    #[test]
+    fn a_json_problem_names_where_in_the_body_it_went_wrong() {
+        let wrong_type = r#"{"lines": [{"quantity": 1}, {"quantity": "two"}]}"#;
+        assert_eq!(field_of(wrong_type).as_deref(), Some("lines[1].quantity"));
+        let unknown = r#"{"lines": [{"quantity": 1, "colour": "red"}]}"#;
+        assert_eq!(field_of(unknown).as_deref(), Some("lines[0].colour"));
+        let missing = r#"{"lines": [{}]}"#;
+        assert_eq!(field_of(missing).as_deref(), Some("lines[0].quantity"));
+        assert_eq!(field_of(r#"{"notes": ""}"#).as_deref(), Some("lines"));
+        let trailing = json_body::<Order>(&post(r#"{"lines": []} x"#)).unwrap_err();
+        assert_eq!(
+            (trailing.status, trailing.field.as_deref()),
+            (400, Some("body"))
+        );
+        assert!(json_body::<Order>(&post(r#"{"lines": [{"quantity": 2.0}]}"#)).is_ok());
+    }
 }

@@ -247,3 +247,64 @@ pub fn photo_response(photo: &crate::complaints::Photo) -> spin_sdk::http::Respo
         .body(photo.bytes.clone())
         .build()
 }
+
+/// The signed-in customer files a complaint about a line of one of their orders (customer
+/// API; photos come with the portal's form).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileMyComplaint {
+    /// One of the customer's orders.
+    pub order_id: String,
+    /// Its line, 1-based: product, batch, invoice and ship date are filled in from it.
+    #[schema(minimum = 1)]
+    pub line_no: u32,
+    /// A short category, e.g. `packaging`.
+    #[schema(value_type = rules::RequiredText100)]
+    pub category: String,
+    /// What happened.
+    #[schema(value_type = rules::RequiredText4000)]
+    pub description: String,
+}
+
+impl From<FileMyComplaint> for crate::complaints::MyNewComplaint {
+    fn from(b: FileMyComplaint) -> Self {
+        Self {
+            order_id: b.order_id,
+            line_no: b.line_no,
+            category: b.category,
+            description: b.description,
+            photos: Vec::new(),
+        }
+    }
+}
+
+/// What the signed-in customer does to their complaint (customer API).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActOnMyComplaint {
+    /// `reply` (while the company waits on the customer), `reopen` (a resolved complaint),
+    /// `confirm_receipt` (of a shipped replacement) or `rate` (a closed complaint, once).
+    #[schema(value_type = names::MyComplaintAction)]
+    pub action: String,
+    /// The reply or the reason to reopen (1–4000 characters), or the rating's comment (at most
+    /// 2000, may be empty).
+    #[serde(default)]
+    pub text: String,
+    /// For `rate`: 1–5.
+    #[schema(minimum = 1, maximum = 5)]
+    pub score: Option<u8>,
+    /// For `confirm_receipt`: the shipped replacement's service request.
+    pub service_request_id: Option<String>,
+}
+
+impl ActOnMyComplaint {
+    pub fn into_input(self) -> Result<crate::complaints::MyComplaintInput, Problem> {
+        Ok(crate::complaints::MyComplaintInput {
+            action: names::parse::<names::MyComplaintAction>("action", &self.action)?.into(),
+            text: self.text,
+            score: self.score,
+            service_request_id: self.service_request_id,
+            photos: Vec::new(),
+        })
+    }
+}

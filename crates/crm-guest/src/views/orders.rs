@@ -202,3 +202,63 @@ impl SetOrderStatus {
         Ok(names::parse::<OrderStatus>("status", &self.status)?.into())
     }
 }
+
+/// A page of the signed-in customer's own orders or complaints (customer API).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MyPage {
+    /// Page size, 1–200.
+    #[serde(default = "super::default_limit")]
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: u32,
+    /// The `next_cursor` of the previous page.
+    #[param(value_type = Option<rules::PageCursor>, inline)]
+    pub cursor: Option<String>,
+}
+
+/// The catalogue as a customer searches it (customer API).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchCatalogue {
+    /// Words of the product's name or SKU; all active products when absent.
+    pub search: Option<String>,
+    /// How many products, 1–200.
+    #[serde(default = "super::default_limit")]
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: u32,
+}
+
+/// How many units of the product in the path the customer's cart holds.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CartQuantity {
+    /// 0 (removes the line) up to 10^6.
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub quantity: u32,
+}
+
+/// The customer places their cart as a web order.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceWebOrder {
+    /// One of the customer's addresses; or absent with `new_address`.
+    pub address_id: Option<String>,
+    /// A new address, added to the customer's and used for this order.
+    pub new_address: Option<super::customers::AddressBody>,
+    /// A note for the company, at most 2000 characters.
+    #[serde(default)]
+    #[schema(value_type = rules::Text2000)]
+    pub notes: String,
+}
+
+impl From<PlaceWebOrder> for crate::orders::WebOrder {
+    fn from(b: PlaceWebOrder) -> Self {
+        Self {
+            address_id: b.address_id,
+            new_address: b.new_address.map(Into::into),
+            notes: b.notes,
+        }
+    }
+}
