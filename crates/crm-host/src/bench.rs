@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::server;
+use crate::server::{self, Host};
 use crate::up::{self, UpOptions};
 
 /// Requests sent before measuring, so compilation caches and connection pools are warm.
@@ -192,6 +192,71 @@ async fn client(
         }
     }
     Ok((latencies, errors))
+}
+
+/// The figures of one load.
+pub(crate) struct Stats {
+    pub requests: usize,
+    pub rate: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub errors: usize,
+}
+
+impl Stats {
+    pub fn of(load: Load) -> Stats {
+        let mut latencies = load.latencies_micros;
+        Stats {
+            requests: latencies.len(),
+            rate: latencies.len() as f64 / load.elapsed.as_secs_f64(),
+            p50_ms: percentile(&mut latencies, 50.0) as f64 / 1000.0,
+            p99_ms: percentile(&mut latencies, 99.0) as f64 / 1000.0,
+            errors: load.errors,
+        }
+    }
+
+    /// One line of the table, with the target and whether it was met.
+    pub fn print(&self, name: &str, target: &str) {
+        println!(
+            "{name:<34} {:>9} {:>9.0} {:>9.2} {:>9.2} {:>7}  {target}",
+            self.requests, self.rate, self.p50_ms, self.p99_ms, self.errors
+        );
+    }
+}
+
+pub(crate) fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+/// Sends `method route` through the host as `authorization`, with `body` as JSON; the answer
+/// must be 2xx JSON.
+pub(crate) async fn call_json(
+    host: &Arc<Host>,
+    method: &str,
+    route: &str,
+    authorization: &str,
+    body: Option<serde_json::Value>,
+) -> Result<serde_json::Value> {
+    let mut headers: Vec<(&str, &str)> = vec![("authorization", authorization)];
+    let bytes = match &body {
+        Some(body) => {
+            headers.push(("content-type", "application/json"));
+            Bytes::from(body.to_string())
+        }
+        None => Bytes::new(),
+    };
+    let (status, answer) = host.call(method, route, &headers, bytes).await?;
+    if !status.is_success() {
+        bail!(
+            "{method} {route} answered {status}: {}",
+            String::from_utf8_lossy(&answer[..answer.len().min(500)])
+        );
+    }
+    serde_json::from_slice(&answer).with_context(|| format!("the answer of {method} {route}"))
 }
 
 pub(crate) fn percentile(values: &mut [u32], p: f64) -> u32 {

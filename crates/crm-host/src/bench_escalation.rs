@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::bench::{machine_description, percentile, run_load, Load, MakeRequest};
+use crate::bench::{call_json, machine_description, run_load, verdict, MakeRequest, Stats};
 use crate::bench_intake::sample_customers;
 use crate::server::{self, Host};
 use crate::up::{self, UpOptions};
@@ -267,44 +267,6 @@ pub async fn run(mut options: UpOptions, duration: Duration, plan: SweepPlan) ->
     Ok(())
 }
 
-/// The figures of one load.
-struct Stats {
-    requests: usize,
-    rate: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    errors: usize,
-}
-
-impl Stats {
-    fn of(load: Load) -> Stats {
-        let mut latencies = load.latencies_micros;
-        Stats {
-            requests: latencies.len(),
-            rate: latencies.len() as f64 / load.elapsed.as_secs_f64(),
-            p50_ms: percentile(&mut latencies, 50.0) as f64 / 1000.0,
-            p99_ms: percentile(&mut latencies, 99.0) as f64 / 1000.0,
-            errors: load.errors,
-        }
-    }
-
-    /// One line of the table, with the target and whether it was met.
-    fn print(&self, name: &str, target: &str) {
-        println!(
-            "{name:<34} {:>9} {:>9.0} {:>9.2} {:>9.2} {:>7}  {target}",
-            self.requests, self.rate, self.p50_ms, self.p99_ms, self.errors
-        );
-    }
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met {
-        "met"
-    } else {
-        "MISSED"
-    }
-}
-
 /// `POST /api/v1/complaints` for one of `customers`, as the agent.
 fn file_request(customers: Arc<Vec<String>>, authorization: String) -> MakeRequest {
     Arc::new(move |client, n| {
@@ -376,33 +338,6 @@ async fn file_exactly(
         errors,
         elapsed: started.elapsed(),
     })
-}
-
-/// Sends `method route` through the host as `authorization`, with `body` as JSON; the answer
-/// must be 2xx JSON.
-async fn call_json(
-    host: &Arc<Host>,
-    method: &str,
-    route: &str,
-    authorization: &str,
-    body: Option<serde_json::Value>,
-) -> Result<serde_json::Value> {
-    let mut headers: Vec<(&str, &str)> = vec![("authorization", authorization)];
-    let bytes = match &body {
-        Some(body) => {
-            headers.push(("content-type", "application/json"));
-            Bytes::from(body.to_string())
-        }
-        None => Bytes::new(),
-    };
-    let (status, answer) = host.call(method, route, &headers, bytes).await?;
-    if !status.is_success() {
-        bail!(
-            "{method} {route} answered {status}: {}",
-            String::from_utf8_lossy(&answer[..answer.len().min(500)])
-        );
-    }
-    serde_json::from_slice(&answer).with_context(|| format!("the answer of {method} {route}"))
 }
 
 /// A member of staff with role `agent` and a token of theirs, created by the admin.

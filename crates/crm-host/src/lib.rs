@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod bench_escalation;
 pub mod bench_intake;
+pub mod bench_portal;
 pub mod bench_startup;
 pub mod builder;
 pub mod clock;

@@ -135,8 +135,9 @@ enum Command {
         /// `health`: one route at each concurrency. `intake`: the customer-intake targets on a
         /// store seeded with `crm seed` (pass its --state-dir). `escalation`: the complaint
         /// targets: filing, reading, and the escalation sweep (see --sweep-open, --sweep-due).
-        /// `startup`: process start to the first 200, over --starts runs of `crm up`.
-        #[arg(long, default_value = "health", value_parser = ["health", "intake", "escalation", "startup"])]
+        /// `portal`: the portal's pages and placing orders, as signed-in customers of the demo
+        /// data. `startup`: process start to the first 200, over --starts runs of `crm up`.
+        #[arg(long, default_value = "health", value_parser = ["health", "intake", "escalation", "portal", "startup"])]
         suite: String,
         /// With `--suite escalation`: open complaints in the store when the sweep is timed.
         #[arg(long, value_name = "N", default_value_t = crm_host::bench_escalation::DEFAULT_SWEEP_OPEN)]
@@ -242,6 +243,12 @@ fn run(cli: Cli) -> Result<()> {
                 Duration::from_secs(seconds),
             ))
         }
+        Command::Bench {
+            up, suite, seconds, ..
+        } if suite == "portal" => block_on(crm_host::bench_portal::run(
+            up.into_options()?,
+            Duration::from_secs(seconds),
+        )),
         Command::Bench {
             up, suite, starts, ..
         } if suite == "startup" => crm_host::bench_startup::run(&up.into_options()?, starts),

@@ -494,6 +494,18 @@ impl Host {
         headers: &[(&str, &str)],
         body: Bytes,
     ) -> Result<(StatusCode, Bytes)> {
+        let (status, _, body) = self.call_with_headers(method, route, headers, body).await?;
+        Ok((status, body))
+    }
+
+    /// [`Host::call`], with the answer's headers (e.g. a `set-cookie`).
+    pub async fn call_with_headers(
+        self: &Arc<Self>,
+        method: &str,
+        route: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<(StatusCode, http::HeaderMap, Bytes)> {
         // Routes match the path; a query string is the handler's business.
         let path = route.split_once('?').map_or(route, |(path, _)| path);
         let matched = self
@@ -533,13 +545,14 @@ impl Host {
             )
             .await?;
         let status = response.status();
+        let answer_headers = response.headers().clone();
         let body = response
             .into_body()
             .collect()
             .await
             .map_err(|e| anyhow!("cannot read the answer of {route}: {e:?}"))?
             .to_bytes();
-        Ok((status, body))
+        Ok((status, answer_headers, body))
     }
 
     /// Runs one request in a fresh instance; `permit` is held until the instance is gone.
