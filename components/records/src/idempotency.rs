@@ -1,13 +1,16 @@
 //! `Idempotency-Key` on creates (IETF draft-ietf-httpapi-idempotency-key-header): one mechanism
 //! for every records function that creates something.
 //!
-//! A keyed call runs in two transactions. The first *claims* the key for the caller: a fresh key
-//! is stored as `running` and committed, so a retry that arrives meanwhile sees it and gets
-//! `conflict` (409). The second runs the create and, in the same transaction, stores its result
-//! and marks the key `done`: the create and its key commit together or not at all. A retry of a
-//! done key gets the stored result back without running anything, so the HTTP component renders
-//! the first response again. A key reused for another request (another fingerprint) is `invalid`
-//! (422). A create that fails releases its key, so the corrected request may use it again.
+//! A keyed call runs in one write transaction (`BEGIN IMMEDIATE`, so keyed calls are
+//! serialised): it *claims* the key for the caller, runs the create, and stores the create's
+//! result with the key marked `done`; the create and its key commit together or not at all. A
+//! retry of a done key gets the stored result back without running anything, so the HTTP
+//! component renders the first response again; a retry sent while the first is still running
+//! waits for the write lock and then gets that result too. A key reused for another request
+//! (another fingerprint) is `invalid` (422). A create that fails leaves no key, so the corrected
+//! request may use it again. A key stored as `running` (by a request that committed its claim
+//! alone, as records did before) is a request in flight: a retry gets `conflict` (409) until it
+//! is [`ABANDONED_AFTER_SECONDS`] old, then takes it over.
 //!
 //! Policy: keys are scoped to the authenticated caller (a staff id; for the anonymous web form,
 //! the sender's address), kept for [`KEEP_SECONDS`] after they were first used and then purged
@@ -41,11 +44,11 @@ pub fn once<T: Serialize + DeserializeOwned>(
         return create(db);
     };
     check_key(&key.key)?;
-    if let Some(stored) = claim(db, caller, &key)? {
-        return serde_json::from_str(&stored)
-            .map_err(|e| internal("read the stored result of an idempotent request", e));
-    }
-    let outcome = db.transaction(|db| {
+    db.transaction(|db| {
+        if let Some(stored) = claim(db, caller, &key)? {
+            return serde_json::from_str(&stored)
+                .map_err(|e| internal("read the stored result of an idempotent request", e));
+        }
         let result = create(db)?;
         let stored = serde_json::to_string(&result)
             .map_err(|e| internal("store the result of an idempotent request", e))?;
@@ -58,17 +61,7 @@ pub fn once<T: Serialize + DeserializeOwned>(
             ],
         )?;
         Ok(result)
-    });
-    if outcome.is_err() {
-        // Nothing was created; the key is free for the corrected request.
-        if let Err(e) = db.exec(
-            "DELETE FROM idempotency_key WHERE caller = ? AND key = ? AND state = 'running'",
-            &[Value::Text(caller.into()), Value::Text(key.key)],
-        ) {
-            eprintln!("records: release of an idempotency key failed: {e:?}");
-        }
-    }
-    outcome
+    })
 }
 
 /// A key is 1–255 visible ASCII characters (a structured-field string once unquoted).
@@ -83,8 +76,8 @@ fn check_key(key: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Claims the key: `None` when the caller may go ahead, the stored result when the request
-/// was done before.
+/// Claims the key in the caller's transaction: `None` when the caller may go ahead, the stored
+/// result when the request was done before.
 fn claim(db: &Db, caller: &str, key: &IdempotencyKey) -> Result<Option<String>, Error> {
     let now = now_secs();
     db.transaction(|db| {

@@ -28,6 +28,13 @@ pub struct SqliteKv {
     pool: Arc<DbPool>,
 }
 
+/// Whose turn it is to write a key-value file of this process. SQLite lets one writer in at a
+/// time; a write that finds the file locked waits in SQLite's busy handler, which sleeps 1, 2,
+/// 5, 10… ms between tries, however soon the lock is free. Taking turns here hands the file
+/// on the moment a write is done. (Each write is one short statement, so the wait is short; the
+/// busy handler still covers another process on the same file.)
+static KV_WRITES: Mutex<()> = Mutex::new(());
+
 impl SqliteKv {
     pub fn open(store: &str, pool: Arc<DbPool>) -> Result<Self> {
         let conn = pool.checkout()?;
@@ -71,6 +78,9 @@ impl KvBackend for SqliteKv {
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
+        let _turn = KV_WRITES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         self.with_conn(|c| {
             c.prepare_cached(
                 "INSERT INTO spin_key_value (store, key, value) VALUES (?, ?, ?)
@@ -82,6 +92,9 @@ impl KvBackend for SqliteKv {
     }
 
     fn delete(&self, key: &str) -> Result<(), String> {
+        let _turn = KV_WRITES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         self.with_conn(|c| {
             c.prepare_cached("DELETE FROM spin_key_value WHERE store = ? AND key = ?")?
                 .execute((&self.store, key))
