@@ -119,6 +119,33 @@ async fn landed(client: &Client, wanted: &str) -> Result<(), CmdError> {
     }
 }
 
+/// The complaint page shows the photo sent with it: the picture loaded (the page's CSP lets
+/// this site's images in), 320 pixels wide as it was sent.
+async fn photo_shown(client: &Client) -> Result<(), CmdError> {
+    let started = std::time::Instant::now();
+    loop {
+        let width = client
+            .execute(
+                "const img = document.querySelector('ul.photos img');
+                 if (!img) return -1;
+                 img.scrollIntoView();
+                 return img.complete ? img.naturalWidth : 0;",
+                vec![],
+            )
+            .await?;
+        match width.as_i64() {
+            Some(320) => break,
+            Some(-1) => panic!("the complaint page shows no photo"),
+            other if started.elapsed() > std::time::Duration::from_secs(10) => {
+                panic!("the photo did not load: naturalWidth {other:?}")
+            }
+            _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    client.execute("window.scrollTo(0, 0)", vec![]).await?;
+    Ok(())
+}
+
 /// The submit button of the complaint page's form for `action`.
 fn action_button(action: &str) -> String {
     format!("form:has(input[name=action][value={action}]) button[type=submit]")
@@ -255,6 +282,13 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
                 "Two jars arrived with a torn seal; the cream had leaked.",
             )
             .await?;
+            // A photo of the jar, chosen in the file input as a person would.
+            let photo = crm_tests::repo_root().join("tests/fixtures/complaint-photo.png");
+            client
+                .find(Locator::Css("input[name=photos]"))
+                .await?
+                .send_keys(&photo.to_string_lossy())
+                .await?;
             click(&client, "main form button[type=submit]").await?;
             landed(&client, "filed=1").await?;
             let mut complaint_url = client.current_url().await?;
@@ -266,6 +300,7 @@ fn a_customer_goes_from_invitation_to_rated_complaint_in_a_browser_in_both_langu
                 .expect("a complaint id")
                 .to_owned();
             assert!(complaint.starts_with("cmp_"), "{complaint_url}");
+            photo_shown(&client).await?;
             check_page(&client, run, "complaint").await?;
 
             // Staff ask a question; the customer sees it and answers.
