@@ -790,7 +790,7 @@ pub fn file_complaint(
     actor.require(Role::works_with_customers, "file complaints")?;
     let category = parse_required_text("category", &input.category, 100)?;
     let description = parse_required_text("description", &input.description, 4000)?;
-    let phone = customers::optional_phone("contact_phone", Some(&input.contact_phone))?;
+    let phone = crm_domain::customer::optional_phone("contact_phone", Some(&input.contact_phone))?;
     let priority = Priority::from(input.priority);
     let id = secrets::new_id("cmp")?;
     db.transaction(|db| {

@@ -13,11 +13,13 @@ use crate::names::stored;
 use crate::orders;
 use crate::secrets;
 use crm_domain::customer::{
-    parse_required_text, parse_tags, parse_text, CustomerKind, Phone, Tier,
+    optional_email, optional_phone, optional_text, parse_required_text, parse_tags, parse_text,
+    AddressDraft, ContactDraft, CustomerDraft, CustomerKind, NewAddress, NewContact,
+    NewCustomer as DomainNewCustomer, Tier,
 };
 use crm_domain::dedup;
 use crm_domain::role::Role;
-use crm_domain::staff::{DisplayName, Email};
+
 use crm_domain::FieldError;
 use spin_sdk::sqlite3::{RowResult, Value};
 use std::collections::BTreeMap;
@@ -143,65 +145,52 @@ fn address_json(a: &Address) -> serde_json::Value {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-/// Reports a field error of the `index`-th element of the list `list`, e.g. `contacts[1].phone`.
-fn nested(list: &str, index: usize) -> impl Fn(FieldError) -> Error + '_ {
-    move |e| db::invalid(&format!("{list}[{index}].{}", e.field), e.message)
-}
-
-/// A contact that passed validation.
-struct ValidContact {
-    name: String,
-    title: String,
-    phone: Option<Phone>,
-    email: Option<Email>,
-    primary: bool,
-}
-
-fn valid_contact(input: &ContactInput) -> Result<ValidContact, FieldError> {
-    Ok(ValidContact {
-        name: DisplayName::parse("name", &input.name)?.as_str().to_owned(),
-        title: parse_text("title", &input.title, 100)?,
-        phone: optional_phone("phone", input.phone.as_deref())?,
-        email: optional_email("email", input.email.as_deref())?,
+/// The parts of a contact as crm-domain parses them.
+fn contact_draft(input: &ContactInput) -> ContactDraft<'_> {
+    ContactDraft {
+        name: &input.name,
+        title: &input.title,
+        phone: input.phone.as_deref(),
+        email: input.email.as_deref(),
         primary: input.primary,
-    })
-}
-
-fn valid_address(input: &AddressInput) -> Result<AddressInput, FieldError> {
-    Ok(AddressInput {
-        label: parse_text("label", &input.label, 50)?,
-        street: parse_required_text("street", &input.street, 200)?,
-        city: parse_text("city", &input.city, 100)?,
-        province: parse_text("province", &input.province, 100)?,
-        postcode: parse_text("postcode", &input.postcode, 20)?,
-        country: parse_text("country", &input.country, 100)?,
-    })
-}
-
-/// An empty or absent phone is no phone.
-pub fn optional_phone(field: &'static str, raw: Option<&str>) -> Result<Option<Phone>, FieldError> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(raw) => Phone::parse(field, raw).map(Some),
-        None => Ok(None),
     }
 }
 
-pub fn optional_email(field: &'static str, raw: Option<&str>) -> Result<Option<Email>, FieldError> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(raw) => Email::parse(field, raw).map(Some),
-        None => Ok(None),
+/// The parts of an address as crm-domain parses them.
+fn address_draft(input: &AddressInput) -> AddressDraft<'_> {
+    AddressDraft {
+        label: &input.label,
+        street: &input.street,
+        city: &input.city,
+        province: &input.province,
+        postcode: &input.postcode,
+        country: &input.country,
     }
 }
 
-fn optional_text(
-    field: &'static str,
-    raw: Option<&str>,
-    max: usize,
-) -> Result<Option<String>, FieldError> {
-    Ok(raw
-        .map(|raw| parse_text(field, raw, max))
-        .transpose()?
-        .filter(|s| !s.is_empty()))
+/// A parsed contact as stored, with its id.
+fn contact_with_id(id: String, c: NewContact) -> Contact {
+    Contact {
+        id,
+        name: c.name,
+        title: c.title,
+        phone: c.phone.map(|p| p.as_str().to_owned()),
+        email: c.email.map(|e| e.as_str().to_owned()),
+        primary: c.primary,
+    }
+}
+
+/// A parsed address as stored, with its id.
+fn address_with_id(id: String, a: NewAddress) -> Address {
+    Address {
+        id,
+        label: a.label,
+        street: a.street,
+        city: a.city,
+        province: a.province,
+        postcode: a.postcode,
+        country: a.country,
+    }
 }
 
 fn customer_name(raw: &str) -> Result<String, FieldError> {
@@ -491,73 +480,44 @@ pub fn valid_customer(
     input: NewCustomer,
     default_owner: Option<String>,
 ) -> Result<Customer, Error> {
-    let contacts = input
-        .contacts
-        .iter()
-        .enumerate()
-        .map(|(i, c)| valid_contact(c).map_err(nested("contacts", i)))
-        .collect::<Result<Vec<_>, Error>>()?;
-    if contacts.iter().filter(|c| c.primary).count() > 1 {
-        return Err(db::invalid(
-            "contacts",
-            "at most one contact can be primary",
-        ));
-    }
-    let addresses = input
-        .addresses
-        .iter()
-        .enumerate()
-        .map(|(i, a)| valid_address(a).map_err(nested("addresses", i)))
-        .collect::<Result<Vec<_>, Error>>()?;
+    let parsed = DomainNewCustomer::parse(CustomerDraft {
+        name: &input.name,
+        phone: input.phone.as_deref(),
+        email: input.email.as_deref(),
+        region: &input.region,
+        channel_partner: input.channel_partner.as_deref(),
+        tags: &input.tags,
+        contacts: input.contacts.iter().map(contact_draft).collect(),
+        addresses: input.addresses.iter().map(address_draft).collect(),
+    })?;
     let owner_id = match input.owner_id.as_deref().map(str::trim) {
         Some(owner) if !owner.is_empty() => Some(owner.to_owned()),
         _ => default_owner,
     };
     let now = db::now();
-    let id = secrets::new_id("cus")?;
-    let first_primary = !contacts.iter().any(|c| c.primary);
-    let contacts = contacts
+    // Stored and shown with the primary contact first, as crm-domain ordered them and as
+    // `contacts_of` reads them back.
+    let contacts = parsed
+        .contacts
         .into_iter()
-        .enumerate()
-        .map(|(i, c)| {
-            Ok(Contact {
-                id: secrets::new_id("con")?,
-                name: c.name,
-                title: c.title,
-                phone: c.phone.map(|p| p.as_str().to_owned()),
-                email: c.email.map(|e| e.as_str().to_owned()),
-                primary: c.primary || (first_primary && i == 0),
-            })
-        })
+        .map(|c| Ok(contact_with_id(secrets::new_id("con")?, c)))
         .collect::<Result<Vec<Contact>, Error>>()?;
-    // Stored and shown with the primary contact first, as `contacts_of` reads them back.
-    let mut contacts = contacts;
-    contacts.sort_by_key(|c| !c.primary);
-    let addresses = addresses
+    let addresses = parsed
+        .addresses
         .into_iter()
-        .map(|a| {
-            Ok(Address {
-                id: secrets::new_id("adr")?,
-                label: a.label,
-                street: a.street,
-                city: a.city,
-                province: a.province,
-                postcode: a.postcode,
-                country: a.country,
-            })
-        })
+        .map(|a| Ok(address_with_id(secrets::new_id("adr")?, a)))
         .collect::<Result<Vec<_>, Error>>()?;
     let customer = Customer {
-        id,
+        id: secrets::new_id("cus")?,
         kind: input.kind,
-        name: customer_name(&input.name)?,
-        phone: optional_phone("phone", input.phone.as_deref())?.map(|p| p.as_str().to_owned()),
-        email: optional_email("email", input.email.as_deref())?.map(|e| e.as_str().to_owned()),
+        name: parsed.name,
+        phone: parsed.phone.map(|p| p.as_str().to_owned()),
+        email: parsed.email.map(|e| e.as_str().to_owned()),
         tier: input.tier,
-        region: parse_text("region", &input.region, 100)?,
-        channel_partner: optional_text("channel_partner", input.channel_partner.as_deref(), 100)?,
+        region: parsed.region,
+        channel_partner: parsed.channel_partner,
         owner_id,
-        tags: parse_tags("tags", &input.tags)?,
+        tags: parsed.tags,
         contacts,
         addresses,
         created_at: now.clone(),
@@ -838,18 +798,11 @@ pub fn add_contact(
     input: ContactInput,
 ) -> Result<Contact, Error> {
     actor.require(Role::works_with_customers, "change customers")?;
-    let valid = valid_contact(&input).map_err(Error::from)?;
-    let contact_id = secrets::new_id("con")?;
+    let valid = NewContact::parse(contact_draft(&input))?;
+    let mut contact = contact_with_id(secrets::new_id("con")?, valid);
     db.transaction(|db| {
         let before = load(db, customer_id)?;
-        let contact = Contact {
-            id: contact_id.clone(),
-            name: valid.name.clone(),
-            title: valid.title.clone(),
-            phone: valid.phone.as_ref().map(|p| p.as_str().to_owned()),
-            email: valid.email.as_ref().map(|e| e.as_str().to_owned()),
-            primary: valid.primary || before.contacts.is_empty(),
-        };
+        contact.primary = contact.primary || before.contacts.is_empty();
         if contact.primary {
             db.exec(
                 "UPDATE contact SET is_primary = 0 WHERE customer_id = ?",
@@ -890,16 +843,8 @@ pub fn add_address_as(
     customer_id: &str,
     input: AddressInput,
 ) -> Result<Address, Error> {
-    let valid = valid_address(&input).map_err(Error::from)?;
-    let address = Address {
-        id: secrets::new_id("adr")?,
-        label: valid.label,
-        street: valid.street,
-        city: valid.city,
-        province: valid.province,
-        postcode: valid.postcode,
-        country: valid.country,
-    };
+    let valid = NewAddress::parse(address_draft(&input))?;
+    let address = address_with_id(secrets::new_id("adr")?, valid);
     db.transaction(|db| {
         let before = load(db, customer_id)?;
         let mut after = before.clone();

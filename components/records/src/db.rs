@@ -364,6 +364,12 @@ impl From<crm_domain::FieldError> for Error {
     }
 }
 
+impl From<crm_domain::InputError> for Error {
+    fn from(e: crm_domain::InputError) -> Self {
+        invalid(&e.field, e.message)
+    }
+}
+
 /// Text of a column, or an internal error naming it if the row does not have it.
 pub fn text(
     row: &spin_sdk::sqlite3::RowResult,

@@ -3,7 +3,7 @@
 
 use crate::audit;
 use crate::auth::Actor;
-use crate::customers::{self, optional_email, optional_phone};
+use crate::customers;
 use crate::db::{self, Db};
 use crate::exports::crm::records::customers::{
     ContactInput, Creation, CustomerKind as WitCustomerKind, NewCustomer, Tier as WitTier,
@@ -20,6 +20,7 @@ use crate::orders;
 use crate::secrets;
 use crate::service_requests;
 use crate::throttle;
+use crm_domain::customer::{optional_email, optional_phone};
 use crm_domain::customer::{parse_required_text, parse_text};
 use crm_domain::orders::parse_unit_price;
 use crm_domain::role::Role;

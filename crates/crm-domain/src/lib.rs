@@ -41,4 +41,31 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// The same error about element `index` of the list `list` of a whole input, e.g.
+    /// `contacts[1].phone`.
+    pub fn within(self, list: &str, index: usize) -> InputError {
+        InputError {
+            field: format!("{list}[{index}].{}", self.field),
+            message: self.message,
+        }
+    }
+}
+
+/// A rule was broken somewhere in a whole input (a customer with its contacts and addresses):
+/// the path of the field at fault, as the API spells it, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InputError {
+    pub field: String,
+    pub message: String,
+}
+
+impl From<FieldError> for InputError {
+    fn from(e: FieldError) -> Self {
+        Self {
+            field: e.field.to_owned(),
+            message: e.message,
+        }
+    }
 }
