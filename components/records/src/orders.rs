@@ -22,10 +22,11 @@ use crate::idempotency;
 use crate::secrets;
 use crm_domain::customer::{parse_required_text, parse_text};
 use crm_domain::orders::{
-    line_total, parse_quantity, parse_sku, parse_unit_price, OrderStatus as Status, MAX_QUANTITY,
+    line_total, parse_sku, parse_unit_price, LineDraft, NewOrder as DomainNewOrder, OrderDraft,
+    OrderStatus as Status, MAX_QUANTITY,
 };
 use crm_domain::role::Role;
-use crm_domain::time::{parse_instant, rfc3339_utc};
+use crm_domain::time::{parse_day, rfc3339_utc};
 use serde::{Deserialize, Serialize};
 use spin_sdk::key_value::Store;
 use spin_sdk::sqlite3::{RowResult, Value};
@@ -44,9 +45,6 @@ const MAX_CART_LINES: usize = 50;
 
 /// The most a stock adjustment's note may say, in characters.
 const MAX_STOCK_NOTE: usize = 500;
-
-/// The most lines one order can have.
-const MAX_LINES: usize = 100;
 
 fn product_from_row(row: &RowResult) -> Result<Product, Error> {
     Ok(Product {
@@ -403,24 +401,24 @@ fn insert_new_order_as(
     input: &NewOrder,
     channel: OrderChannel,
 ) -> Result<Order, Error> {
-    if input.lines.is_empty() || input.lines.len() > MAX_LINES {
-        return Err(db::invalid(
-            "lines",
-            format!("an order has 1 to {MAX_LINES} lines"),
-        ));
-    }
+    let parsed = DomainNewOrder::parse(OrderDraft {
+        placed_at: input.placed_at.as_deref(),
+        ship_date: input.ship_date.as_deref(),
+        invoice_number: &input.invoice_number,
+        notes: &input.notes,
+        lines: input
+            .lines
+            .iter()
+            .map(|line| LineDraft {
+                quantity: line.quantity,
+                unit_price: line.unit_price,
+                batch_number: &line.batch_number,
+            })
+            .collect(),
+    })?;
     let now = db::now();
-    let placed_at = match input.placed_at.as_deref() {
-        Some(text) => rfc3339_utc(parse_instant("placed_at", text)?),
-        None => now.clone(),
-    };
-    let ship_date = input
-        .ship_date
-        .as_deref()
-        .map(|d| parse_day("ship_date", d))
-        .transpose()?;
-    let invoice_number = parse_text("invoice_number", &input.invoice_number, 40)?;
-    let notes = parse_text("notes", &input.notes, 2000)?;
+    let placed_at = parsed.placed_at.unwrap_or_else(|| now.clone());
+    let ship_date = parsed.ship_date;
     let customer = customers::load(db, &input.customer_id).map_err(|e| match e {
         Error::NotFound(_) => {
             db::missing("customer_id", format!("no customer {}", input.customer_id))
@@ -436,7 +434,7 @@ fn insert_new_order_as(
         }
     }
     let mut lines = Vec::with_capacity(input.lines.len());
-    for (i, line) in input.lines.iter().enumerate() {
+    for (i, (line, valid)) in input.lines.iter().zip(parsed.lines).enumerate() {
         let field = |name: &str| format!("lines[{i}].{name}");
         let product = find_product(db, &line.product_id).map_err(|e| match e {
             Error::NotFound(_) => db::missing(
@@ -451,20 +449,15 @@ fn insert_new_order_as(
                 format!("product {} ({}) is retired", product.id, product.sku),
             ));
         }
-        let in_field = |e: crm_domain::FieldError| db::invalid(&field(e.field), e.message);
-        let quantity = parse_quantity("quantity", line.quantity).map_err(in_field)?;
-        let unit_price =
-            parse_unit_price("unit_price", line.unit_price.unwrap_or(product.unit_price))
-                .map_err(in_field)?;
-        let batch_number = parse_text("batch_number", &line.batch_number, 40).map_err(in_field)?;
+        let unit_price = valid.unit_price.unwrap_or(product.unit_price);
         lines.push(OrderLine {
             product_id: product.id,
             sku: product.sku,
             product_name: product.name,
-            quantity,
+            quantity: valid.quantity,
             unit_price,
-            line_total: line_total(quantity, unit_price),
-            batch_number,
+            line_total: line_total(valid.quantity, unit_price),
+            batch_number: valid.batch_number,
         });
     }
     let status = Status::initial(channel.into(), ship_date.is_some());
@@ -475,9 +468,9 @@ fn insert_new_order_as(
         status: status.into(),
         placed_at,
         total: lines.iter().map(|l| l.line_total).sum(),
-        invoice_number,
+        invoice_number: parsed.invoice_number,
         ship_date,
-        notes,
+        notes: parsed.notes,
         address_id: input.address_id.clone(),
         entered_by: match channel {
             OrderChannel::Staff => actor_id.to_owned(),
@@ -497,19 +490,6 @@ fn insert_new_order_as(
         Some(order_json(&order)),
     )?;
     Ok(order)
-}
-
-/// A day as the API spells it, `YYYY-MM-DD`.
-pub fn parse_day(field: &'static str, text: &str) -> Result<String, crm_domain::FieldError> {
-    let day = text.trim();
-    if day.len() == 10 {
-        parse_instant(field, day).map(|_| day.to_owned())
-    } else {
-        Err(crm_domain::FieldError::new(
-            field,
-            "must be a date like 2026-11-23",
-        ))
-    }
 }
 
 /// Stores an order as it is (its status included), and counts it in `sales_hour` and its

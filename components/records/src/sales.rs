@@ -20,12 +20,12 @@ use crate::orders;
 use crate::secrets;
 use crate::service_requests;
 use crate::throttle;
-use crm_domain::customer::{optional_email, optional_phone};
-use crm_domain::customer::{parse_required_text, parse_text};
+use crm_domain::customer::{optional_email, optional_phone, parse_required_text, parse_text};
 use crm_domain::orders::parse_unit_price;
 use crm_domain::role::Role;
 use crm_domain::sales::{spam_reason, LeadSource, LeadStatus, Stage};
 use crm_domain::staff::DisplayName;
+use crm_domain::time::parse_day;
 use spin_sdk::sqlite3::{RowResult, Value};
 
 /// The actor id the audit log records for leads from the public web form.
@@ -378,7 +378,7 @@ pub fn qualify_lead(
     let expected_close = input
         .expected_close
         .as_deref()
-        .map(|d| orders::parse_day("expected_close", d))
+        .map(|d| parse_day("expected_close", d))
         .transpose()?;
     db.transaction(|db| {
         let before = new_lead_for_change(db, lead_id)?;

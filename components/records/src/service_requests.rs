@@ -29,7 +29,7 @@ use crm_domain::service::{
     may_take, parse_note, parse_summary, replacement_units, shipped_note, step, ServiceAction,
     ServiceKind, ServiceStatus,
 };
-use crm_domain::time::rfc3339_utc;
+use crm_domain::time::{parse_day, rfc3339_utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use spin_sdk::sqlite3::{RowResult, Value};
@@ -509,7 +509,7 @@ fn shipping(
         return Ok(None);
     }
     let ship_date = match &input.ship_date {
-        Some(day) => orders::parse_day("ship_date", day)?,
+        Some(day) => parse_day("ship_date", day)?,
         None => rfc3339_utc(now)[..10].to_owned(),
     };
     Ok(Some((

@@ -9,10 +9,9 @@ use crate::exports::crm::records::types::Error;
 use crate::exports::crm::records::verification::{
     CheckOutcome as WitCheckOutcome, RepRate, SampleRequest, VisitCheck,
 };
-use crate::orders::parse_day;
 use crm_domain::customer::parse_text;
 use crm_domain::role::Role;
-use crm_domain::time::{parse_instant, rfc3339_utc};
+use crm_domain::time::{parse_day, parse_instant, rfc3339_utc};
 use crm_domain::verification::{sample_indices, verification_rate, CheckOutcome, MAX_SAMPLE};
 use spin_sdk::sqlite3::Value;
 

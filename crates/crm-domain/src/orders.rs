@@ -2,7 +2,9 @@
 //! the per-customer order metrics managers rank customers by (problem 6 of DOMAIN.md: count
 //! customers, not only orders).
 
-use crate::FieldError;
+use crate::customer::parse_text;
+use crate::time::{parse_day, parse_instant, rfc3339_utc};
+use crate::{FieldError, InputError};
 
 crate::named_enum! {
     /// Where an order was placed: entered by staff, or by the customer on the web portal.
@@ -138,6 +140,98 @@ pub fn parse_sku(field: &'static str, raw: &str) -> Result<String, FieldError> {
         ));
     }
     Ok(sku)
+}
+
+/// The most lines one order has.
+pub const MAX_LINES: usize = 100;
+
+/// One line of a new order, as it was sent (its product is looked up where it is stored).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LineDraft<'a> {
+    pub quantity: u32,
+    pub unit_price: Option<i64>,
+    pub batch_number: &'a str,
+}
+
+/// A line whose fields passed their rules: 1 to [`MAX_QUANTITY`] units, an agreed price of 0 to
+/// [`MAX_UNIT_PRICE`] if any (the catalogue's otherwise), a batch number of at most 40
+/// characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLine {
+    pub quantity: u32,
+    pub unit_price: Option<i64>,
+    pub batch_number: String,
+}
+
+/// A new order's own fields and lines, as they were sent (its customer, address and products
+/// are looked up where they are stored).
+#[derive(Debug, Clone, Default)]
+pub struct OrderDraft<'a> {
+    pub placed_at: Option<&'a str>,
+    pub ship_date: Option<&'a str>,
+    pub invoice_number: &'a str,
+    pub notes: &'a str,
+    pub lines: Vec<LineDraft<'a>>,
+}
+
+/// A new order whose every field passed its rule, parsed whole and once: 1 to [`MAX_LINES`]
+/// lines, the instant it was placed (RFC 3339 or a date, in UTC) if given, a ship date
+/// `YYYY-MM-DD` if given, an invoice number of at most 40 characters and notes of at most 2000.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub placed_at: Option<String>,
+    pub ship_date: Option<String>,
+    pub invoice_number: String,
+    pub notes: String,
+    pub lines: Vec<NewLine>,
+}
+
+impl NewOrder {
+    /// Parses the whole order; an error in a line is named by its place
+    /// (`lines[2].quantity`).
+    pub fn parse(draft: OrderDraft<'_>) -> Result<Self, InputError> {
+        if draft.lines.is_empty() || draft.lines.len() > MAX_LINES {
+            return Err(
+                FieldError::new("lines", format!("an order has 1 to {MAX_LINES} lines")).into(),
+            );
+        }
+        let placed_at = draft
+            .placed_at
+            .map(|text| parse_instant("placed_at", text).map(rfc3339_utc))
+            .transpose()?;
+        let ship_date = draft
+            .ship_date
+            .map(|day| parse_day("ship_date", day))
+            .transpose()?;
+        let invoice_number = parse_text("invoice_number", draft.invoice_number, 40)?;
+        let notes = parse_text("notes", draft.notes, 2000)?;
+        let lines = draft
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| NewLine::parse(*line).map_err(|e| e.within("lines", i)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            placed_at,
+            ship_date,
+            invoice_number,
+            notes,
+            lines,
+        })
+    }
+}
+
+impl NewLine {
+    pub fn parse(draft: LineDraft<'_>) -> Result<Self, FieldError> {
+        Ok(Self {
+            quantity: parse_quantity("quantity", draft.quantity)?,
+            unit_price: draft
+                .unit_price
+                .map(|price| parse_unit_price("unit_price", price))
+                .transpose()?,
+            batch_number: parse_text("batch_number", draft.batch_number, 40)?,
+        })
+    }
 }
 
 /// A line's total; cannot overflow within the limits above (10^6 × 10^10 < 2^63).
@@ -349,6 +443,65 @@ mod tests {
         assert_eq!(
             line_total(MAX_QUANTITY, MAX_UNIT_PRICE),
             10_000_000_000_000_000
+        );
+    }
+
+    #[test]
+    fn a_new_order_is_parsed_whole_and_errors_name_their_line() {
+        let line = |quantity, unit_price, batch_number| LineDraft {
+            quantity,
+            unit_price,
+            batch_number,
+        };
+        let parsed = NewOrder::parse(OrderDraft {
+            placed_at: Some("2026-11-23"),
+            ship_date: Some(" 2026-11-24 "),
+            invoice_number: " INV-1 ",
+            notes: "",
+            lines: vec![line(2, None, " B-7 "), line(1, Some(0), "")],
+        })
+        .unwrap();
+        assert_eq!(parsed.placed_at.as_deref(), Some("2026-11-23T00:00:00Z"));
+        assert_eq!(parsed.ship_date.as_deref(), Some("2026-11-24"));
+        assert_eq!(parsed.invoice_number, "INV-1");
+        assert_eq!(parsed.lines[0].batch_number, "B-7");
+        assert_eq!(parsed.lines[1].unit_price, Some(0));
+
+        let error = |draft: OrderDraft<'_>| NewOrder::parse(draft).unwrap_err().field;
+        assert_eq!(error(OrderDraft::default()), "lines");
+        let many = vec![line(1, None, ""); MAX_LINES + 1];
+        assert_eq!(
+            error(OrderDraft {
+                lines: many,
+                ..OrderDraft::default()
+            }),
+            "lines"
+        );
+        let bad = |lines| OrderDraft {
+            lines,
+            ..OrderDraft::default()
+        };
+        assert_eq!(
+            error(bad(vec![line(1, None, ""), line(0, None, "")])),
+            "lines[1].quantity"
+        );
+        assert_eq!(
+            error(bad(vec![line(1, Some(-1), "")])),
+            "lines[0].unit_price"
+        );
+        assert_eq!(
+            error(OrderDraft {
+                ship_date: Some("24/11/2026"),
+                ..bad(vec![line(1, None, "")])
+            }),
+            "ship_date"
+        );
+        assert_eq!(
+            error(OrderDraft {
+                placed_at: Some("yesterday"),
+                ..bad(vec![line(1, None, "")])
+            }),
+            "placed_at"
         );
     }
 }

@@ -151,6 +151,19 @@ pub fn parse_instant(field: &'static str, text: &str) -> Result<i64, crate::Fiel
     Ok(date + i64::from(hour * 3600 + minute * 60 + second) - offset)
 }
 
+/// A day as the API spells it, `YYYY-MM-DD`.
+pub fn parse_day(field: &'static str, text: &str) -> Result<String, crate::FieldError> {
+    let day = text.trim();
+    if day.len() == 10 {
+        parse_instant(field, day).map(|_| day.to_owned())
+    } else {
+        Err(crate::FieldError::new(
+            field,
+            "must be a date like 2026-11-23",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
