@@ -8,6 +8,8 @@
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
@@ -24,21 +26,10 @@ pub async fn run(
     duration: Duration,
     concurrency: &[usize],
 ) -> Result<()> {
-    let temp_state = match &options.state_dir {
-        Some(_) => None,
-        None => {
-            let dir = std::env::temp_dir().join(format!("crm-bench-{}", std::process::id()));
-            options.state_dir = Some(dir.clone());
-            Some(dir)
-        }
-    };
+    let temp_state = temp_state(&mut options, "health");
     let host = up::prepare(&options, false, true)?.host;
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve(host.clone(), listener, async {
-        let _ = stop_rx.await;
-    }));
+    let serving = Serving::start(host.clone(), temp_state).await?;
+    let address = serving.address;
 
     println!(
         "crm bench: GET {route} on http://{address}, {} s per level",
@@ -81,12 +72,54 @@ pub async fn run(
             load.errors,
         );
     }
-    let _ = stop_tx.send(());
-    server.await??;
-    if let Some(dir) = temp_state {
-        let _ = std::fs::remove_dir_all(dir);
+    serving.finish().await
+}
+
+/// Points `options` at a new directory in the temporary directory when it names no
+/// `--state-dir`; [`Serving::finish`] removes it.
+pub(crate) fn temp_state(options: &mut UpOptions, suite: &str) -> Option<PathBuf> {
+    if options.state_dir.is_some() {
+        return None;
     }
-    Ok(())
+    let dir = std::env::temp_dir().join(format!("crm-bench-{suite}-{}", std::process::id()));
+    options.state_dir = Some(dir.clone());
+    Some(dir)
+}
+
+/// The host served on a loopback port while a suite measures it.
+pub(crate) struct Serving {
+    pub address: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<Result<()>>,
+    temp_state: Option<PathBuf>,
+}
+
+impl Serving {
+    /// Serves `host` on `127.0.0.1` at a port of the system's choosing.
+    pub async fn start(host: Arc<Host>, temp_state: Option<PathBuf>) -> Result<Serving> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(server::serve(host, listener, async {
+            let _ = stop_rx.await;
+        }));
+        Ok(Serving {
+            address,
+            stop,
+            server,
+            temp_state,
+        })
+    }
+
+    /// Stops serving, and removes the temporary state directory if the run made one.
+    pub async fn finish(self) -> Result<()> {
+        let _ = self.stop.send(());
+        self.server.await??;
+        if let Some(dir) = self.temp_state {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        Ok(())
+    }
 }
 
 pub(crate) struct Load {

@@ -20,11 +20,13 @@ use http_body_util::{BodyExt, Full};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
-use crate::bench::{call_json, machine_description, run_load, verdict, MakeRequest, Stats};
+use crate::bench::{
+    call_json, machine_description, run_load, temp_state, verdict, MakeRequest, Serving, Stats,
+};
 use crate::bench_intake::sample_customers;
-use crate::server::{self, Host};
+use crate::server::Host;
 use crate::up::{self, UpOptions};
 
 /// Open complaints when the sweep is timed (`--sweep-open`).
@@ -84,15 +86,7 @@ pub async fn run(mut options: UpOptions, duration: Duration, plan: SweepPlan) ->
     // The suite moves the guests' clock. Guests always read the host's clock; this also opens
     // its endpoint, as under `crm up --test-clock`.
     options.test_clock = true;
-    let temp_state = match &options.state_dir {
-        Some(_) => None,
-        None => {
-            let dir =
-                std::env::temp_dir().join(format!("crm-bench-escalation-{}", std::process::id()));
-            options.state_dir = Some(dir.clone());
-            Some(dir)
-        }
-    };
+    let temp_state = temp_state(&mut options, "escalation");
     let prepared = up::prepare(&options, false, false)?;
     let host = prepared.host;
     let token = prepared
@@ -107,12 +101,8 @@ pub async fn run(mut options: UpOptions, duration: Duration, plan: SweepPlan) ->
     let agent = format!("Bearer {agent_token}");
     let customers = Arc::new(bench_customers(&host, &admin).await?);
 
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve(host.clone(), listener, async {
-        let _ = stop_rx.await;
-    }));
+    let serving = Serving::start(host.clone(), temp_state).await?;
+    let address = serving.address;
     println!(
         "crm bench escalation: on http://{address}, {} s per measurement; sweep over {} open \
          complaints, {} due",
@@ -258,13 +248,8 @@ pub async fn run(mut options: UpOptions, duration: Duration, plan: SweepPlan) ->
         );
     }
 
-    let _ = stop_tx.send(());
-    server.await??;
     drop(host);
-    if let Some(dir) = temp_state {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-    Ok(())
+    serving.finish().await
 }
 
 /// `POST /api/v1/complaints` for one of `customers`, as the agent.

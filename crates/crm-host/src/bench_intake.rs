@@ -8,10 +8,10 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
-use crate::bench::{machine_description, percentile, run_load, Load, MakeRequest};
-use crate::server::{self, Host};
+use crate::bench::{machine_description, percentile, run_load, Load, MakeRequest, Serving};
+use crate::server::Host;
 use crate::up::{self, UpOptions};
 
 /// The concurrency of the overview and create measurements.
@@ -43,12 +43,8 @@ pub async fn run(mut options: UpOptions, duration: Duration) -> Result<()> {
         );
     }
 
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve(host.clone(), listener, async {
-        let _ = stop_rx.await;
-    }));
+    let serving = Serving::start(host.clone(), None).await?;
+    let address = serving.address;
     println!(
         "crm bench intake: on http://{address}, {} s per measurement",
         duration.as_secs()
@@ -156,9 +152,7 @@ pub async fn run(mut options: UpOptions, duration: Duration) -> Result<()> {
         counts[2]
     );
 
-    let _ = stop_tx.send(());
-    server.await??;
-    Ok(())
+    serving.finish().await
 }
 
 fn report(name: &str, load: Load) {

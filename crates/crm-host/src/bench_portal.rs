@@ -17,12 +17,13 @@ use bytes::Bytes;
 use http_body_util::Full;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::net::TcpListener;
 
-use crate::bench::{call_json, machine_description, run_load, verdict, MakeRequest, Stats};
+use crate::bench::{
+    call_json, machine_description, run_load, temp_state, verdict, MakeRequest, Serving, Stats,
+};
 use crate::bench_intake::sample_customers;
 use crate::seed::{self, NotFresh, SeedPlan};
-use crate::server::{self, Host};
+use crate::server::Host;
 use crate::up::{self, UpOptions};
 
 /// Clients, each a customer of their own.
@@ -47,14 +48,7 @@ pub async fn run(mut options: UpOptions, duration: Duration) -> Result<()> {
     }
     // The demo set is seeded through /api/v1/demo/seed, which needs the demo_data variable.
     options.demo = true;
-    let temp_state = match &options.state_dir {
-        Some(_) => None,
-        None => {
-            let dir = std::env::temp_dir().join(format!("crm-bench-portal-{}", std::process::id()));
-            options.state_dir = Some(dir.clone());
-            Some(dir)
-        }
-    };
+    let temp_state = temp_state(&mut options, "portal");
     let prepared = up::prepare(&options, false, false)?;
     let host = prepared.host;
     let token = prepared
@@ -88,12 +82,8 @@ pub async fn run(mut options: UpOptions, duration: Duration) -> Result<()> {
     }
     let customers = Arc::new(customers);
 
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve(host.clone(), listener, async {
-        let _ = stop_rx.await;
-    }));
+    let serving = Serving::start(host.clone(), temp_state).await?;
+    let address = serving.address;
     println!(
         "crm bench portal: on http://{address}, {} s per measurement, {CLIENTS} signed-in \
          customers",
@@ -131,13 +121,8 @@ pub async fn run(mut options: UpOptions, duration: Duration) -> Result<()> {
         ),
     );
 
-    let _ = stop_tx.send(());
-    server.await??;
     drop(host);
-    if let Some(dir) = temp_state {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-    Ok(())
+    serving.finish().await
 }
 
 /// `GET path` as client `client`'s customer, in English.
