@@ -1,5 +1,6 @@
-//! Complaints: `GET|POST /api/v1/complaints`, `GET /api/v1/complaints/:id`,
-//! `POST /api/v1/complaints/:id/transitions`, `POST /api/v1/complaints/:id/close`,
+//! Complaints: `GET|POST /api/v1/complaints`, `GET /api/v1/complaints/:id` (with the list of
+//! its customer's photos), `GET /api/v1/complaints/:id/photos/:photo` (one photo, the picture
+//! itself), `POST /api/v1/complaints/:id/transitions`, `POST /api/v1/complaints/:id/close`,
 //! `POST /api/v1/complaints/:id/replies`,
 //! `POST /api/v1/complaints/:id/priority`, and the escalation sweep,
 //! `POST /api/v1/escalation/sweep`.

@@ -2,7 +2,7 @@
 //!
 //! Routes: `GET /api/v1/health/escalation`; complaints (`complaints.rs`):
 //! `GET|POST /api/v1/complaints`, `GET /api/v1/complaints/:id`,
-//! `POST /api/v1/complaints/:id/transitions`, `POST /api/v1/complaints/:id/close`,
+//! `GET /api/v1/complaints/:id/photos/:photo`, `POST /api/v1/complaints/:id/transitions`, `POST /api/v1/complaints/:id/close`,
 //! `POST /api/v1/complaints/:id/replies`,
 //! `POST /api/v1/complaints/:id/priority` and the sweep, `POST /api/v1/escalation/sweep`;
 //! service requests (`service_requests.rs`): `POST /api/v1/complaints/:id/service-requests`,

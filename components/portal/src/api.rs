@@ -101,9 +101,23 @@ pub fn document(_req: &Request, _params: &Params) -> ApiResult {
 fn signed_in(req: &Request) -> Result<Session, Problem> {
     match Visitor::of(req)? {
         Visitor::Customer(session) => Ok(session),
-        _ => Err(Problem::new(401, "Unauthenticated").with_detail(
-            "sign in with POST /portal/api/v1/session; the session cookie is missing or ended",
-        )),
+        _ => Err(signed_out()),
+    }
+}
+
+/// 401: no live session.
+fn signed_out() -> Problem {
+    Problem::new(401, "Unauthenticated").with_detail(
+        "sign in with POST /portal/api/v1/session; the session cookie is missing or ended",
+    )
+}
+
+/// A records error as this API answers it: a session that ended since the request began is
+/// [`signed_out`] (records' own words speak of bearer tokens).
+fn ended(error: Error) -> Problem {
+    match error {
+        Error::Unauthenticated => signed_out(),
+        other => other.into(),
     }
 }
 
@@ -176,7 +190,7 @@ pub fn session_view(req: &Request, _params: &Params) -> ApiResult {
     ))]
 pub fn sign_out(req: &Request, _params: &Params) -> ApiResult {
     let session = changing(req)?;
-    accounts::sign_out(&session.id)?;
+    accounts::sign_out(&session.id).map_err(ended)?;
     Ok(Response::builder()
         .status(204)
         .header("set-cookie", session::clear_cookie(req))
@@ -206,7 +220,7 @@ pub fn catalogue(req: &Request, _params: &Params) -> ApiResult {
     ))]
 pub fn cart(req: &Request, _params: &Params) -> ApiResult {
     let session = signed_in(req)?;
-    let cart = orders::get_cart(&session::credential(&session))?;
+    let cart = orders::get_cart(&session::credential(&session)).map_err(ended)?;
     Ok(private(json(200, &cart)))
 }
 
@@ -227,7 +241,8 @@ pub fn set_cart_quantity(req: &Request, params: &Params) -> ApiResult {
         &session::credential(&session),
         params.get("product_id"),
         body.quantity,
-    )?;
+    )
+    .map_err(ended)?;
     Ok(private(json(200, &cart)))
 }
 
@@ -245,7 +260,8 @@ pub fn my_orders(req: &Request, _params: &Params) -> ApiResult {
         &session::credential(&session),
         page.limit,
         page.cursor.as_deref(),
-    )?;
+    )
+    .map_err(ended)?;
     Ok(private(json(200, &found)))
 }
 
@@ -262,7 +278,8 @@ pub fn place_order(req: &Request, _params: &Params) -> ApiResult {
     let session = changing(req)?;
     let key = once(req)?;
     let body: PlaceWebOrder = json_body(req)?;
-    let order = orders::place_web_order(&session::credential(&session), &body.into(), Some(&key))?;
+    let order = orders::place_web_order(&session::credential(&session), &body.into(), Some(&key))
+        .map_err(ended)?;
     Ok(private(json(201, &order)))
 }
 
@@ -275,7 +292,8 @@ pub fn place_order(req: &Request, _params: &Params) -> ApiResult {
     ))]
 pub fn my_order(req: &Request, params: &Params) -> ApiResult {
     let session = signed_in(req)?;
-    let order = orders::my_order(&session::credential(&session), params.get("id"))?;
+    let order =
+        orders::my_order(&session::credential(&session), params.get("id")).map_err(ended)?;
     Ok(private(json(200, &order)))
 }
 
@@ -289,7 +307,8 @@ pub fn my_order(req: &Request, params: &Params) -> ApiResult {
     ))]
 pub fn cancel_order(req: &Request, params: &Params) -> ApiResult {
     let session = changing(req)?;
-    let order = orders::cancel_my_order(&session::credential(&session), params.get("id"))?;
+    let order =
+        orders::cancel_my_order(&session::credential(&session), params.get("id")).map_err(ended)?;
     Ok(private(json(200, &order)))
 }
 
@@ -307,7 +326,8 @@ pub fn my_complaints(req: &Request, _params: &Params) -> ApiResult {
         &session::credential(&session),
         page.limit,
         page.cursor.as_deref(),
-    )?;
+    )
+    .map_err(ended)?;
     Ok(private(json(200, &found)))
 }
 
@@ -325,7 +345,8 @@ pub fn file_complaint(req: &Request, _params: &Params) -> ApiResult {
     let key = once(req)?;
     let body: FileMyComplaint = json_body(req)?;
     let complaint =
-        complaints::file_my_complaint(&session::credential(&session), &body.into(), Some(&key))?;
+        complaints::file_my_complaint(&session::credential(&session), &body.into(), Some(&key))
+            .map_err(ended)?;
     Ok(private(json(201, &complaint)))
 }
 
@@ -339,7 +360,8 @@ pub fn file_complaint(req: &Request, _params: &Params) -> ApiResult {
     ))]
 pub fn my_complaint(req: &Request, params: &Params) -> ApiResult {
     let session = signed_in(req)?;
-    let complaint = complaints::get_my_complaint(&session::credential(&session), params.get("id"))?;
+    let complaint = complaints::get_my_complaint(&session::credential(&session), params.get("id"))
+        .map_err(ended)?;
     Ok(private(json(200, &complaint)))
 }
 
@@ -358,7 +380,8 @@ pub fn act_on_complaint(req: &Request, params: &Params) -> ApiResult {
     let body: ActOnMyComplaint = json_body(req)?;
     let input = body.into_input()?;
     let complaint =
-        complaints::act_on_my_complaint(&session::credential(&session), params.get("id"), &input)?;
+        complaints::act_on_my_complaint(&session::credential(&session), params.get("id"), &input)
+            .map_err(ended)?;
     Ok(private(json(200, &complaint)))
 }
 
@@ -378,7 +401,8 @@ pub fn complaint_photo(req: &Request, params: &Params) -> ApiResult {
         &session::credential(&session),
         params.get("id"),
         params.get("photo"),
-    )?;
+    )
+    .map_err(ended)?;
     Ok(complaint_views::photo_response(&photo))
 }
 

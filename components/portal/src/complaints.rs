@@ -2,12 +2,15 @@
 //! one of their orders, their complaints, and one complaint with what they may do to it now.
 //!
 //! `GET /complaints/new?order=<id>&line=<n>` (the form, linked from each line of an order's
-//! page: the product, batch and order, a category and a description), `POST /complaints` (files
-//! it, channel `portal`), `GET /complaints` (newest first, a page at a time with `?cursor=`),
+//! page: the product, batch and order, a category, a description and up to 4 photos),
+//! `POST /complaints` (files it, channel `portal`), `GET /complaints` (newest first, a page at a time with `?cursor=`),
 //! `GET /complaints/{id}` (its status, what was reported, the timeline as the customer may see
 //! it, the result once closed, the rating, and the forms the complaint allows now), and
 //! `POST /complaints/{id}/actions` (`action` = `reply`, `reopen`, `confirm_receipt` or `rate`,
-//! with `text`, `score` and `service_request_id`).
+//! with `text`, `score` and `service_request_id`; a reply or reopening with `photos` too), and
+//! `GET /complaints/{id}/photos/{photo}` (a photo they sent). The forms with photos post
+//! `multipart/form-data` (`form::with_files`); a photo over 2 MiB is answered 413, one that is
+//! not a JPEG, PNG or WebP picture, or more than 4, 422, next to the file input.
 //!
 //! A visitor is sent to sign in and back (303 to `/sign-in?next=…`); a form without the
 //! session's CSRF token, or from another site's page, is refused (403). A form that works
@@ -21,8 +24,8 @@
 //!
 //! Filing happens at most once per form: the page embeds an idempotency key of 128 random bits
 //! (a new one each time it is shown), and the complaint is filed with it and a fingerprint of
-//! the order, line, category and description (`forms::fingerprint`), so a double click or a
-//! retry lands on the first complaint.
+//! the order, line, category, description and the photos' SHA-256 (`forms::fingerprint`), so a
+//! double click or a retry lands on the first complaint.
 //!
 //! Instants are shown in the deployment's time zone (the `time_zone` variable) with its offset
 //! from UTC, in the page's language.
@@ -31,7 +34,7 @@ use crate::form::{self, alert, Feedback, Upload};
 use crate::layout::{self, html_response, see_other};
 use crate::session;
 use crate::shop::{self, ended, new_key, page_lang, plausible_key, posting, signed_in};
-use crm_domain::complaint::{PhotoKind, MAX_PHOTOS_PER_POST, MAX_PHOTO_BYTES};
+use crm_domain::complaint::{check_photos, PhotoProblem};
 use crm_guest::accounts::Session;
 use crm_guest::complaints::{
     self, ComplaintStatus, MyComplaint, MyComplaintAction, MyComplaintEvent, MyComplaintInput,
@@ -47,7 +50,6 @@ use crm_guest::views::complaints as complaint_views;
 use crm_guest::{ApiResult, Params};
 use maud::{html, Markup};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use spin_sdk::http::{Request, Response};
 
 /// Complaints on one page of `GET /complaints`.
@@ -597,7 +599,10 @@ pub fn file_complaint(req: &Request, _params: &Params) -> ApiResult {
     };
     // What the complaint says, as posted: the same form posted again has the same.
     let line = line_no.to_string();
-    let digests: Vec<String> = photos.iter().map(|photo| digest(photo)).collect();
+    let digests: Vec<String> = photos
+        .iter()
+        .map(|photo| forms::sha256_hex(photo))
+        .collect();
     let mut parts = vec![
         "POST /complaints",
         order_id.as_str(),
@@ -653,9 +658,10 @@ pub fn file_complaint(req: &Request, _params: &Params) -> ApiResult {
     }
 }
 
-/// The photos posted in the form's file input (`photos`), checked as records will check them
-/// (`crm_domain::complaint`), so that the form can say which is at fault in the page's language,
-/// under the input `shown_under`: too many (422), one too large (413) or not a picture (422).
+/// The photos posted in the form's file input (`photos`), checked by the rules records applies
+/// (`crm_domain::complaint::parse_photos`), so that the form can say which is at fault in the
+/// page's language, under the input `shown_under`: too many (422), one too large (413) or not
+/// a picture (422).
 fn photos_of(
     lang: Lang,
     files: Vec<Upload>,
@@ -666,30 +672,22 @@ fn photos_of(
         .filter(|file| file.input == "photos")
         .map(|file| file.bytes)
         .collect();
+    let Err(problem) = check_photos(&photos) else {
+        return Ok(photos);
+    };
     let t = |key| text(lang, key);
-    if photos.len() > MAX_PHOTOS_PER_POST {
-        return Err((422, Feedback::field(shown_under, t(Text::TooManyPhotos))));
-    }
-    for (index, photo) in photos.iter().enumerate() {
-        let which = (index + 1).to_string();
-        if photo.len() > MAX_PHOTO_BYTES {
-            let message = t(Text::PhotoTooLarge).replace("{}", &which);
-            return Err((413, Feedback::field(shown_under, message)));
+    let (status, message) = match problem {
+        PhotoProblem::TooMany(_) => (422, t(Text::TooManyPhotos).to_owned()),
+        PhotoProblem::TooLarge(which, _) => (
+            413,
+            t(Text::PhotoTooLarge).replace("{}", &which.to_string()),
+        ),
+        // An empty file is not a picture either.
+        PhotoProblem::NotAPicture(which) | PhotoProblem::Empty(which) => {
+            (422, t(Text::NotAPicture).replace("{}", &which.to_string()))
         }
-        if PhotoKind::of(photo).is_none() {
-            let message = t(Text::NotAPicture).replace("{}", &which);
-            return Err((422, Feedback::field(shown_under, message)));
-        }
-    }
-    Ok(photos)
-}
-
-/// A photo's SHA-256 in hex, for the fingerprint of the form that sends it.
-fn digest(photo: &[u8]) -> String {
-    Sha256::digest(photo)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    };
+    Err((status, Feedback::field(shown_under, message)))
 }
 
 /// The last part of a field name records gives (`input.category` → `category`).

@@ -40,6 +40,7 @@ use crm_domain::role::Role;
 use crm_domain::service::customer_note;
 use crm_domain::sla::{due_levels, rule_due_at, Clock, EscalationTrigger, Priority, Timer};
 use crm_domain::time::{parse_instant, rfc3339_utc};
+use crm_domain::FieldError;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use spin_sdk::sqlite3::{RowResult, Value};
@@ -1406,9 +1407,10 @@ fn my_detail(db: &Db, c: &Row) -> Result<MyComplaint, Error> {
 
 /// The customer files a complaint about a line of one of their orders, on the portal: as staff
 /// filing does (`file`), with the same checks of category and description, channel `portal`,
-/// priority `medium`, nobody assigned (the sweep's escalation levels and staff take it from
-/// there), filed by and audited as their account. The order must be theirs (`missing`
-/// `order_id`) and have the line (`line_no`).
+/// priority `medium`, assigned to the active agent with the fewest open complaints (without
+/// one it waits in the service leads' queue), filed by and audited as their account. The order
+/// must be theirs (`missing` `order_id`) and have the line (`line_no`). Its photos are checked
+/// first and kept in the filing's transaction.
 pub fn file_my_complaint(
     db: &Db,
     customer: &CustomerActor,
@@ -1416,7 +1418,7 @@ pub fn file_my_complaint(
 ) -> Result<MyComplaint, Error> {
     let category = parse_required_text("category", &input.category, 100)?;
     let description = parse_required_text("description", &input.description, 4000)?;
-    let photos = parse_photos(input.photos)?;
+    let photos = parse_photos(input.photos).map_err(FieldError::from)?;
     let id = secrets::new_id("cmp")?;
     db.transaction(|db| {
         let me = customers::load(db, &customer.customer_id)?;
@@ -1534,7 +1536,7 @@ pub fn act_on_my_complaint(
     };
     // Photos come with a reply or a reopening, never with the other actions.
     let photos = match act {
-        MyAct::Text(_) => parse_photos(input.photos)?,
+        MyAct::Text(_) => parse_photos(input.photos).map_err(FieldError::from)?,
         _ if input.photos.is_empty() => Vec::new(),
         _ => {
             return Err(db::invalid(

@@ -394,42 +394,65 @@ pub struct Photo {
     pub bytes: Vec<u8>,
 }
 
-/// The photos of one filing or reply, checked whole: at most [`MAX_PHOTOS_PER_POST`], each
-/// non-empty, at most [`MAX_PHOTO_BYTES`] and a JPEG, PNG or WebP picture. Errors name `photos`
-/// and say which photo (1-based) is at fault.
-pub fn parse_photos(raw: Vec<Vec<u8>>) -> Result<Vec<Photo>, FieldError> {
-    if raw.len() > MAX_PHOTOS_PER_POST {
-        return Err(FieldError::new(
-            "photos",
-            format!(
-                "at most {MAX_PHOTOS_PER_POST} photos at a time; {} were sent",
-                raw.len()
-            ),
-        ));
+/// What is wrong with the photos of one filing or reply; photos are counted from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoProblem {
+    /// More than [`MAX_PHOTOS_PER_POST`] were sent (how many).
+    TooMany(usize),
+    /// This photo has no bytes.
+    Empty(usize),
+    /// This photo has more than [`MAX_PHOTO_BYTES`] (which, its size).
+    TooLarge(usize, usize),
+    /// This photo is not a JPEG, PNG or WebP picture.
+    NotAPicture(usize),
+}
+
+impl From<PhotoProblem> for FieldError {
+    fn from(problem: PhotoProblem) -> Self {
+        let message = match problem {
+            PhotoProblem::TooMany(sent) => {
+                format!("at most {MAX_PHOTOS_PER_POST} photos at a time; {sent} were sent")
+            }
+            PhotoProblem::Empty(which) => format!("photo {which} is empty"),
+            PhotoProblem::TooLarge(which, size) => {
+                format!("photo {which} has {size} bytes; at most {MAX_PHOTO_BYTES} (2 MiB)")
+            }
+            PhotoProblem::NotAPicture(which) => {
+                format!("photo {which} is not a JPEG, PNG or WebP picture")
+            }
+        };
+        FieldError::new("photos", message)
     }
-    raw.into_iter()
+}
+
+/// The photos of one filing or reply, checked whole: at most [`MAX_PHOTOS_PER_POST`], each
+/// non-empty, at most [`MAX_PHOTO_BYTES`] and a JPEG, PNG or WebP picture. The problem says
+/// which photo is at fault; as a `FieldError` it names `photos`.
+pub fn parse_photos(raw: Vec<Vec<u8>>) -> Result<Vec<Photo>, PhotoProblem> {
+    let kinds = check_photos(&raw)?;
+    Ok(kinds
+        .into_iter()
+        .zip(raw)
+        .map(|(kind, bytes)| Photo { kind, bytes })
+        .collect())
+}
+
+/// [`parse_photos`]' rules without taking the photos: the kind of each, or what is wrong.
+pub fn check_photos(raw: &[Vec<u8>]) -> Result<Vec<PhotoKind>, PhotoProblem> {
+    if raw.len() > MAX_PHOTOS_PER_POST {
+        return Err(PhotoProblem::TooMany(raw.len()));
+    }
+    raw.iter()
         .enumerate()
         .map(|(index, bytes)| {
             let which = index + 1;
             if bytes.is_empty() {
-                return Err(FieldError::new("photos", format!("photo {which} is empty")));
+                return Err(PhotoProblem::Empty(which));
             }
             if bytes.len() > MAX_PHOTO_BYTES {
-                return Err(FieldError::new(
-                    "photos",
-                    format!(
-                        "photo {which} has {} bytes; at most {MAX_PHOTO_BYTES} (2 MiB)",
-                        bytes.len()
-                    ),
-                ));
+                return Err(PhotoProblem::TooLarge(which, bytes.len()));
             }
-            let Some(kind) = PhotoKind::of(&bytes) else {
-                return Err(FieldError::new(
-                    "photos",
-                    format!("photo {which} is not a JPEG, PNG or WebP picture"),
-                ));
-            };
-            Ok(Photo { kind, bytes })
+            PhotoKind::of(bytes).ok_or(PhotoProblem::NotAPicture(which))
         })
         .collect()
 }
@@ -799,20 +822,25 @@ mod tests {
         assert!(parse_photos(Vec::new()).unwrap().is_empty());
 
         let too_big = parse_photos(vec![png(10), png(MAX_PHOTO_BYTES + 1)]).unwrap_err();
-        assert_eq!(too_big.field, "photos");
+        assert_eq!(too_big, PhotoProblem::TooLarge(2, MAX_PHOTO_BYTES + 1));
+        let as_field = FieldError::from(too_big);
+        assert_eq!(as_field.field, "photos");
         assert!(
-            too_big.message.starts_with("photo 2 has"),
+            as_field.message.starts_with("photo 2 has"),
             "{}",
-            too_big.message
+            as_field.message
         );
 
         let not_a_picture = parse_photos(vec![b"%PDF-1.7".to_vec()]).unwrap_err();
-        assert!(not_a_picture.message.contains("photo 1 is not"));
+        assert_eq!(not_a_picture, PhotoProblem::NotAPicture(1));
 
         let empty = parse_photos(vec![png(10), Vec::new()]).unwrap_err();
-        assert_eq!(empty.message, "photo 2 is empty");
+        assert_eq!(FieldError::from(empty).message, "photo 2 is empty");
 
         let too_many = parse_photos(vec![png(10); MAX_PHOTOS_PER_POST + 1]).unwrap_err();
-        assert!(too_many.message.starts_with("at most 4 photos"));
+        assert_eq!(too_many, PhotoProblem::TooMany(5));
+        assert!(FieldError::from(too_many)
+            .message
+            .starts_with("at most 4 photos"));
     }
 }

@@ -52,12 +52,8 @@ pub fn idempotency_key(req: &Request) -> Option<IdempotencyKey> {
     digest.update(req.body());
     Some(IdempotencyKey {
         key: key.to_owned(),
-        fingerprint: hex(&digest.finalize()),
+        fingerprint: crate::forms::hex(&digest.finalize()),
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parses the JSON body into `T`. Types should use `#[serde(deny_unknown_fields)]` so that a
@@ -154,7 +150,7 @@ fn json_problem(path: Option<&str>, error: &serde_json::Error) -> Problem {
     let message = error.to_string();
     let path = path.filter(|path| *path != ".");
     let field = match (path, field_in(&message)) {
-        (Some(path), Some(name)) if !path.ends_with(name.as_str()) => {
+        (Some(path), Some(name)) if path != name && !path.ends_with(&format!(".{name}")) => {
             Some(format!("{path}.{name}"))
         }
         (Some(path), _) => Some(path.to_owned()),

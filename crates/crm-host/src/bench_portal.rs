@@ -108,8 +108,10 @@ pub async fn run(mut options: UpOptions, duration: Duration) -> Result<()> {
         );
     }
 
-    let checkout = checkout_request(customers.clone(), product, nonce);
-    run_load(address, checkout.clone(), CLIENTS, Duration::ZERO, WARMUP).await?;
+    // The warm-up's keys and the measurement's differ: a key used again would replay an order.
+    let warmup = checkout_request(customers.clone(), product.clone(), format!("{nonce}-warm"));
+    run_load(address, warmup, CLIENTS, Duration::ZERO, WARMUP).await?;
+    let checkout = checkout_request(customers.clone(), product, nonce.to_string());
     let stats = Stats::of(run_load(address, checkout, CLIENTS, duration, usize::MAX).await?);
     // Two requests per order: the cart's line, then the placing.
     let orders_per_second = stats.rate / 2.0;
@@ -137,8 +139,8 @@ fn page_request(customers: Arc<Vec<Customer>>, path: &'static str) -> MakeReques
 }
 
 /// Client `client`'s customer buys one unit of `product`: even requests put it in the cart,
-/// odd ones place the order, with a key of their own.
-fn checkout_request(customers: Arc<Vec<Customer>>, product: String, nonce: u128) -> MakeRequest {
+/// odd ones place the order, with a key of their own (`keys` makes them new for the run).
+fn checkout_request(customers: Arc<Vec<Customer>>, product: String, keys: String) -> MakeRequest {
     Arc::new(move |client, n| {
         let customer = &customers[client % customers.len()];
         let request = if n % 2 == 0 {
@@ -153,7 +155,7 @@ fn checkout_request(customers: Arc<Vec<Customer>>, product: String, nonce: u128)
                 .header("content-type", "application/json")
                 .header("x-csrf-token", customer.csrf.as_str())
                 .header("cookie", customer.cookie.as_str())
-                .header("idempotency-key", format!("bench-{nonce}-{client}-{n}"))
+                .header("idempotency-key", format!("bench-{keys}-{client}-{n}"))
                 .body(Full::new(Bytes::from(body.to_string())))?
         };
         Ok(request)

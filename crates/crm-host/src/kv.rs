@@ -28,11 +28,11 @@ pub struct SqliteKv {
     pool: Arc<DbPool>,
 }
 
-/// Whose turn it is to write a key-value file of this process. SQLite lets one writer in at a
-/// time; a write that finds the file locked waits in SQLite's busy handler, which sleeps 1, 2,
-/// 5, 10… ms between tries, however soon the lock is free. Taking turns here hands the file
-/// on the moment a write is done. (Each write is one short statement, so the wait is short; the
-/// busy handler still covers another process on the same file.)
+/// Whose turn it is to write to key-value, for every key-value file of this process. SQLite
+/// lets one writer in at a time; a write that finds the file locked waits in SQLite's busy
+/// handler, which sleeps 1, 2, 5, 10… ms between tries, however soon the lock is free. Taking
+/// turns here hands on the moment a write is done. Each write is one short statement, so the
+/// blocking wait is short; the busy handler still covers another process on the same file.
 static KV_WRITES: Mutex<()> = Mutex::new(());
 
 impl SqliteKv {
