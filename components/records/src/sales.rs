@@ -20,11 +20,10 @@ use crate::orders;
 use crate::secrets;
 use crate::service_requests;
 use crate::throttle;
-use crm_domain::customer::{optional_email, optional_phone, parse_required_text, parse_text};
+use crm_domain::customer::parse_required_text;
 use crm_domain::orders::parse_unit_price;
 use crm_domain::role::Role;
-use crm_domain::sales::{spam_reason, LeadSource, LeadStatus, Stage};
-use crm_domain::staff::DisplayName;
+use crm_domain::sales::{spam_reason, LeadDetails, LeadDraft, LeadSource, LeadStatus, Stage};
 use crm_domain::time::parse_day;
 use spin_sdk::sqlite3::{RowResult, Value};
 
@@ -196,29 +195,21 @@ fn update_opportunity(db: &Db, o: &Opportunity) -> Result<(), Error> {
     )
 }
 
-/// The validated contact details of a lead: name, company, phone, e-mail, message.
-struct LeadDetails {
-    name: String,
-    company: String,
-    phone: Option<String>,
-    email: Option<String>,
-    message: String,
-}
-
-fn lead_details(
-    name: &str,
-    company: &str,
-    phone: Option<&str>,
-    email: Option<&str>,
-    message: &str,
-) -> Result<LeadDetails, Error> {
-    Ok(LeadDetails {
-        name: DisplayName::parse("name", name)?.as_str().to_owned(),
-        company: parse_text("company", company, 200)?,
-        phone: optional_phone("phone", phone)?.map(|p| p.as_str().to_owned()),
-        email: optional_email("email", email)?.map(|e| e.as_str().to_owned()),
-        message: parse_text("message", message, 2000)?,
-    })
+/// The parts of a lead as crm-domain parses them.
+fn lead_draft<'a>(
+    name: &'a str,
+    company: &'a str,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+    message: &'a str,
+) -> LeadDraft<'a> {
+    LeadDraft {
+        name,
+        company,
+        phone,
+        email,
+        message,
+    }
 }
 
 fn new_lead(
@@ -231,8 +222,8 @@ fn new_lead(
         id: secrets::new_id("lea")?,
         name: details.name,
         company: details.company,
-        phone: details.phone,
-        email: details.email,
+        phone: details.phone.map(|p| p.as_str().to_owned()),
+        email: details.email.map(|e| e.as_str().to_owned()),
         message: details.message,
         source,
         status: WitLeadStatus::New,
@@ -245,13 +236,13 @@ fn new_lead(
 
 pub fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<Lead, Error> {
     actor.require(Role::works_with_customers, "record leads")?;
-    let details = lead_details(
+    let details = LeadDetails::parse(lead_draft(
         &input.name,
         &input.company,
         input.phone.as_deref(),
         input.email.as_deref(),
         &input.message,
-    )?;
+    ))?;
     let owner_id = match input.owner_id.filter(|o| !o.trim().is_empty()) {
         Some(owner) => Some(owner),
         None if actor.role() == Role::Rep => Some(actor.id().to_owned()),
@@ -283,19 +274,13 @@ pub fn create_lead(db: &Db, actor: &Actor, input: NewLead) -> Result<Lead, Error
 }
 
 pub fn capture_lead(db: &Db, input: WebLead, client_key: &str) -> Result<Option<Lead>, Error> {
-    let details = lead_details(
+    let details = LeadDetails::parse_reachable(lead_draft(
         &input.name,
         &input.company,
         input.phone.as_deref(),
         input.email.as_deref(),
         &input.message,
-    )?;
-    if details.phone.is_none() && details.email.is_none() {
-        return Err(db::invalid(
-            "email",
-            "give a phone number or an e-mail address",
-        ));
-    }
+    ))?;
     let spam = spam_reason(&input.honeypot, &details.message);
     db.transaction(|db| {
         // Counted before the spam check: a bot's submissions use up its sender's window too.

@@ -1,5 +1,9 @@
 //! Rules of the sales funnel and of tasks.
 
+use crate::customer::{optional_email, optional_phone, parse_text, Phone};
+use crate::staff::{DisplayName, Email};
+use crate::FieldError;
+
 crate::named_enum! {
     /// Where a lead came from.
     pub enum LeadSource as "lead source" {
@@ -92,6 +96,53 @@ pub fn spam_reason(honeypot: &str, message: &str) -> Option<&'static str> {
     None
 }
 
+/// Who a lead is, as it was sent (by staff or through the public form).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LeadDraft<'a> {
+    pub name: &'a str,
+    pub company: &'a str,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub message: &'a str,
+}
+
+/// Who a lead is, every field past its rule: a name of 1–200 characters, a company of at most
+/// 200, a phone and an e-mail address if given, a message of at most 2000 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadDetails {
+    pub name: String,
+    pub company: String,
+    pub phone: Option<Phone>,
+    pub email: Option<Email>,
+    pub message: String,
+}
+
+impl LeadDetails {
+    /// Parses the whole lead; an error names its field.
+    pub fn parse(draft: LeadDraft<'_>) -> Result<Self, FieldError> {
+        Ok(Self {
+            name: DisplayName::parse("name", draft.name)?.as_str().to_owned(),
+            company: parse_text("company", draft.company, 200)?,
+            phone: optional_phone("phone", draft.phone)?,
+            email: optional_email("email", draft.email)?,
+            message: parse_text("message", draft.message, 2000)?,
+        })
+    }
+
+    /// [`LeadDetails::parse`] for the public form, where a lead must say how to reach them:
+    /// without a phone and an e-mail address it is refused, naming `email`.
+    pub fn parse_reachable(draft: LeadDraft<'_>) -> Result<Self, FieldError> {
+        let details = Self::parse(draft)?;
+        if details.phone.is_none() && details.email.is_none() {
+            return Err(FieldError::new(
+                "email",
+                "give a phone number or an e-mail address",
+            ));
+        }
+        Ok(details)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +175,40 @@ mod tests {
             spam_reason("", "see https://our.site for our catalogue"),
             None
         );
+    }
+
+    #[test]
+    fn a_lead_is_parsed_whole_and_the_public_form_needs_a_way_to_reach_them() {
+        let draft = LeadDraft {
+            name: " Zhao Lei ",
+            company: "Lotus Spa",
+            phone: Some(" "),
+            email: Some("zhao@lotus.example"),
+            message: "Price list, please.",
+        };
+        let details = LeadDetails::parse_reachable(draft).unwrap();
+        assert_eq!(details.name, "Zhao Lei");
+        assert_eq!(details.phone, None);
+        assert!(details.email.is_some());
+        let unreachable = LeadDraft {
+            email: None,
+            ..draft
+        };
+        assert!(LeadDetails::parse(unreachable).is_ok());
+        assert_eq!(
+            LeadDetails::parse_reachable(unreachable).unwrap_err().field,
+            "email"
+        );
+        let bad_phone = LeadDraft {
+            phone: Some("call me"),
+            ..draft
+        };
+        assert_eq!(LeadDetails::parse(bad_phone).unwrap_err().field, "phone");
+        let long = "x".repeat(2001);
+        let too_long = LeadDraft {
+            message: &long,
+            ..draft
+        };
+        assert_eq!(LeadDetails::parse(too_long).unwrap_err().field, "message");
     }
 }
