@@ -19,7 +19,6 @@ use crm_domain::customer::{
 };
 use crm_domain::dedup;
 use crm_domain::role::Role;
-
 use crm_domain::FieldError;
 use spin_sdk::sqlite3::{RowResult, Value};
 use std::collections::BTreeMap;

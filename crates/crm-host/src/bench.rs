@@ -75,6 +75,15 @@ pub async fn run(
     serving.finish().await
 }
 
+/// The host of `options` for a suite, and the admin token the suite acts as.
+pub(crate) fn prepare_as_admin(options: &UpOptions) -> Result<(Arc<Host>, String)> {
+    let prepared = up::prepare(options, false, false)?;
+    let token = prepared
+        .admin_token
+        .context("the admin token is unknown; set SPIN_VARIABLE_ADMIN_TOKEN")?;
+    Ok((prepared.host, token))
+}
+
 /// Points `options` at a new directory in the temporary directory when it names no
 /// `--state-dir`; [`Serving::finish`] removes it.
 pub(crate) fn temp_state(options: &mut UpOptions, suite: &str) -> Option<PathBuf> {

@@ -23,11 +23,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpStream;
 
 use crate::bench::{
-    call_json, machine_description, run_load, temp_state, verdict, MakeRequest, Serving, Stats,
+    call_json, machine_description, prepare_as_admin, run_load, temp_state, verdict, MakeRequest,
+    Serving, Stats,
 };
 use crate::bench_intake::sample_customers;
 use crate::server::Host;
-use crate::up::{self, UpOptions};
+use crate::up::UpOptions;
 
 /// Open complaints when the sweep is timed (`--sweep-open`).
 pub const DEFAULT_SWEEP_OPEN: usize = 100_000;
@@ -87,11 +88,7 @@ pub async fn run(mut options: UpOptions, duration: Duration, plan: SweepPlan) ->
     // its endpoint, as under `crm up --test-clock`.
     options.test_clock = true;
     let temp_state = temp_state(&mut options, "escalation");
-    let prepared = up::prepare(&options, false, false)?;
-    let host = prepared.host;
-    let token = prepared
-        .admin_token
-        .context("the admin token is unknown; set SPIN_VARIABLE_ADMIN_TOKEN")?;
+    let (host, token) = prepare_as_admin(&options)?;
     let admin = format!("Bearer {token}");
 
     let nonce = SystemTime::now()

@@ -10,9 +10,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
-use crate::bench::{machine_description, percentile, run_load, Load, MakeRequest, Serving};
+use crate::bench::{
+    machine_description, percentile, prepare_as_admin, run_load, Load, MakeRequest, Serving,
+};
 use crate::server::Host;
-use crate::up::{self, UpOptions};
+use crate::up::UpOptions;
 
 /// The concurrency of the overview and create measurements.
 const CLIENTS: usize = 16;
@@ -29,11 +31,7 @@ const IMPORT_FILE_ROWS: usize = 25_000;
 pub async fn run(mut options: UpOptions, duration: Duration) -> Result<()> {
     // A 100k-row import is one request: give it time.
     options.request_timeout = options.request_timeout.max(Duration::from_secs(600));
-    let prepared = up::prepare(&options, false, false)?;
-    let host = prepared.host;
-    let token = prepared
-        .admin_token
-        .context("the admin token is unknown; set SPIN_VARIABLE_ADMIN_TOKEN")?;
+    let (host, token) = prepare_as_admin(&options)?;
     let authorization = format!("Bearer {token}");
     let ids = sample_customers(&host, &authorization).await?;
     if ids.len() < 1000 {

@@ -19,12 +19,13 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::bench::{
-    call_json, machine_description, run_load, temp_state, verdict, MakeRequest, Serving, Stats,
+    call_json, machine_description, prepare_as_admin, run_load, temp_state, verdict, MakeRequest,
+    Serving, Stats,
 };
 use crate::bench_intake::sample_customers;
 use crate::seed::{self, NotFresh, SeedPlan};
 use crate::server::Host;
-use crate::up::{self, UpOptions};
+use crate::up::UpOptions;
 
 /// Clients, each a customer of their own.
 const CLIENTS: usize = 16;
@@ -49,11 +50,7 @@ pub async fn run(mut options: UpOptions, duration: Duration) -> Result<()> {
     // The demo set is seeded through /api/v1/demo/seed, which needs the demo_data variable.
     options.demo = true;
     let temp_state = temp_state(&mut options, "portal");
-    let prepared = up::prepare(&options, false, false)?;
-    let host = prepared.host;
-    let token = prepared
-        .admin_token
-        .context("the admin token is unknown; set SPIN_VARIABLE_ADMIN_TOKEN")?;
+    let (host, token) = prepare_as_admin(&options)?;
     let admin = format!("Bearer {token}");
     match seed::seed(&host, &token, &SeedPlan::demo(), |_| {}).await {
         Ok(totals) => println!(
