@@ -103,6 +103,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0025_complaint_photos",
         include_str!("../migrations/0025_complaint_photos.sql"),
     ),
+    (
+        "0026_customer_gaps",
+        include_str!("../migrations/0026_customer_gaps.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.
