@@ -322,6 +322,24 @@ fn find_row(db: &Db, id: &str) -> Result<Option<CustomerRow>, Error> {
     found.rows.first().map(customer_row).transpose()
 }
 
+/// What an order needs to know of its customer, in one statement: `None` when there is no live
+/// customer `id`, else whether `address_id` (when one is given) is one of their addresses.
+pub fn ships_to(db: &Db, id: &str, address_id: Option<&str>) -> Result<Option<bool>, Error> {
+    let found = db.query(
+        "SELECT ?2 IS NULL OR EXISTS (SELECT 1 FROM address WHERE id = ?2 AND customer_id = ?1)
+           FROM customer WHERE id = ?1 AND merged_into IS NULL",
+        &[
+            Value::Text(id.to_owned()),
+            address_id.map_or(Value::Null, |a| Value::Text(a.to_owned())),
+        ],
+    )?;
+    found
+        .rows
+        .first()
+        .map(|row| db::flag(row, 0, "ships_to"))
+        .transpose()
+}
+
 fn contacts_of(db: &Db, customer_id: &str) -> Result<Vec<Contact>, Error> {
     let found = db.query(
         "SELECT id, name, title, phone, email, is_primary FROM contact

@@ -419,19 +419,24 @@ fn insert_new_order_as(
     let now = db::now();
     let placed_at = parsed.placed_at.unwrap_or_else(|| now.clone());
     let ship_date = parsed.ship_date;
-    let customer = customers::load(db, &input.customer_id).map_err(|e| match e {
-        Error::NotFound(_) => {
-            db::missing("customer_id", format!("no customer {}", input.customer_id))
+    match customers::ships_to(db, &input.customer_id, input.address_id.as_deref())? {
+        None => {
+            return Err(db::missing(
+                "customer_id",
+                format!("no customer {}", input.customer_id),
+            ))
         }
-        other => other,
-    })?;
-    if let Some(address_id) = &input.address_id {
-        if !customer.addresses.iter().any(|a| a.id == *address_id) {
+        Some(false) => {
             return Err(db::missing(
                 "address_id",
-                format!("customer {} has no address {address_id}", input.customer_id),
-            ));
+                format!(
+                    "customer {} has no address {}",
+                    input.customer_id,
+                    input.address_id.as_deref().unwrap_or_default()
+                ),
+            ))
         }
+        Some(true) => {}
     }
     let mut lines = Vec::with_capacity(input.lines.len());
     for (i, (line, valid)) in input.lines.iter().zip(parsed.lines).enumerate() {
