@@ -11,11 +11,9 @@ use crate::exports::crm::records::activities::{
 use crate::exports::crm::records::types::Error;
 use crate::names::stored;
 use crate::secrets;
-use crm_domain::activity::{check_not_future, parse_open_items, ActivityKind};
-use crm_domain::customer::parse_text;
+use crm_domain::activity::{ActivityKind, NewActivity, NewActivityDraft};
 use crm_domain::role::Role;
-use crm_domain::time::{parse_instant, rfc3339_utc};
-use crm_domain::FieldError;
+use crm_domain::time::rfc3339_utc;
 use spin_sdk::sqlite3::{RowResult, Value};
 
 pub const ACTIVITY_COLUMNS: &str =
@@ -125,8 +123,18 @@ pub fn draft_activity(
     draft(db, actor, customer_id, kind)
 }
 
-/// Turns one input into an activity: what it leaves out comes from the draft.
+/// Turns one input into an activity: its fields parsed whole first, then its customer, rep and
+/// contact checked against the store; what it leaves out comes from the draft.
 fn complete(db: &Db, actor: &Actor, input: &ActivityInput, now: i64) -> Result<Activity, Error> {
+    let parsed = NewActivity::parse(NewActivityDraft {
+        occurred_at: input.occurred_at.as_deref(),
+        location: input.location.as_deref(),
+        notes: input.notes.as_deref(),
+        requests: input.requests.as_deref(),
+        competitor_activity: input.competitor_activity.as_deref(),
+        open_items: input.open_items.as_deref(),
+        now,
+    })?;
     let customer = customers::load(db, &input.customer_id).map_err(|e| match e {
         Error::NotFound(_) => {
             db::missing("customer_id", format!("no customer {}", input.customer_id))
@@ -157,37 +165,18 @@ fn complete(db: &Db, actor: &Actor, input: &ActivityInput, now: i64) -> Result<A
         Some(id) => Some(id.clone()),
         None => draft.contact_id,
     };
-    let occurred_at = match input.occurred_at.as_deref() {
-        Some(text) => {
-            let at = parse_instant("occurred_at", text)?;
-            rfc3339_utc(check_not_future("occurred_at", at, now)?)
-        }
-        None => rfc3339_utc(now),
-    };
-    let text =
-        |field: &'static str, value: &Option<String>, max: usize| -> Result<String, FieldError> {
-            value
-                .as_deref()
-                .map_or(Ok(String::new()), |v| parse_text(field, v, max))
-        };
     Ok(Activity {
         id: secrets::new_id("act")?,
         customer_id: customer.id,
         contact_id,
         kind: input.kind,
-        occurred_at,
+        occurred_at: parsed.occurred_at,
         rep_id,
-        location: match &input.location {
-            Some(location) => parse_text("location", location, 200)?,
-            None => draft.location,
-        },
-        notes: text("notes", &input.notes, 4000)?,
-        requests: text("requests", &input.requests, 2000)?,
-        competitor_activity: text("competitor_activity", &input.competitor_activity, 2000)?,
-        open_items: match &input.open_items {
-            Some(items) => parse_open_items("open_items", items)?,
-            None => draft.open_items,
-        },
+        location: parsed.location.unwrap_or(draft.location),
+        notes: parsed.notes,
+        requests: parsed.requests,
+        competitor_activity: parsed.competitor_activity,
+        open_items: parsed.open_items.unwrap_or(draft.open_items),
         entered_by: actor.id().to_owned(),
         created_at: rfc3339_utc(now),
     })

@@ -29,12 +29,12 @@ use crate::secrets;
 use crate::service_requests;
 use crate::sla::{self, Governing};
 use crm_domain::complaint::{
-    effects, is_open, parse_customer_text, parse_photos, transition as next_status,
-    Closure as DomainClosure, ComplaintAction, ComplaintChannel, ComplaintQueue, ComplaintStatus,
-    MyComplaintAction, Photo as NewPhoto, Rating as DomainRating, MAX_PHOTOS_PER_COMPLAINT,
-    MAX_SCORE,
+    effects, is_open, parse_customer_text, parse_photos, parse_reply, transition as next_status,
+    Closure as DomainClosure, ComplaintAction, ComplaintChannel, ComplaintDraft, ComplaintQueue,
+    ComplaintStatus, MyComplaintAction, NewComplaint as DomainNewComplaint, Photo as NewPhoto,
+    Rating as DomainRating, MAX_PHOTOS_PER_COMPLAINT, MAX_SCORE,
 };
-use crm_domain::customer::{parse_required_text, Tier};
+use crm_domain::customer::Tier;
 use crm_domain::demo::Step as HistoricStep;
 use crm_domain::role::Role;
 use crm_domain::service::customer_note;
@@ -638,7 +638,8 @@ fn check_assignee(db: &Db, id: &str) -> Result<(), Error> {
 // --- filing ---
 
 /// The order line a complaint is about, checked to be the customer's: product, batch, invoice
-/// and ship date to prefill.
+/// and ship date to prefill. A line without its order, or line 0, was refused when the input
+/// was parsed (`crm_domain::complaint::NewComplaint`).
 struct LineFacts {
     product_id: Option<String>,
     batch_number: String,
@@ -653,9 +654,6 @@ fn line_facts(
     line_no: Option<u32>,
 ) -> Result<LineFacts, Error> {
     let Some(order_id) = order_id else {
-        if line_no.is_some() {
-            return Err(db::invalid("line_no", "needs the order_id it belongs to"));
-        }
         return Ok(LineFacts {
             product_id: None,
             batch_number: String::new(),
@@ -683,10 +681,7 @@ fn line_facts(
         ship_date: order.get::<&str>(1).map(str::to_owned),
     };
     if let Some(line_no) = line_no {
-        if line_no == 0 {
-            return Err(db::invalid("line_no", "counts from 1"));
-        }
-        // Stored lines count from 0.
+        // Stored lines count from 0; `line_no` counts from 1.
         let line = db.query(
             "SELECT product_id, batch_number FROM order_line WHERE order_id = ? AND line_no = ?",
             &[
@@ -789,9 +784,14 @@ pub fn file_complaint(
     input: NewComplaint,
 ) -> Result<ComplaintDetail, Error> {
     actor.require(Role::works_with_customers, "file complaints")?;
-    let category = parse_required_text("category", &input.category, 100)?;
-    let description = parse_required_text("description", &input.description, 4000)?;
-    let phone = crm_domain::customer::optional_phone("contact_phone", Some(&input.contact_phone))?;
+    let parsed = DomainNewComplaint::parse(ComplaintDraft {
+        contact_phone: &input.contact_phone,
+        order_id: input.order_id.as_deref(),
+        line_no: input.line_no,
+        category: &input.category,
+        description: &input.description,
+        photos: Vec::new(),
+    })?;
     let priority = Priority::from(input.priority);
     let id = secrets::new_id("cmp")?;
     db.transaction(|db| {
@@ -799,11 +799,11 @@ pub fn file_complaint(
             Error::NotFound(what) => db::missing("customer_id", what),
             other => other,
         })?;
-        let contact_phone = match phone {
+        let contact_phone = match parsed.contact_phone {
             Some(phone) => phone.as_str().to_owned(),
             None => customer.phone.clone().unwrap_or_default(),
         };
-        let facts = line_facts(db, &customer.id, input.order_id.as_deref(), input.line_no)?;
+        let facts = line_facts(db, &customer.id, input.order_id.as_deref(), parsed.line_no)?;
         let assignee_id = match input.assignee_id.as_deref().map(str::trim) {
             Some(id) if !id.is_empty() => {
                 check_assignee(db, id)?;
@@ -819,10 +819,10 @@ pub fn file_complaint(
             tier: customer.tier.into(),
             contact_phone,
             order_id: input.order_id.clone(),
-            line_no: input.line_no,
+            line_no: parsed.line_no,
             facts,
-            category: category.clone(),
-            description: description.clone(),
+            category: parsed.category,
+            description: parsed.description,
             priority,
             channel: input.channel.into(),
             assignee_id,
@@ -1153,7 +1153,7 @@ pub fn transition(
 
 pub fn reply(db: &Db, actor: &Actor, id: &str, text: &str) -> Result<ComplaintDetail, Error> {
     may_see(actor)?;
-    let text = parse_required_text("text", text, 4000)?;
+    let text = parse_reply(text)?;
     db.transaction(|db| {
         let (mut c, g) = for_change(db, actor, id)?;
         if c.status == ComplaintStatus::Closed {
@@ -1416,27 +1416,28 @@ pub fn file_my_complaint(
     customer: &CustomerActor,
     input: MyNewComplaint,
 ) -> Result<MyComplaint, Error> {
-    let category = parse_required_text("category", &input.category, 100)?;
-    let description = parse_required_text("description", &input.description, 4000)?;
-    let photos = parse_photos(input.photos).map_err(FieldError::from)?;
+    let parsed = DomainNewComplaint::parse(ComplaintDraft {
+        // The customer's phone on file.
+        contact_phone: "",
+        order_id: Some(input.order_id.as_str()),
+        line_no: Some(input.line_no),
+        category: &input.category,
+        description: &input.description,
+        photos: input.photos,
+    })?;
     let id = secrets::new_id("cmp")?;
     db.transaction(|db| {
         let me = customers::load(db, &customer.customer_id)?;
-        let facts = line_facts(
-            db,
-            &me.id,
-            Some(input.order_id.as_str()),
-            Some(input.line_no),
-        )?;
+        let facts = line_facts(db, &me.id, Some(input.order_id.as_str()), parsed.line_no)?;
         let filing = Filing {
             customer_id: me.id.clone(),
             tier: me.tier.into(),
             contact_phone: me.phone.clone().unwrap_or_default(),
             order_id: Some(input.order_id.clone()),
-            line_no: Some(input.line_no),
+            line_no: parsed.line_no,
             facts,
-            category: category.clone(),
-            description: description.clone(),
+            category: parsed.category,
+            description: parsed.description,
             priority: Priority::Medium,
             channel: ComplaintChannel::Portal,
             // To the agent with the fewest open complaints; without an active agent it waits,
@@ -1444,7 +1445,7 @@ pub fn file_my_complaint(
             assignee_id: least_busy(db, Role::Agent)?,
         };
         let (c, _) = file(db, &customer.account_id, &id, filing)?;
-        attach_photos(db, &c, &customer.account_id, photos)?;
+        attach_photos(db, &c, &customer.account_id, parsed.photos)?;
         my_detail(db, &c)
     })
 }

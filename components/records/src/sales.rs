@@ -21,10 +21,11 @@ use crate::secrets;
 use crate::service_requests;
 use crate::throttle;
 use crm_domain::customer::parse_required_text;
-use crm_domain::orders::parse_unit_price;
 use crm_domain::role::Role;
-use crm_domain::sales::{spam_reason, LeadDetails, LeadDraft, LeadSource, LeadStatus, Stage};
-use crm_domain::time::parse_day;
+use crm_domain::sales::{
+    parse_reason, spam_reason, LeadDetails, LeadDraft, LeadSource, LeadStatus, NewOpportunity,
+    OpportunityDraft, OpportunityMove, OpportunityMoveDraft, Stage,
+};
 use spin_sdk::sqlite3::{RowResult, Value};
 
 /// The actor id the audit log records for leads from the public web form.
@@ -358,24 +359,22 @@ pub fn qualify_lead(
     input: Qualification,
 ) -> Result<Opportunity, Error> {
     actor.require(Role::works_with_customers, "qualify leads")?;
-    let title = parse_required_text("title", &input.title, 200)?;
-    let expected_value = parse_unit_price("expected_value", input.expected_value)?;
-    let expected_close = input
-        .expected_close
-        .as_deref()
-        .map(|d| parse_day("expected_close", d))
-        .transpose()?;
+    let parsed = NewOpportunity::parse(OpportunityDraft {
+        title: &input.title,
+        expected_value: input.expected_value,
+        expected_close: input.expected_close.as_deref(),
+    })?;
     db.transaction(|db| {
         let before = new_lead_for_change(db, lead_id)?;
         let now = db::now();
         let opportunity = Opportunity {
             id: secrets::new_id("opp")?,
-            title: title.clone(),
+            title: parsed.title,
             lead_id: Some(before.id.clone()),
             customer_id: before.customer_id.clone(),
             stage: WitStage::Prospecting,
-            expected_value,
-            expected_close: expected_close.clone(),
+            expected_value: parsed.expected_value,
+            expected_close: parsed.expected_close,
             owner_id: before
                 .owner_id
                 .clone()
@@ -478,20 +477,15 @@ pub fn move_opportunity(
     expected_value: Option<i64>,
 ) -> Result<Opportunity, Error> {
     actor.require(Role::works_with_customers, "work on opportunities")?;
-    if !Stage::from(stage).is_open() {
-        return Err(db::invalid(
-            "stage",
-            "move to prospecting, proposal or negotiation; win or lose with their own requests",
-        ));
-    }
-    let expected_value = expected_value
-        .map(|v| parse_unit_price("expected_value", v))
-        .transpose()?;
+    let change = OpportunityMove::parse(OpportunityMoveDraft {
+        stage: stage.into(),
+        expected_value,
+    })?;
     db.transaction(|db| {
         let before = open_opportunity(db, id)?;
         let mut after = before.clone();
-        after.stage = stage;
-        after.expected_value = expected_value.unwrap_or(before.expected_value);
+        after.stage = change.stage.into();
+        after.expected_value = change.expected_value.unwrap_or(before.expected_value);
         after.updated_at = db::now();
         save_change(db, actor, "opportunity.move", &before, &after)?;
         Ok(after)
@@ -505,7 +499,7 @@ pub fn lose_opportunity(
     reason: &str,
 ) -> Result<Opportunity, Error> {
     actor.require(Role::works_with_customers, "work on opportunities")?;
-    let reason = parse_required_text("reason", reason, 500)?;
+    let reason = parse_reason(reason)?;
     db.transaction(|db| {
         let before = open_opportunity(db, id)?;
         let mut after = before.clone();

@@ -16,20 +16,14 @@ use crm_domain::calendar::Calendar as DomainCalendar;
 use crm_domain::customer::{parse_required_text, Tier};
 use crm_domain::role::Role;
 use crm_domain::sla::{
-    parse_remedy_percent, select_policy, validate_rules, Clock, ClockKind, EscalationRule,
-    EscalationTrigger, PolicyScope, Priority, MAX_TARGET_SECONDS, MIN_TARGET_SECONDS,
+    select_policy, Clock, ClockKind, EscalationRule, EscalationStep, EscalationTrigger, NewPolicy,
+    PolicyDraft, PolicyScope, Priority, TargetDraft,
 };
 use serde_json::json;
 use spin_sdk::sqlite3::{RowResult, Value};
 
 /// The id of the policy that matches every complaint no other policy matches.
-pub const DEFAULT_POLICY: &str = "pol_default";
-
-/// The most escalation levels one policy has.
-const MAX_LEVELS: usize = 10;
-
-/// The most days after shipping a callback may be set.
-const MAX_CALLBACK_DAYS: u32 = 90;
+pub const DEFAULT_POLICY: &str = crm_domain::sla::DEFAULT_POLICY;
 
 const CALENDAR_COLUMNS: &str = "id, name, time_zone, week_json, holidays_json, created_at";
 
@@ -315,20 +309,39 @@ fn scope(p: &Policy) -> PolicyScope {
     }
 }
 
+/// One level of a policy's escalation list as the domain has it.
+fn escalation_step(r: &WitRule) -> EscalationStep {
+    EscalationStep {
+        rule: EscalationRule {
+            level: r.level,
+            trigger: r.trigger.into(),
+            percent: r.percent,
+            after_seconds: r.after_seconds,
+        },
+        assign_role: r.assign_role.map(Into::into),
+        notify: r.notify,
+    }
+}
+
+/// A level of a policy's escalation list as stored and shown.
+fn wit_rule(step: &EscalationStep) -> WitRule {
+    WitRule {
+        level: step.rule.level,
+        trigger: step.rule.trigger.into(),
+        percent: step.rule.percent,
+        after_seconds: step.rule.after_seconds,
+        assign_role: step.assign_role.map(Into::into),
+        notify: step.notify,
+    }
+}
+
 /// Domain rules and actions of a policy's escalation list.
 fn domain_rules(rules: &[WitRule]) -> (Vec<EscalationRule>, Vec<(Option<Role>, bool)>) {
     rules
         .iter()
         .map(|r| {
-            (
-                EscalationRule {
-                    level: r.level,
-                    trigger: r.trigger.into(),
-                    percent: r.percent,
-                    after_seconds: r.after_seconds,
-                },
-                (r.assign_role.map(Into::into), r.notify),
-            )
+            let step = escalation_step(r);
+            (step.rule, (step.assign_role, step.notify))
         })
         .unzip()
 }
@@ -365,87 +378,48 @@ pub fn select(db: &Db, priority: Priority, tier: Tier) -> Result<Governing, Erro
     governing_of(db, chosen)
 }
 
-/// Checks a policy's input and returns it as stored (name trimmed).
+/// Checks a policy's input, parsed whole (`crm_domain::sla::NewPolicy`), then that its calendar
+/// exists, and returns it as stored (name trimmed).
 fn checked(db: &Db, id: &str, input: PolicyInput) -> Result<Policy, Error> {
-    let name = parse_required_text("name", &input.name, 100)?;
-    for (field, target) in [
-        ("first_response.seconds", &input.first_response),
-        ("resolution.seconds", &input.resolution),
-    ] {
-        if !(MIN_TARGET_SECONDS..=MAX_TARGET_SECONDS).contains(&target.seconds) {
-            return Err(db::invalid(
-                field,
-                format!("must be between {MIN_TARGET_SECONDS} and {MAX_TARGET_SECONDS} seconds"),
-            ));
-        }
-    }
-    let business = [input.first_response.clock, input.resolution.clock]
-        .into_iter()
-        .any(|c| ClockKind::from(c) == ClockKind::Business);
-    match &input.calendar_id {
-        Some(calendar) => {
-            find_calendar(db, calendar).map_err(|e| match e {
-                Error::NotFound(what) => db::missing("calendar_id", what),
-                other => other,
-            })?;
-        }
-        None if business => {
-            return Err(db::invalid(
-                "calendar_id",
-                "is required when a target counts business time",
-            ))
-        }
-        None => {}
-    }
-    if input.escalation.len() > MAX_LEVELS {
-        return Err(db::invalid(
-            "escalation",
-            format!("must have at most {MAX_LEVELS} levels"),
-        ));
-    }
-    let (rules, actions) = domain_rules(&input.escalation);
-    validate_rules(&rules)?;
-    if actions
-        .iter()
-        .any(|(role, _)| matches!(role, Some(r) if !r.works_with_customers()))
-    {
-        return Err(db::invalid(
-            "escalation",
-            "assign_role must be a role that works with customers",
-        ));
-    }
-    if input.callback_days > MAX_CALLBACK_DAYS {
-        return Err(db::invalid(
-            "callback_days",
-            format!("must be at most {MAX_CALLBACK_DAYS}"),
-        ));
-    }
-    let remedy_percent = parse_remedy_percent("remedy_percent", input.remedy_percent)?;
-    let is_default = id == DEFAULT_POLICY;
-    let scoped = input.priority.is_some() || input.tier.is_some();
-    if is_default && scoped {
-        return Err(db::invalid(
-            "priority",
-            "the default policy matches every priority and tier",
-        ));
-    }
-    if !is_default && !scoped {
-        return Err(db::invalid(
-            "priority",
-            "a policy names a priority, a tier or both; the default policy is pol_default",
-        ));
+    let target = |t: &Target| TargetDraft {
+        seconds: t.seconds,
+        clock: t.clock.into(),
+    };
+    let parsed = NewPolicy::parse(PolicyDraft {
+        name: &input.name,
+        priority: input.priority.map(Into::into),
+        tier: input.tier.map(Into::into),
+        first_response: target(&input.first_response),
+        resolution: target(&input.resolution),
+        calendar_id: input.calendar_id.as_deref(),
+        escalation: input.escalation.iter().map(escalation_step).collect(),
+        callback_days: input.callback_days,
+        remedy_percent: input.remedy_percent,
+        is_default: id == DEFAULT_POLICY,
+    })?;
+    if let Some(calendar) = &parsed.calendar_id {
+        find_calendar(db, calendar).map_err(|e| match e {
+            Error::NotFound(what) => db::missing("calendar_id", what),
+            other => other,
+        })?;
     }
     Ok(Policy {
         id: id.to_owned(),
-        name,
-        priority: input.priority,
-        tier: input.tier,
-        first_response: input.first_response,
-        resolution: input.resolution,
-        calendar_id: input.calendar_id,
-        escalation: input.escalation,
-        callback_days: input.callback_days,
-        remedy_percent,
+        name: parsed.name,
+        priority: parsed.priority.map(Into::into),
+        tier: parsed.tier.map(Into::into),
+        first_response: Target {
+            seconds: parsed.first_response.seconds,
+            clock: parsed.first_response.clock.into(),
+        },
+        resolution: Target {
+            seconds: parsed.resolution.seconds,
+            clock: parsed.resolution.clock.into(),
+        },
+        calendar_id: parsed.calendar_id,
+        escalation: parsed.escalation.iter().map(wit_rule).collect(),
+        callback_days: parsed.callback_days,
+        remedy_percent: parsed.remedy_percent,
         updated_at: db::now(),
     })
 }

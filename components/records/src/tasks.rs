@@ -13,9 +13,11 @@ use crate::exports::crm::records::types::Error;
 use crate::names::stored;
 use crate::sales;
 use crate::secrets;
-use crm_domain::customer::{parse_required_text, parse_text};
 use crm_domain::role::Role;
-use crm_domain::sales::{is_overdue, SubjectKind, TaskStatus};
+use crm_domain::sales::{
+    is_overdue, parse_report, NewTask as DomainNewTask, Redo, RedoDraft, SubjectKind, TaskDraft,
+    TaskStatus,
+};
 use crm_domain::time::{parse_instant, rfc3339_utc};
 use spin_sdk::sqlite3::{RowResult, Value};
 
@@ -73,10 +75,6 @@ fn visible(db: &Db, actor: &Actor, id: &str) -> Result<Task, Error> {
     } else {
         Err(Error::NotFound(format!("no task {id}")))
     }
-}
-
-fn parse_due(text: &str) -> Result<String, Error> {
-    Ok(rfc3339_utc(parse_instant("due_at", text)?))
 }
 
 /// The customer a task's subject concerns, checking that the subject exists.
@@ -186,9 +184,11 @@ pub fn create_follow_up(
 
 pub fn assign_task(db: &Db, actor: &Actor, input: NewTask) -> Result<Task, Error> {
     actor.require(Role::manages_field_work, "assign tasks")?;
-    let title = parse_required_text("title", &input.title, 200)?;
-    let opinion = parse_text("opinion", &input.opinion, 2000)?;
-    let due_at = parse_due(&input.due_at)?;
+    let parsed = DomainNewTask::parse(TaskDraft {
+        title: &input.title,
+        opinion: &input.opinion,
+        due_at: &input.due_at,
+    })?;
     let id = secrets::new_id("tsk")?;
     db.transaction(|db| {
         customers::check_owner(db, &input.assignee_id)
@@ -198,13 +198,13 @@ pub fn assign_task(db: &Db, actor: &Actor, input: NewTask) -> Result<Task, Error
             db,
             actor,
             &id,
-            &title,
+            &parsed.title,
             input.subject_kind.into(),
             &input.subject_id,
             customer_id.as_deref(),
             &input.assignee_id,
-            &opinion,
-            &due_at,
+            &parsed.opinion,
+            &parsed.due_at,
         )?;
         Ok(task)
     })
@@ -271,7 +271,7 @@ pub fn report_task(
     report: &str,
 ) -> Result<Task, Error> {
     actor.require(Role::works_with_customers, "report on tasks")?;
-    let report = parse_required_text("report", report, 2000)?;
+    let report = parse_report(report)?;
     db.transaction(|db| {
         let before = visible(db, actor, id)?;
         if before.assignee_id != actor.id() {
@@ -316,8 +316,7 @@ pub fn redo_task(
     due_at: &str,
 ) -> Result<Task, Error> {
     actor.require(Role::manages_field_work, "send tasks back")?;
-    let opinion = parse_text("opinion", opinion, 2000)?;
-    let due_at = parse_due(due_at)?;
+    let redo = Redo::parse(RedoDraft { opinion, due_at })?;
     db.transaction(|db| {
         let before = find(db, id)?;
         if TaskStatus::from(before.status).is_pending() {
@@ -327,8 +326,8 @@ pub fn redo_task(
         }
         let mut after = before.clone();
         after.status = WitTaskStatus::Redo;
-        after.opinion = opinion.clone();
-        after.due_at = due_at.clone();
+        after.opinion = redo.opinion;
+        after.due_at = redo.due_at;
         after.updated_at = db::now();
         save(db, &after)?;
         let after = find(db, id)?;

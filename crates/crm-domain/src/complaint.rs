@@ -5,7 +5,7 @@
 //! resolution. The workflow decides when they stop, pause and run again; [`crate::sla`] decides
 //! what that means for deadlines and escalation.
 
-use crate::customer::parse_required_text;
+use crate::customer::{optional_phone, parse_required_text, Phone};
 use crate::sla::{Clock, Timer};
 use crate::FieldError;
 
@@ -457,6 +457,80 @@ pub fn check_photos(raw: &[Vec<u8>]) -> Result<Vec<PhotoKind>, PhotoProblem> {
         .collect()
 }
 
+/// The most characters of a complaint's category.
+pub const MAX_CATEGORY_CHARS: usize = 100;
+
+/// The most characters of a complaint's description.
+pub const MAX_DESCRIPTION_CHARS: usize = 4000;
+
+/// The most characters of a staff reply to a complaint.
+pub const MAX_REPLY_CHARS: usize = 4000;
+
+/// A complaint to file, as it was sent: by staff, or by the customer on the portal with its
+/// photos (its customer, order, order line and assignee are looked up where they are stored).
+#[derive(Debug, Clone, Default)]
+pub struct ComplaintDraft<'a> {
+    /// The phone to call back; blank takes the customer's.
+    pub contact_phone: &'a str,
+    /// The order it is about, if any: here only whether one is named matters.
+    pub order_id: Option<&'a str>,
+    /// The line of that order, counted from 1.
+    pub line_no: Option<u32>,
+    pub category: &'a str,
+    pub description: &'a str,
+    /// The photos sent with it, as they came; staff filing sends none.
+    pub photos: Vec<Vec<u8>>,
+}
+
+/// A complaint to file whose every field passed its rule, parsed whole and once: a category of
+/// 1–100 characters, a description of 1–4000, a contact phone if given, [`parse_photos`]'
+/// photos, and an order line counted from 1 only with the order it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewComplaint {
+    /// `None` when blank: the customer's phone applies.
+    pub contact_phone: Option<Phone>,
+    pub line_no: Option<u32>,
+    pub category: String,
+    pub description: String,
+    pub photos: Vec<Photo>,
+}
+
+impl NewComplaint {
+    /// Parses the whole complaint. Errors name their field (`category`, `description`,
+    /// `contact_phone`, `photos`, `line_no`); with several fields at fault, the first in that
+    /// order.
+    pub fn parse(draft: ComplaintDraft<'_>) -> Result<Self, FieldError> {
+        let category = parse_required_text("category", draft.category, MAX_CATEGORY_CHARS)?;
+        let description =
+            parse_required_text("description", draft.description, MAX_DESCRIPTION_CHARS)?;
+        let contact_phone = optional_phone("contact_phone", Some(draft.contact_phone))?;
+        let photos = parse_photos(draft.photos)?;
+        let line_no = match (draft.order_id, draft.line_no) {
+            (None, Some(_)) => {
+                return Err(FieldError::new(
+                    "line_no",
+                    "needs the order_id it belongs to",
+                ))
+            }
+            (Some(_), Some(0)) => return Err(FieldError::new("line_no", "counts from 1")),
+            (_, line_no) => line_no,
+        };
+        Ok(Self {
+            contact_phone,
+            line_no,
+            category,
+            description,
+            photos,
+        })
+    }
+}
+
+/// What staff write when they reply to a complaint: required, trimmed, 1–4000 characters, no
+/// control characters. Errors name `text`.
+pub fn parse_reply(raw: &str) -> Result<String, FieldError> {
+    parse_required_text("text", raw, MAX_REPLY_CHARS)
+}
+
 /// The satisfaction (CSAT) of a set of complaints: how many ratings gave each score.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Csat {
@@ -812,6 +886,180 @@ mod tests {
         assert_eq!(PhotoKind::of(b"GIF89a"), None);
         assert_eq!(PhotoKind::of(b""), None);
         assert_eq!(PhotoKind::Webp.media_type(), "image/webp");
+    }
+
+    fn filing(category: &'static str, description: &'static str) -> ComplaintDraft<'static> {
+        ComplaintDraft {
+            category,
+            description,
+            ..ComplaintDraft::default()
+        }
+    }
+
+    #[test]
+    fn a_new_complaint_is_parsed_whole() {
+        let parsed = NewComplaint::parse(ComplaintDraft {
+            contact_phone: " ０２１-5555 0101 ",
+            order_id: Some("ord_1"),
+            line_no: Some(2),
+            category: " quality ",
+            description: "  The cream separated. ",
+            photos: vec![png(100)],
+        })
+        .unwrap();
+        assert_eq!(parsed.category, "quality");
+        assert_eq!(parsed.description, "The cream separated.");
+        assert_eq!(
+            parsed.contact_phone.as_ref().map(Phone::as_str),
+            Some("021-5555 0101")
+        );
+        assert_eq!(parsed.line_no, Some(2));
+        assert_eq!(parsed.photos.len(), 1);
+        assert_eq!(parsed.photos[0].kind, PhotoKind::Png);
+
+        // Staff filing about no order, the customer's phone to call back.
+        let plain = NewComplaint::parse(ComplaintDraft {
+            contact_phone: "  ",
+            ..filing("delivery", "Late")
+        })
+        .unwrap();
+        assert_eq!(
+            plain,
+            NewComplaint {
+                contact_phone: None,
+                line_no: None,
+                category: "delivery".into(),
+                description: "Late".into(),
+                photos: Vec::new(),
+            }
+        );
+        // An order without a line is a complaint about the whole order.
+        let whole_order = NewComplaint::parse(ComplaintDraft {
+            order_id: Some("ord_1"),
+            ..filing("delivery", "Late")
+        })
+        .unwrap();
+        assert_eq!(whole_order.line_no, None);
+    }
+
+    #[test]
+    fn each_bad_field_of_a_new_complaint_is_named() {
+        let error = |draft: ComplaintDraft<'_>| NewComplaint::parse(draft).unwrap_err();
+        let long_category = "x".repeat(MAX_CATEGORY_CHARS + 1);
+        let long_description = "x".repeat(MAX_DESCRIPTION_CHARS + 1);
+        assert_eq!(error(filing(" ", "d")).field, "category");
+        assert_eq!(
+            error(ComplaintDraft {
+                category: long_category.as_str(),
+                ..filing("c", "d")
+            })
+            .field,
+            "category"
+        );
+        assert_eq!(error(filing("c", "")).field, "description");
+        assert_eq!(
+            error(ComplaintDraft {
+                description: long_description.as_str(),
+                ..filing("c", "d")
+            })
+            .field,
+            "description"
+        );
+        assert_eq!(
+            error(ComplaintDraft {
+                contact_phone: "call me",
+                ..filing("c", "d")
+            })
+            .field,
+            "contact_phone"
+        );
+        let not_a_picture = error(ComplaintDraft {
+            photos: vec![png(10), b"%PDF-1.7".to_vec()],
+            ..filing("c", "d")
+        });
+        assert_eq!(not_a_picture.field, "photos");
+        assert_eq!(
+            not_a_picture.message,
+            "photo 2 is not a JPEG, PNG or WebP picture"
+        );
+        let orphan_line = error(ComplaintDraft {
+            line_no: Some(1),
+            ..filing("c", "d")
+        });
+        assert_eq!(
+            (orphan_line.field, orphan_line.message.as_str()),
+            ("line_no", "needs the order_id it belongs to")
+        );
+        let line_zero = error(ComplaintDraft {
+            order_id: Some("ord_1"),
+            line_no: Some(0),
+            ..filing("c", "d")
+        });
+        assert_eq!(
+            (line_zero.field, line_zero.message.as_str()),
+            ("line_no", "counts from 1")
+        );
+    }
+
+    #[test]
+    fn with_several_bad_fields_a_new_complaint_names_the_first() {
+        let all_bad = || ComplaintDraft {
+            contact_phone: "call me",
+            order_id: None,
+            line_no: Some(0),
+            category: "",
+            description: "",
+            photos: vec![Vec::new()],
+        };
+        let error = |draft: ComplaintDraft<'_>| NewComplaint::parse(draft).unwrap_err().field;
+        assert_eq!(error(all_bad()), "category");
+        assert_eq!(
+            error(ComplaintDraft {
+                category: "c",
+                ..all_bad()
+            }),
+            "description"
+        );
+        assert_eq!(
+            error(ComplaintDraft {
+                category: "c",
+                description: "d",
+                ..all_bad()
+            }),
+            "contact_phone"
+        );
+        assert_eq!(
+            error(ComplaintDraft {
+                category: "c",
+                description: "d",
+                contact_phone: "",
+                ..all_bad()
+            }),
+            "photos"
+        );
+        // A line without its order is named for that before its number.
+        let orphan_zero = NewComplaint::parse(ComplaintDraft {
+            line_no: Some(0),
+            ..filing("c", "d")
+        })
+        .unwrap_err();
+        assert_eq!(orphan_zero.message, "needs the order_id it belongs to");
+    }
+
+    #[test]
+    fn a_staff_reply_is_required_text_of_at_most_4000_characters() {
+        assert_eq!(
+            parse_reply("  we are sending a replacement "),
+            Ok("we are sending a replacement".into())
+        );
+        assert_eq!(parse_reply("").unwrap_err().field, "text");
+        assert!(parse_reply(&"x".repeat(MAX_REPLY_CHARS)).is_ok());
+        assert_eq!(
+            parse_reply(&"x".repeat(MAX_REPLY_CHARS + 1))
+                .unwrap_err()
+                .field,
+            "text"
+        );
     }
 
     #[test]

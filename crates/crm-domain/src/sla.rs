@@ -8,7 +8,8 @@
 use jiff::civil::Date;
 
 use crate::calendar::{Calendar, MAX_INSTANT, MIN_INSTANT};
-use crate::customer::Tier;
+use crate::customer::{parse_required_text, Tier};
+use crate::role::Role;
 use crate::FieldError;
 
 /// How far a business clock looks ahead for working time before it gives up: about ten years.
@@ -516,6 +517,158 @@ pub fn validate_rules(rules: &[EscalationRule]) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// The id of the policy that matches every complaint no other policy matches.
+pub const DEFAULT_POLICY: &str = "pol_default";
+
+/// The most characters of a policy's name.
+pub const MAX_POLICY_NAME_CHARS: usize = 100;
+
+/// The most escalation levels one policy has.
+pub const MAX_ESCALATION_LEVELS: usize = 10;
+
+/// The most days after shipping a replacement that the agent's callback may be set.
+pub const MAX_CALLBACK_DAYS: u32 = 90;
+
+/// A target of a policy, as it was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetDraft {
+    pub seconds: i64,
+    pub clock: ClockKind,
+}
+
+/// One level of a policy's escalation ladder with what it does when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscalationStep {
+    /// When it fires, and the level the complaint rises to.
+    pub rule: EscalationRule,
+    /// Reassign the complaint to an active member of staff with this role.
+    pub assign_role: Option<Role>,
+    /// Write a `complaint.escalated` notification.
+    pub notify: bool,
+}
+
+/// An SLA policy's settings, as they were sent for a new policy or a change (its calendar is
+/// looked up where it is stored).
+#[derive(Debug, Clone)]
+pub struct PolicyDraft<'a> {
+    pub name: &'a str,
+    pub priority: Option<Priority>,
+    pub tier: Option<Tier>,
+    pub first_response: TargetDraft,
+    pub resolution: TargetDraft,
+    pub calendar_id: Option<&'a str>,
+    pub escalation: Vec<EscalationStep>,
+    pub callback_days: u32,
+    pub remedy_percent: u32,
+    /// Whether these are the settings of the default policy ([`DEFAULT_POLICY`]), which has no
+    /// scope; every other policy names a priority, a tier or both.
+    pub is_default: bool,
+}
+
+/// An SLA policy's settings, every field past its rule, parsed whole and once: a name of 1–100
+/// characters; targets of [`MIN_TARGET_SECONDS`] to [`MAX_TARGET_SECONDS`]; a calendar named
+/// when a target counts business time; at most [`MAX_ESCALATION_LEVELS`] escalation levels
+/// that pass [`validate_rules`], each reassigning (if at all) to a role that works with
+/// customers; a callback at most [`MAX_CALLBACK_DAYS`] days after shipping; a remedy percent
+/// that passes [`parse_remedy_percent`]; a scope only on a policy other than the default one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPolicy {
+    pub name: String,
+    pub priority: Option<Priority>,
+    pub tier: Option<Tier>,
+    pub first_response: Target,
+    pub resolution: Target,
+    /// As sent; whether it exists is checked where calendars are stored.
+    pub calendar_id: Option<String>,
+    pub escalation: Vec<EscalationStep>,
+    pub callback_days: u32,
+    pub remedy_percent: u32,
+}
+
+impl NewPolicy {
+    /// Parses the whole policy. Errors name their field: `name`, `first_response.seconds`,
+    /// `resolution.seconds`, `calendar_id`, `escalation`, `callback_days`, `remedy_percent`, and
+    /// `priority` for the scope; with several fields at fault, the first in that order.
+    pub fn parse(draft: PolicyDraft<'_>) -> Result<Self, FieldError> {
+        let name = parse_required_text("name", draft.name, MAX_POLICY_NAME_CHARS)?;
+        let first_response = policy_target("first_response.seconds", draft.first_response)?;
+        let resolution = policy_target("resolution.seconds", draft.resolution)?;
+        let business = [first_response.clock, resolution.clock].contains(&ClockKind::Business);
+        if business && draft.calendar_id.is_none() {
+            return Err(FieldError::new(
+                "calendar_id",
+                "is required when a target counts business time",
+            ));
+        }
+        if draft.escalation.len() > MAX_ESCALATION_LEVELS {
+            return Err(FieldError::new(
+                "escalation",
+                format!("must have at most {MAX_ESCALATION_LEVELS} levels"),
+            ));
+        }
+        let rules: Vec<EscalationRule> = draft.escalation.iter().map(|step| step.rule).collect();
+        validate_rules(&rules)?;
+        if draft.escalation.iter().any(|step| {
+            step.assign_role
+                .is_some_and(|role| !role.works_with_customers())
+        }) {
+            return Err(FieldError::new(
+                "escalation",
+                "assign_role must be a role that works with customers",
+            ));
+        }
+        if draft.callback_days > MAX_CALLBACK_DAYS {
+            return Err(FieldError::new(
+                "callback_days",
+                format!("must be at most {MAX_CALLBACK_DAYS}"),
+            ));
+        }
+        let remedy_percent = parse_remedy_percent("remedy_percent", draft.remedy_percent)?;
+        let scoped = draft.priority.is_some() || draft.tier.is_some();
+        if draft.is_default && scoped {
+            return Err(FieldError::new(
+                "priority",
+                "the default policy matches every priority and tier",
+            ));
+        }
+        if !draft.is_default && !scoped {
+            return Err(FieldError::new(
+                "priority",
+                format!(
+                    "a policy names a priority, a tier or both; the default policy is \
+                     {DEFAULT_POLICY}"
+                ),
+            ));
+        }
+        Ok(Self {
+            name,
+            priority: draft.priority,
+            tier: draft.tier,
+            first_response,
+            resolution,
+            calendar_id: draft.calendar_id.map(str::to_owned),
+            escalation: draft.escalation,
+            callback_days: draft.callback_days,
+            remedy_percent,
+        })
+    }
+}
+
+/// A policy's target: [`MIN_TARGET_SECONDS`] to [`MAX_TARGET_SECONDS`] on its clock. Errors
+/// name `field`, the target's seconds.
+fn policy_target(field: &'static str, draft: TargetDraft) -> Result<Target, FieldError> {
+    if !(MIN_TARGET_SECONDS..=MAX_TARGET_SECONDS).contains(&draft.seconds) {
+        return Err(FieldError::new(
+            field,
+            format!("must be between {MIN_TARGET_SECONDS} and {MAX_TARGET_SECONDS} seconds"),
+        ));
+    }
+    Ok(Target {
+        seconds: draft.seconds,
+        clock: draft.clock,
+    })
+}
+
 /// A breach is due at `due_at` unless the target was met in time; a late meeting keeps it due,
 /// so a breach stays on record.
 fn breach_due(timer: &Timer) -> Option<i64> {
@@ -1010,6 +1163,307 @@ mod tests {
             let err = validate_rules(rules).unwrap_err();
             assert_eq!(err.field, "escalation", "{rules:?}");
         }
+    }
+
+    fn step(rule: EscalationRule, assign_role: Option<Role>) -> EscalationStep {
+        EscalationStep {
+            rule,
+            assign_role,
+            notify: true,
+        }
+    }
+
+    /// A valid policy for urgent complaints: wall-clock targets, one escalation level.
+    fn urgent_policy() -> PolicyDraft<'static> {
+        PolicyDraft {
+            name: " Urgent: two hours ",
+            priority: Some(Priority::Urgent),
+            tier: None,
+            first_response: TargetDraft {
+                seconds: 2 * HOUR,
+                clock: ClockKind::Wall,
+            },
+            resolution: TargetDraft {
+                seconds: 16 * HOUR,
+                clock: ClockKind::Wall,
+            },
+            calendar_id: None,
+            escalation: vec![step(
+                rule(1, EscalationTrigger::FirstResponseBreach, None, None),
+                Some(Role::ServiceLead),
+            )],
+            callback_days: 3,
+            remedy_percent: DEFAULT_REMEDY_PERCENT,
+            is_default: false,
+        }
+    }
+
+    #[test]
+    fn a_policy_is_parsed_whole() {
+        let parsed = NewPolicy::parse(urgent_policy()).unwrap();
+        assert_eq!(
+            parsed,
+            NewPolicy {
+                name: "Urgent: two hours".into(),
+                priority: Some(Priority::Urgent),
+                tier: None,
+                first_response: Target {
+                    seconds: 2 * HOUR,
+                    clock: ClockKind::Wall
+                },
+                resolution: Target {
+                    seconds: 16 * HOUR,
+                    clock: ClockKind::Wall
+                },
+                calendar_id: None,
+                escalation: urgent_policy().escalation,
+                callback_days: 3,
+                remedy_percent: 100,
+            }
+        );
+        // Business time with its calendar; the default policy without a scope.
+        let business = NewPolicy::parse(PolicyDraft {
+            first_response: TargetDraft {
+                seconds: MIN_TARGET_SECONDS,
+                clock: ClockKind::Business,
+            },
+            calendar_id: Some("cal_1"),
+            ..urgent_policy()
+        })
+        .unwrap();
+        assert_eq!(business.calendar_id.as_deref(), Some("cal_1"));
+        let default = NewPolicy::parse(PolicyDraft {
+            priority: None,
+            is_default: true,
+            escalation: Vec::new(),
+            ..urgent_policy()
+        })
+        .unwrap();
+        assert_eq!((default.priority, default.tier), (None, None));
+        let gold = NewPolicy::parse(PolicyDraft {
+            priority: None,
+            tier: Some(Tier::Gold),
+            remedy_percent: MAX_REMEDY_PERCENT,
+            callback_days: MAX_CALLBACK_DAYS,
+            ..urgent_policy()
+        });
+        assert!(gold.is_ok(), "{gold:?}");
+    }
+
+    #[test]
+    fn each_bad_field_of_a_policy_is_named() {
+        let long_name = "x".repeat(MAX_POLICY_NAME_CHARS + 1);
+        let wall = |seconds| TargetDraft {
+            seconds,
+            clock: ClockKind::Wall,
+        };
+        let eleven_levels: Vec<EscalationStep> = (1..=11)
+            .map(|level| {
+                step(
+                    rule(level, EscalationTrigger::ResolutionBreach, None, None),
+                    None,
+                )
+            })
+            .collect();
+        let cases: Vec<(PolicyDraft<'_>, &str)> = vec![
+            (
+                PolicyDraft {
+                    name: "  ",
+                    ..urgent_policy()
+                },
+                "name",
+            ),
+            (
+                PolicyDraft {
+                    name: long_name.as_str(),
+                    ..urgent_policy()
+                },
+                "name",
+            ),
+            (
+                PolicyDraft {
+                    first_response: wall(MIN_TARGET_SECONDS - 1),
+                    ..urgent_policy()
+                },
+                "first_response.seconds",
+            ),
+            (
+                PolicyDraft {
+                    resolution: wall(MAX_TARGET_SECONDS + 1),
+                    ..urgent_policy()
+                },
+                "resolution.seconds",
+            ),
+            (
+                PolicyDraft {
+                    resolution: TargetDraft {
+                        seconds: HOUR,
+                        clock: ClockKind::Business,
+                    },
+                    ..urgent_policy()
+                },
+                "calendar_id",
+            ),
+            (
+                PolicyDraft {
+                    escalation: eleven_levels,
+                    ..urgent_policy()
+                },
+                "escalation",
+            ),
+            (
+                PolicyDraft {
+                    escalation: vec![step(
+                        rule(2, EscalationTrigger::FirstResponseBreach, None, None),
+                        None,
+                    )],
+                    ..urgent_policy()
+                },
+                "escalation",
+            ),
+            (
+                PolicyDraft {
+                    escalation: vec![step(
+                        rule(1, EscalationTrigger::FirstResponseBreach, None, None),
+                        Some(Role::Warehouse),
+                    )],
+                    ..urgent_policy()
+                },
+                "escalation",
+            ),
+            (
+                PolicyDraft {
+                    callback_days: MAX_CALLBACK_DAYS + 1,
+                    ..urgent_policy()
+                },
+                "callback_days",
+            ),
+            (
+                PolicyDraft {
+                    remedy_percent: 99,
+                    ..urgent_policy()
+                },
+                "remedy_percent",
+            ),
+            (
+                PolicyDraft {
+                    priority: None,
+                    ..urgent_policy()
+                },
+                "priority",
+            ),
+            (
+                PolicyDraft {
+                    is_default: true,
+                    ..urgent_policy()
+                },
+                "priority",
+            ),
+        ];
+        for (draft, field) in cases {
+            let shown = format!("{draft:?}");
+            assert_eq!(NewPolicy::parse(draft).unwrap_err().field, field, "{shown}");
+        }
+        let unscoped = NewPolicy::parse(PolicyDraft {
+            priority: None,
+            ..urgent_policy()
+        })
+        .unwrap_err();
+        assert_eq!(
+            unscoped.message,
+            "a policy names a priority, a tier or both; the default policy is pol_default"
+        );
+        let short = NewPolicy::parse(PolicyDraft {
+            first_response: wall(1),
+            ..urgent_policy()
+        })
+        .unwrap_err();
+        assert_eq!(short.message, "must be between 60 and 31536000 seconds");
+        let no_calendar = NewPolicy::parse(PolicyDraft {
+            first_response: TargetDraft {
+                seconds: HOUR,
+                clock: ClockKind::Business,
+            },
+            ..urgent_policy()
+        })
+        .unwrap_err();
+        assert_eq!(
+            no_calendar.message,
+            "is required when a target counts business time"
+        );
+    }
+
+    #[test]
+    fn with_several_bad_fields_a_policy_names_the_first() {
+        let all_bad = || PolicyDraft {
+            name: "",
+            priority: None,
+            tier: None,
+            first_response: TargetDraft {
+                seconds: 0,
+                clock: ClockKind::Business,
+            },
+            resolution: TargetDraft {
+                seconds: 0,
+                clock: ClockKind::Wall,
+            },
+            calendar_id: None,
+            escalation: vec![step(
+                rule(3, EscalationTrigger::ResolutionBreach, None, None),
+                Some(Role::Ops),
+            )],
+            callback_days: 1000,
+            remedy_percent: 0,
+            is_default: false,
+        };
+        let error = |draft: PolicyDraft<'_>| NewPolicy::parse(draft).unwrap_err().field;
+        assert_eq!(error(all_bad()), "name");
+        let named = || PolicyDraft {
+            name: "n",
+            ..all_bad()
+        };
+        assert_eq!(error(named()), "first_response.seconds");
+        let timed = || PolicyDraft {
+            first_response: TargetDraft {
+                seconds: HOUR,
+                clock: ClockKind::Business,
+            },
+            resolution: TargetDraft {
+                seconds: HOUR,
+                clock: ClockKind::Wall,
+            },
+            ..named()
+        };
+        assert_eq!(error(timed()), "calendar_id");
+        let with_calendar = || PolicyDraft {
+            calendar_id: Some("cal_1"),
+            ..timed()
+        };
+        assert_eq!(error(with_calendar()), "escalation");
+        assert_eq!(
+            error(PolicyDraft {
+                escalation: Vec::new(),
+                ..with_calendar()
+            }),
+            "callback_days"
+        );
+        assert_eq!(
+            error(PolicyDraft {
+                escalation: Vec::new(),
+                callback_days: 0,
+                ..with_calendar()
+            }),
+            "remedy_percent"
+        );
+        assert_eq!(
+            error(PolicyDraft {
+                escalation: Vec::new(),
+                callback_days: 0,
+                remedy_percent: DEFAULT_REMEDY_PERCENT,
+                ..with_calendar()
+            }),
+            "priority"
+        );
     }
 
     fn wall_timers(filed: i64) -> (Timer, Timer) {
