@@ -107,6 +107,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0026_customer_gaps",
         include_str!("../migrations/0026_customer_gaps.sql"),
     ),
+    (
+        "0027_band_moves_only",
+        include_str!("../migrations/0027_band_moves_only.sql"),
+    ),
+    (
+        "0028_period_index_with_id",
+        include_str!("../migrations/0028_period_index_with_id.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.
