@@ -215,6 +215,15 @@ fn a_days_visits_are_recorded_in_one_batch_all_or_none() {
     as_colleague["rep_id"] = json!(other_rep.id);
     let forbidden = app.post_json("/api/v1/activities", Some(&rep.token), &as_colleague);
     assert_eq!(forbidden.status, 403, "{}", forbidden.body);
+    // Refused before the input is looked at: a bad field does not turn it into a 422.
+    let mut as_colleague_in_future = visit(&customers[0], "2099-01-01");
+    as_colleague_in_future["rep_id"] = json!(other_rep.id);
+    let forbidden = app.post_json(
+        "/api/v1/activities",
+        Some(&rep.token),
+        &as_colleague_in_future,
+    );
+    assert_eq!(forbidden.status, 403, "{}", forbidden.body);
 
     let future = app.post_json(
         "/api/v1/activities",

@@ -1215,6 +1215,53 @@ fn kept_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
         }
     }
     customers.push(lapsed.clone());
+    // A customer whose orders share instants and gaps: two on day 10, one on day 13, one on day
+    // 23; then a day-10 one cancelled, another on day 23 (the last one's instant), and one
+    // back-dated to day 5. Counted: days 0, 5, 10, 13, 23, 23; gaps 5, 5, 3, 10, 0; a cycle of 5.
+    let rhythm = app.post_json(
+        "/api/v1/customers",
+        Some(&gm.token),
+        &json!({"name": "Shop with a rhythm", "phone": "+86 21 6666 0098", "tier": "gold"}),
+    );
+    assert_eq!(rhythm.status, 201, "{}", rhythm.body);
+    let rhythm = rhythm.json()["id"].as_str().expect("id").to_owned();
+    for (day, cancel_first_of_day) in [
+        (0, None),
+        (10, None),
+        (10, None),
+        (13, None),
+        (23, None),
+        (0, Some(10)),
+        (23, None),
+        (5, None),
+    ] {
+        if let Some(cancel_day) = cancel_first_of_day {
+            let at = FROM + cancel_day * 86_400;
+            let place = orders
+                .iter()
+                .position(|o| o.2 == rhythm && o.0 == at)
+                .expect("an order of that day");
+            let (_, _, _, id) = orders.remove(place);
+            let cancelled = app.post_json(
+                &format!("/api/v1/orders/{id}/status"),
+                Some(&gm.token),
+                &json!({"status": "cancelled"}),
+            );
+            assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+            continue;
+        }
+        let at = FROM + day * 86_400;
+        let reply = app.post_json(
+            "/api/v1/orders",
+            Some(&gm.token),
+            &json!({"customer_id": rhythm, "placed_at": crm_domain::time::rfc3339_utc(at),
+                    "lines": [{"product_id": product, "quantity": 2}]}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        let id = reply.json()["id"].as_str().expect("id").to_owned();
+        orders.push((at, 2 * 1_234, rhythm.clone(), id));
+    }
+    customers.push(rhythm.clone());
     // Each customer's orders, value and rank, as a complaint shows them.
     let value_of = |customer: &str| -> (i64, i64) {
         let mine = orders.iter().filter(|o| o.2 == customer);
@@ -1334,6 +1381,9 @@ fn kept_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
     assert!(at_risk
         .iter()
         .any(|(id, cycle, _)| *id == lapsed && *cycle == 15.0));
+    assert!(at_risk
+        .iter()
+        .any(|(id, cycle, _)| *id == rhythm && *cycle == 5.0));
     let churn = report(
         &app,
         ADMIN_TOKEN,

@@ -126,6 +126,15 @@ pub fn draft_activity(
 /// Turns one input into an activity: its fields parsed whole first, then its customer, rep and
 /// contact checked against the store; what it leaves out comes from the draft.
 fn complete(db: &Db, actor: &Actor, input: &ActivityInput, now: i64) -> Result<Activity, Error> {
+    // Whether the caller may record for someone else comes before their input is looked at.
+    let other_rep = input
+        .rep_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|rep| !rep.is_empty() && *rep != actor.id());
+    if other_rep.is_some() {
+        actor.require(Role::manages_field_work, "record contacts for someone else")?;
+    }
     let parsed = NewActivity::parse(NewActivityDraft {
         occurred_at: input.occurred_at.as_deref(),
         location: input.location.as_deref(),
@@ -142,18 +151,12 @@ fn complete(db: &Db, actor: &Actor, input: &ActivityInput, now: i64) -> Result<A
         other => other,
     })?;
     let draft = draft(db, actor, &input.customer_id, input.kind)?;
-    let rep_id = match input
-        .rep_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-    {
-        Some(rep) if rep != actor.id() => {
-            actor.require(Role::manages_field_work, "record contacts for someone else")?;
+    let rep_id = match other_rep {
+        Some(rep) => {
             customers::check_owner(db, rep).map_err(|e| db::refield(e, |_| "rep_id".into()))?;
             rep.to_owned()
         }
-        _ => actor.id().to_owned(),
+        None => actor.id().to_owned(),
     };
     let contact_id = match &input.contact_id {
         Some(id) if !customer.contacts.iter().any(|c| &c.id == id) => {

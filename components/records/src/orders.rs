@@ -665,7 +665,8 @@ pub fn rank_of(db: &Db, value: i64) -> Result<(u32, u32), Error> {
 
 /// Counts the customer's row of `customer_value` again from their orders (after a merge moved
 /// orders to or from them), in the caller's transaction, through the trigger of
-/// `customer_value_recount` (migration 0023); a customer left without orders has no row.
+/// `customer_value_recount` (migration 0023, which rebuilds their `customer_gap` rows since
+/// 0026); a customer left without orders has no row.
 pub fn recount_value(db: &Db, customer_id: &str) -> Result<(), Error> {
     db.exec(
         "INSERT INTO customer_value_recount (customer_id) VALUES (?)",

@@ -20,7 +20,6 @@ use crate::orders;
 use crate::secrets;
 use crate::service_requests;
 use crate::throttle;
-use crm_domain::customer::parse_required_text;
 use crm_domain::role::Role;
 use crm_domain::sales::{
     parse_reason, spam_reason, LeadDetails, LeadDraft, LeadSource, LeadStatus, NewOpportunity,
@@ -412,7 +411,7 @@ pub fn qualify_lead(
 
 pub fn disqualify_lead(db: &Db, actor: &Actor, lead_id: &str, reason: &str) -> Result<Lead, Error> {
     actor.require(Role::works_with_customers, "disqualify leads")?;
-    let reason = parse_required_text("reason", reason, 500)?;
+    let reason = parse_reason(reason)?;
     db.transaction(|db| {
         let before = new_lead_for_change(db, lead_id)?;
         let mut after = before.clone();

@@ -818,8 +818,18 @@ mod tests {
                 if is_open(status) {
                     assert!(k.filed_at >= now - 30 * DAY, "{k:?}");
                 }
-                assert!(parse_required_text("category", k.category, 100).is_ok());
-                assert!(parse_required_text("description", k.description, 4000).is_ok());
+                assert!(parse_required_text(
+                    "category",
+                    k.category,
+                    crate::complaint::MAX_CATEGORY_CHARS
+                )
+                .is_ok());
+                assert!(parse_required_text(
+                    "description",
+                    k.description,
+                    crate::complaint::MAX_DESCRIPTION_CHARS
+                )
+                .is_ok());
                 assert!(matches!(
                     STAFF[k.assignee].2,
                     Role::Agent | Role::ServiceLead

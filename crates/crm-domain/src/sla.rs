@@ -329,27 +329,6 @@ pub struct Target {
     pub clock: ClockKind,
 }
 
-impl Target {
-    /// Checks a target as the API sends it: one minute to one year, on `wall` or `business`
-    /// time. Errors name `field`.
-    pub fn parse(field: &'static str, seconds: i64, clock: &str) -> Result<Target, FieldError> {
-        if !(MIN_TARGET_SECONDS..=MAX_TARGET_SECONDS).contains(&seconds) {
-            return Err(FieldError::new(
-                field,
-                format!(
-                    "must be from {MIN_TARGET_SECONDS} seconds (a minute) to \
-                     {MAX_TARGET_SECONDS} (a year)"
-                ),
-            ));
-        }
-        let clock = clock
-            .trim()
-            .parse::<ClockKind>()
-            .map_err(|err| FieldError::new(field, err.to_string()))?;
-        Ok(Target { seconds, clock })
-    }
-}
-
 crate::named_enum! {
     /// How urgent a complaint is; SLA policies may depend on it.
     pub enum Priority as "priority" {
@@ -1048,21 +1027,6 @@ mod tests {
             Some(sh(11, 23, 9, 30)),
             "a met timer keeps its deadline"
         );
-    }
-
-    #[test]
-    fn targets_are_a_minute_to_a_year_on_a_named_clock() {
-        assert_eq!(
-            Target::parse("first_response", 86_400, "wall"),
-            Ok(Target {
-                seconds: 86_400,
-                clock: ClockKind::Wall
-            })
-        );
-        for (seconds, clock) in [(59, "wall"), (31_536_001, "business"), (3600, "lunar")] {
-            let err = Target::parse("resolution", seconds, clock).unwrap_err();
-            assert_eq!(err.field, "resolution", "{seconds} {clock}");
-        }
     }
 
     #[test]
