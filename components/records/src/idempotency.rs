@@ -14,7 +14,7 @@
 //!
 //! Policy: keys are scoped to the authenticated caller (a staff id; for the anonymous web form,
 //! the sender's address), kept for [`KEEP_SECONDS`] after they were first used and then purged
-//! as later keys are claimed; a `running` key older than [`ABANDONED_AFTER_SECONDS`] belonged to
+//! as later keys are claimed (one claim in [`PURGE_ONE_IN`] purges); a `running` key older than [`ABANDONED_AFTER_SECONDS`] belonged to
 //! a request that died, and the next retry takes it over.
 
 use crate::db::{internal, invalid, now_secs, text, Db};
@@ -27,8 +27,12 @@ use spin_sdk::sqlite3::Value;
 pub const KEEP_SECONDS: i64 = 48 * 3600;
 /// After this long a `running` key is taken to be left by a request that died.
 pub const ABANDONED_AFTER_SECONDS: i64 = 5 * 60;
-/// Expired keys removed per claim, so purging never makes one request slow.
+/// Expired keys removed by a purging claim, so purging never makes one request slow.
 const PURGE_BATCH: i64 = 100;
+/// One claim in this many, drawn at random, purges: purging on every claim cost placing web
+/// orders about a tenth of their rate (docs/PERFORMANCE.md), and up to `PURGE_BATCH /
+/// PURGE_ONE_IN` keys removed per claim still outpaces the one key each claim adds.
+const PURGE_ONE_IN: u8 = 16;
 /// The field named in errors about the key.
 const FIELD: &str = "Idempotency-Key";
 
@@ -80,15 +84,18 @@ fn check_key(key: &str) -> Result<(), Error> {
 /// result when the request was done before.
 fn claim(db: &Db, caller: &str, key: &IdempotencyKey) -> Result<Option<String>, Error> {
     let now = now_secs();
+    let purge = crate::secrets::random_bytes(1)?[0] % PURGE_ONE_IN == 0;
     db.transaction(|db| {
-        db.exec(
-            "DELETE FROM idempotency_key WHERE (caller, key) IN
-               (SELECT caller, key FROM idempotency_key WHERE started_at < ? LIMIT ?)",
-            &[
-                Value::Integer(now - KEEP_SECONDS),
-                Value::Integer(PURGE_BATCH),
-            ],
-        )?;
+        if purge {
+            db.exec(
+                "DELETE FROM idempotency_key WHERE (caller, key) IN
+                   (SELECT caller, key FROM idempotency_key WHERE started_at < ? LIMIT ?)",
+                &[
+                    Value::Integer(now - KEEP_SECONDS),
+                    Value::Integer(PURGE_BATCH),
+                ],
+            )?;
+        }
         let found = db.query(
             "SELECT fingerprint, state, result, started_at FROM idempotency_key
               WHERE caller = ? AND key = ?",
