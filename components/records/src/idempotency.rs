@@ -14,8 +14,8 @@
 //!
 //! Policy: keys are scoped to the authenticated caller (a staff id; for the anonymous web form,
 //! the sender's address), kept for [`KEEP_SECONDS`] after they were first used and then purged
-//! as later keys are claimed (one claim in [`PURGE_ONE_IN`] purges); a `running` key older than [`ABANDONED_AFTER_SECONDS`] belonged to
-//! a request that died, and the next retry takes it over.
+//! as later keys are claimed (one claim in [`PURGE_ONE_IN`] purges); a `running` key older than
+//! [`ABANDONED_AFTER_SECONDS`] belonged to a request that died, and the next retry takes it over.
 
 use crate::db::{internal, invalid, now_secs, text, Db};
 use crate::exports::crm::records::types::{Error, IdempotencyKey};
