@@ -1122,16 +1122,40 @@ fn kept_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
     );
     assert_eq!(product.status, 201, "{}", product.body);
     let product = product.json()["id"].as_str().expect("id").to_owned();
+    let new_customer = |name: &str, phone: &str| -> String {
+        let reply = app.post_json(
+            "/api/v1/customers",
+            Some(&gm.token),
+            &json!({"name": name, "phone": phone, "tier": "gold"}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.json()["id"].as_str().expect("id").to_owned()
+    };
+    // An order of `quantity` of the product for `customer` at `at`; its id.
+    let place = |customer: &str, at: i64, quantity: i64| -> String {
+        let reply = app.post_json(
+            "/api/v1/orders",
+            Some(&gm.token),
+            &json!({"customer_id": customer, "placed_at": crm_domain::time::rfc3339_utc(at),
+                    "lines": [{"product_id": product, "quantity": quantity}]}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        reply.json()["id"].as_str().expect("id").to_owned()
+    };
+    let cancel = |id: &str| {
+        let cancelled = app.post_json(
+            &format!("/api/v1/orders/{id}/status"),
+            Some(&gm.token),
+            &json!({"status": "cancelled"}),
+        );
+        assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    };
     let mut customers: Vec<String> = (0..6)
         .map(|i| {
-            let reply = app.post_json(
-                "/api/v1/customers",
-                Some(&gm.token),
-                &json!({"name": format!("Shop number {i}"), "phone": format!("+86 21 6666 00{i:02}"),
-                        "tier": "gold"}),
-            );
-            assert_eq!(reply.status, 201, "{}", reply.body);
-            reply.json()["id"].as_str().expect("id").to_owned()
+            new_customer(
+                &format!("Shop number {i}"),
+                &format!("+86 21 6666 00{i:02}"),
+            )
         })
         .collect();
     // SplitMix64: the same writes every run.
@@ -1151,14 +1175,7 @@ fn kept_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
         let at = FROM + next(540 * 86_400) as i64;
         let quantity = 1 + next(20) as i64;
         let customer = customers[next(customers.len() as u64) as usize].clone();
-        let reply = app.post_json(
-            "/api/v1/orders",
-            Some(&gm.token),
-            &json!({"customer_id": customer, "placed_at": crm_domain::time::rfc3339_utc(at),
-                    "lines": [{"product_id": product, "quantity": quantity}]}),
-        );
-        assert_eq!(reply.status, 201, "{}", reply.body);
-        let id = reply.json()["id"].as_str().expect("id").to_owned();
+        let id = place(&customer, at, quantity);
         orders.push((at, quantity * 1_234, customer, id));
         if i == 120 {
             let merged = app.post_json(
@@ -1176,40 +1193,17 @@ fn kept_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
         // Now and then an order is cancelled, and counts nowhere any more.
         if next(9) == 0 {
             let (_, _, _, id) = orders.remove(next(orders.len() as u64) as usize);
-            let cancelled = app.post_json(
-                &format!("/api/v1/orders/{id}/status"),
-                Some(&gm.token),
-                &json!({"status": "cancelled"}),
-            );
-            assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+            cancel(&id);
         }
     }
     // A customer who stopped buying: orders 10 and 20 days apart (and a fourth, cancelled),
     // a purchase cycle of 15 days, long past by now.
-    let lapsed = app.post_json(
-        "/api/v1/customers",
-        Some(&gm.token),
-        &json!({"name": "Shop that lapsed", "phone": "+86 21 6666 0099", "tier": "gold"}),
-    );
-    assert_eq!(lapsed.status, 201, "{}", lapsed.body);
-    let lapsed = lapsed.json()["id"].as_str().expect("id").to_owned();
-    for (day, cancel) in [(0, false), (10, false), (30, false), (31, true)] {
+    let lapsed = new_customer("Shop that lapsed", "+86 21 6666 0099");
+    for (day, cancelled) in [(0, false), (10, false), (30, false), (31, true)] {
         let at = FROM + day * 86_400;
-        let reply = app.post_json(
-            "/api/v1/orders",
-            Some(&gm.token),
-            &json!({"customer_id": lapsed, "placed_at": crm_domain::time::rfc3339_utc(at),
-                    "lines": [{"product_id": product, "quantity": 3}]}),
-        );
-        assert_eq!(reply.status, 201, "{}", reply.body);
-        let id = reply.json()["id"].as_str().expect("id").to_owned();
-        if cancel {
-            let cancelled = app.post_json(
-                &format!("/api/v1/orders/{id}/status"),
-                Some(&gm.token),
-                &json!({"status": "cancelled"}),
-            );
-            assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+        let id = place(&lapsed, at, 3);
+        if cancelled {
+            cancel(&id);
         } else {
             orders.push((at, 3 * 1_234, lapsed.clone(), id));
         }
@@ -1218,13 +1212,7 @@ fn kept_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
     // A customer whose orders share instants and gaps: two on day 10, one on day 13, one on day
     // 23; then a day-10 one cancelled, another on day 23 (the last one's instant), and one
     // back-dated to day 5. Counted: days 0, 5, 10, 13, 23, 23; gaps 5, 5, 3, 10, 0; a cycle of 5.
-    let rhythm = app.post_json(
-        "/api/v1/customers",
-        Some(&gm.token),
-        &json!({"name": "Shop with a rhythm", "phone": "+86 21 6666 0098", "tier": "gold"}),
-    );
-    assert_eq!(rhythm.status, 201, "{}", rhythm.body);
-    let rhythm = rhythm.json()["id"].as_str().expect("id").to_owned();
+    let rhythm = new_customer("Shop with a rhythm", "+86 21 6666 0098");
     for (day, cancel_first_of_day) in [
         (0, None),
         (10, None),
@@ -1237,28 +1225,16 @@ fn kept_sales_totals_agree_with_a_full_recomputation_after_random_writes() {
     ] {
         if let Some(cancel_day) = cancel_first_of_day {
             let at = FROM + cancel_day * 86_400;
-            let place = orders
+            let first = orders
                 .iter()
                 .position(|o| o.2 == rhythm && o.0 == at)
                 .expect("an order of that day");
-            let (_, _, _, id) = orders.remove(place);
-            let cancelled = app.post_json(
-                &format!("/api/v1/orders/{id}/status"),
-                Some(&gm.token),
-                &json!({"status": "cancelled"}),
-            );
-            assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+            let (_, _, _, id) = orders.remove(first);
+            cancel(&id);
             continue;
         }
         let at = FROM + day * 86_400;
-        let reply = app.post_json(
-            "/api/v1/orders",
-            Some(&gm.token),
-            &json!({"customer_id": rhythm, "placed_at": crm_domain::time::rfc3339_utc(at),
-                    "lines": [{"product_id": product, "quantity": 2}]}),
-        );
-        assert_eq!(reply.status, 201, "{}", reply.body);
-        let id = reply.json()["id"].as_str().expect("id").to_owned();
+        let id = place(&rhythm, at, 2);
         orders.push((at, 2 * 1_234, rhythm.clone(), id));
     }
     customers.push(rhythm.clone());
