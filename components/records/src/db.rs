@@ -115,6 +115,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0028_period_index_with_id",
         include_str!("../migrations/0028_period_index_with_id.sql"),
     ),
+    (
+        "0029_one_index_of_orders_by_time",
+        include_str!("../migrations/0029_one_index_of_orders_by_time.sql"),
+    ),
 ];
 
 /// An open connection with the schema brought up to date.
