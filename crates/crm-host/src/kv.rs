@@ -5,10 +5,12 @@
 //! The `redis` backend keeps values in Redis, as Spin's does.
 
 use anyhow::{Context, Result};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime::component::Resource;
 
+use crate::group_sync::GroupSync;
 use crate::spin_api::fermyon::spin::key_value::{self, Error};
 use crate::sqlite::DbPool;
 use crate::state::RequestState;
@@ -20,13 +22,26 @@ pub trait KvBackend: Send + Sync {
     fn delete(&self, key: &str) -> Result<(), String>;
     fn exists(&self, key: &str) -> Result<bool, String>;
     fn keys(&self) -> Result<Vec<String>, String>;
+    /// For a SQLite file, its group commit and the number of the last commit an operation
+    /// just done on `key` (on every key: `None`) depends on: the write itself, or the last
+    /// write of the key read. The guest hears the result once that commit is on disk (see
+    /// `group_sync.rs`). None for Redis.
+    fn settles_at(&self, _key: Option<&str>) -> Option<(&Arc<GroupSync>, u64)> {
+        None
+    }
 }
 
 /// A store in a SQLite file with Spin's table layout.
 pub struct SqliteKv {
     store: String,
     pool: Arc<DbPool>,
+    /// The number of the commit that last wrote each key, for keys written lately: a read of
+    /// a key waits for that commit only, not for every write to the file.
+    last_writes: Mutex<HashMap<String, u64>>,
 }
+
+/// Past this many keys, the ones whose last write is on disk are forgotten.
+const LAST_WRITES_KEPT: usize = 4096;
 
 /// Whose turn it is to write to key-value, for every key-value file of this process. SQLite
 /// lets one writer in at a time; a write that finds the file locked waits in SQLite's busy
@@ -55,6 +70,7 @@ impl SqliteKv {
         Ok(Self {
             store: store.to_owned(),
             pool: pool.clone(),
+            last_writes: Mutex::new(HashMap::new()),
         })
     }
 
@@ -64,6 +80,26 @@ impl SqliteKv {
     ) -> Result<T, String> {
         let conn = self.pool.checkout().map_err(|e| e.to_string())?;
         work(&conn).map_err(|e| e.to_string())
+    }
+
+    /// Runs one write statement of `key` in its turn, and notes its commit's number. The
+    /// commit is synced after the turn has passed on (see `settles_at`).
+    fn write(&self, key: &str, sql: &str, parameters: impl rusqlite::Params) -> Result<(), String> {
+        let _turn = KV_WRITES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let written = self.with_conn(|c| c.prepare_cached(sql)?.execute(parameters).map(drop));
+        // Key-value writes to the file take turns, so the last commit begun is this one's (or
+        // one before it, if the write failed before committing).
+        let sync = self.pool.sync();
+        let number = sync.begun_so_far();
+        let mut last_writes = lock(&self.last_writes);
+        if last_writes.len() >= LAST_WRITES_KEPT {
+            let durable = sync.durable_so_far();
+            last_writes.retain(|_, n| *n > durable);
+        }
+        last_writes.insert(key.to_owned(), number);
+        written
     }
 }
 
@@ -78,28 +114,20 @@ impl KvBackend for SqliteKv {
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), String> {
-        let _turn = KV_WRITES
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.with_conn(|c| {
-            c.prepare_cached(
-                "INSERT INTO spin_key_value (store, key, value) VALUES (?, ?, ?)
-                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute((&self.store, key, value))
-            .map(drop)
-        })
+        self.write(
+            key,
+            "INSERT INTO spin_key_value (store, key, value) VALUES (?, ?, ?)
+             ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+            (&self.store, key, value),
+        )
     }
 
     fn delete(&self, key: &str) -> Result<(), String> {
-        let _turn = KV_WRITES
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.with_conn(|c| {
-            c.prepare_cached("DELETE FROM spin_key_value WHERE store = ? AND key = ?")?
-                .execute((&self.store, key))
-                .map(drop)
-        })
+        self.write(
+            key,
+            "DELETE FROM spin_key_value WHERE store = ? AND key = ?",
+            (&self.store, key),
+        )
     }
 
     fn exists(&self, key: &str) -> Result<bool, String> {
@@ -113,6 +141,21 @@ impl KvBackend for SqliteKv {
                 .collect()
         })
     }
+
+    fn settles_at(&self, key: Option<&str>) -> Option<(&Arc<GroupSync>, u64)> {
+        let sync = self.pool.sync();
+        let number = match key {
+            Some(key) => lock(&self.last_writes).get(key).copied().unwrap_or(0),
+            None => sync.begun_so_far(),
+        };
+        Some((sync, number))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A store in Redis. Connections are pooled; a broken one is dropped, not reused.
@@ -187,6 +230,26 @@ pub struct GuestStore {
     backend: Arc<dyn KvBackend>,
 }
 
+impl GuestStore {
+    /// Runs `operation` on `key` (`None`: on every key); its outcome reaches the guest once
+    /// it is settled: a write on disk, a read of nothing a power loss could take back (see
+    /// `group_sync.rs`).
+    async fn run<T>(
+        &self,
+        key: Option<&str>,
+        operation: impl FnOnce(&dyn KvBackend) -> Result<T, String>,
+    ) -> Result<T, Error> {
+        if let Some((sync, _)) = self.backend.settles_at(None) {
+            sync.check().map_err(Error::Other)?;
+        }
+        let outcome = operation(&*self.backend).map_err(Error::Other);
+        if let Some((sync, number)) = self.backend.settles_at(key) {
+            sync.settled_to(number).await.map_err(Error::Other)?;
+        }
+        outcome
+    }
+}
+
 impl key_value::Host for RequestState {}
 
 impl key_value::HostStore for RequestState {
@@ -201,64 +264,49 @@ impl key_value::HostStore for RequestState {
         }
     }
 
-    fn get(
+    async fn get(
         &mut self,
         store: Resource<GuestStore>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
-        Ok(self
-            .table
-            .get(&store)?
-            .backend
-            .get(&key)
-            .map_err(Error::Other))
+        let store = self.table.get(&store)?;
+        Ok(store.run(Some(&key), |kv| kv.get(&key)).await)
     }
 
-    fn set(
+    async fn set(
         &mut self,
         store: Resource<GuestStore>,
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), Error>> {
-        Ok(self
-            .table
-            .get(&store)?
-            .backend
-            .set(&key, &value)
-            .map_err(Error::Other))
+        let store = self.table.get(&store)?;
+        Ok(store.run(Some(&key), |kv| kv.set(&key, &value)).await)
     }
 
-    fn delete(
+    async fn delete(
         &mut self,
         store: Resource<GuestStore>,
         key: String,
     ) -> wasmtime::Result<Result<(), Error>> {
-        Ok(self
-            .table
-            .get(&store)?
-            .backend
-            .delete(&key)
-            .map_err(Error::Other))
+        let store = self.table.get(&store)?;
+        Ok(store.run(Some(&key), |kv| kv.delete(&key)).await)
     }
 
-    fn exists(
+    async fn exists(
         &mut self,
         store: Resource<GuestStore>,
         key: String,
     ) -> wasmtime::Result<Result<bool, Error>> {
-        Ok(self
-            .table
-            .get(&store)?
-            .backend
-            .exists(&key)
-            .map_err(Error::Other))
+        let store = self.table.get(&store)?;
+        Ok(store.run(Some(&key), |kv| kv.exists(&key)).await)
     }
 
-    fn get_keys(
+    async fn get_keys(
         &mut self,
         store: Resource<GuestStore>,
     ) -> wasmtime::Result<Result<Vec<String>, Error>> {
-        Ok(self.table.get(&store)?.backend.keys().map_err(Error::Other))
+        let store = self.table.get(&store)?;
+        Ok(store.run(None, |kv| kv.keys()).await)
     }
 
     fn drop(&mut self, store: Resource<GuestStore>) -> wasmtime::Result<()> {
@@ -284,5 +332,55 @@ mod tests {
         assert_eq!(a.keys().unwrap(), ["k"]);
         a.delete("k").unwrap();
         assert!(!a.exists("k").unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_guest_hears_of_a_write_once_it_is_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = DbPool::open(&dir.path().join("kv.db")).unwrap();
+        let store = GuestStore {
+            backend: Arc::new(SqliteKv::open("default", pool.clone()).unwrap()),
+        };
+        for (key, value) in [("a", "1"), ("b", "2"), ("a", "3")] {
+            store
+                .run(Some(key), |kv| kv.set(key, value.as_bytes()))
+                .await
+                .unwrap();
+            let (begun, written, durable) = pool.sync().counts();
+            assert!(
+                begun == written && durable == begun,
+                "{begun} {written} {durable}"
+            );
+        }
+        store.run(Some("a"), |kv| kv.delete("a")).await.unwrap();
+        let (begun, _, durable) = pool.sync().counts();
+        assert_eq!(durable, begun);
+    }
+
+    #[tokio::test]
+    async fn a_read_waits_for_the_last_write_of_its_key_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = DbPool::open(&dir.path().join("kv.db")).unwrap();
+        let store = GuestStore {
+            backend: Arc::new(SqliteKv::open("default", pool.clone()).unwrap()),
+        };
+        store
+            .run(Some("old"), |kv| kv.set("old", b"1"))
+            .await
+            .unwrap();
+        // Written, not yet on disk (nobody waited for it).
+        store.backend.set("new", b"2").unwrap();
+        let (begun, _, durable) = pool.sync().counts();
+        assert!(durable < begun);
+        let old = store.run(Some("old"), |kv| kv.get("old")).await.unwrap();
+        assert_eq!(old.as_deref(), Some(&b"1"[..]));
+        assert_eq!(pool.sync().counts().2, durable, "nothing to wait for");
+        let new = store.run(Some("new"), |kv| kv.get("new")).await.unwrap();
+        assert_eq!(new.as_deref(), Some(&b"2"[..]));
+        assert_eq!(
+            pool.sync().counts().2,
+            begun,
+            "the read of `new` waited for its write"
+        );
     }
 }

@@ -14,6 +14,7 @@ pub mod builder;
 pub mod clock;
 pub mod compose;
 pub mod engine;
+pub mod group_sync;
 pub mod guest_log;
 pub mod isolate;
 pub mod kv;

@@ -12,9 +12,11 @@
 //!   authorizer notices those statements as they are prepared;
 //! - `last_insert_rowid` and `changes` read 0 until the guest's own statements change a row.
 //!
-//! Every connection uses WAL with `synchronous = FULL`: readers never block the writer, and a
-//! commit is on disk before the guest is told it succeeded (NORMAL could lose the last commits
-//! on power loss, which would break "durable before acknowledged").
+//! Every connection uses WAL: readers never block the writer. Commits are made durable by group
+//! commit (see `group_sync.rs`): connections run with `synchronous = NORMAL`, and a guest hears
+//! the result of a statement run outside its own write transaction only once every commit begun
+//! before it ended is on disk, one shared `fdatasync` of the log serving many commits. The write
+//! turn passes on as soon as a commit is written, not after the disk has it.
 
 use anyhow::{Context, Result};
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
@@ -22,11 +24,12 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime::component::Resource;
 
+use crate::group_sync::GroupSync;
 use crate::spin_api::spin::sqlite::sqlite::{self, Error, QueryResult, RowResult, Value};
 use crate::state::RequestState;
 
@@ -48,6 +51,8 @@ pub struct DbPool {
     /// busy handler (which sleeps 1, 2, 5, 10… ms between tries) hands the lock on the moment it
     /// is released, and suspends the waiting request instead of blocking a worker thread.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// The group commit that makes commits durable.
+    sync: Arc<GroupSync>,
     wal: WalPolicy,
     /// `<path>-wal`, looked at after every committed write.
     wal_path: PathBuf,
@@ -67,23 +72,35 @@ impl DbPool {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
+        // The first connection chooses WAL, which writes the database's first page; only then
+        // is a log the group commit opens (creating it if need be) one SQLite keeps. From here
+        // on a connection is always open (the checkpointer keeps one), so SQLite never deletes
+        // the log while the pool lives.
+        let first = connect(path, wal)
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        let wal_path = {
+            let mut wal = path.as_os_str().to_owned();
+            wal.push("-wal");
+            PathBuf::from(wal)
+        };
+        let sync = GroupSync::open(&wal_path)
+            .with_context(|| format!("cannot open the log {}", wal_path.display()))?;
         let pool = Arc::new(DbPool {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            sync,
             wal,
-            wal_path: {
-                let mut wal = path.as_os_str().to_owned();
-                wal.push("-wal");
-                PathBuf::from(wal)
-            },
+            wal_path,
             wal_full: (Mutex::new(false), std::sync::Condvar::new()),
         });
-        let first = pool
-            .connect_pooled()
-            .with_context(|| format!("cannot open the database {}", path.display()))?;
-        pool.lock_idle().push(first);
         spawn_checkpointer(&pool)?;
+        let pooled = connect_pooled(&pool.path, wal, &pool.sync)?;
+        pool.lock_idle().push(pooled);
+        // Closed only now that other connections are open. (Used as the checkpointer's
+        // connection instead, it made the bounded-log test's TRUNCATE checkpoints wait out
+        // their busy timeout.)
+        drop(first);
         let mut pools = lock(&POOLS);
         pools.retain(|p| p.strong_count() > 0);
         pools.push(Arc::downgrade(&pool));
@@ -92,38 +109,7 @@ impl DbPool {
     }
 
     fn connect(&self) -> rusqlite::Result<Connection> {
-        let conn = Connection::open(&self.path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        // Checkpoints run on a thread of their own (see `spawn_checkpointer`), not inside a
-        // guest's COMMIT, where they would hold up every writer queued behind it.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        // When SQLite resets the log, it truncates a larger file to this size.
-        conn.pragma_update(None, "journal_size_limit", self.wal.restart_bytes as i64)?;
-        // Read pages through one shared memory map rather than a private cache per pooled
-        // connection: with random ids every insert touches pages all over a large database.
-        conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(conn)
-    }
-
-    /// A connection for the pool, with the authorizer that sandboxes `ATTACH` and notes
-    /// statements that change the connection's session.
-    fn connect_pooled(&self) -> rusqlite::Result<Pooled> {
-        let conn = self.connect()?;
-        let session_changed = Arc::new(AtomicBool::new(false));
-        let noted = session_changed.clone();
-        conn.authorizer(Some(move |context: AuthContext<'_>| {
-            if changes_session(&context.action, context.database_name) {
-                noted.store(true, Ordering::Relaxed);
-            }
-            attach_sandbox(&context.action)
-        }));
-        Ok(Pooled {
-            conn,
-            session_changed,
-        })
+        connect(&self.path, self.wal)
     }
 
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Pooled>> {
@@ -135,7 +121,7 @@ impl DbPool {
         let idle = self.lock_idle().pop();
         let pooled = match idle {
             Some(pooled) => pooled,
-            None => self.connect_pooled()?,
+            None => connect_pooled(&self.path, self.wal, &self.sync)?,
         };
         Ok(PooledConnection {
             pooled: ManuallyDrop::new(pooled),
@@ -146,6 +132,60 @@ impl DbPool {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The group commit of the database's log.
+    pub fn sync(&self) -> &Arc<GroupSync> {
+        &self.sync
+    }
+}
+
+/// A connection to the database at `path`, set up as every connection of a pool is.
+fn connect(path: &Path, wal: WalPolicy) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // A commit writes the log without syncing it; the group commit syncs it before the
+    // commit is acknowledged (see the module's comment).
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Checkpoints run on a thread of their own (see `spawn_checkpointer`), not inside a
+    // guest's COMMIT, where they would hold up every writer queued behind it.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    // When SQLite resets the log, it truncates a larger file to this size.
+    conn.pragma_update(None, "journal_size_limit", wal.restart_bytes as i64)?;
+    // Read pages through one shared memory map rather than a private cache per pooled
+    // connection: with random ids every insert touches pages all over a large database.
+    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+/// A connection for the pool, with the authorizer that sandboxes `ATTACH` and notes
+/// statements that change the connection's session, and the hook that counts its commits.
+fn connect_pooled(path: &Path, wal: WalPolicy, sync: &Arc<GroupSync>) -> rusqlite::Result<Pooled> {
+    let conn = connect(path, wal)?;
+    let session_changed = Arc::new(AtomicBool::new(false));
+    let noted = session_changed.clone();
+    conn.authorizer(Some(move |context: AuthContext<'_>| {
+        if changes_session(&context.action, context.database_name) {
+            noted.store(true, Ordering::Relaxed);
+        }
+        attach_sandbox(&context.action)
+    }));
+    let committed = Arc::new(AtomicU64::new(0));
+    let noted = committed.clone();
+    let sync = sync.clone();
+    // Called under SQLite's write lock as a write transaction commits (returning false lets
+    // it); the commit is written once the statement has returned ([`PooledConnection::written`]).
+    conn.commit_hook(Some(move || {
+        sync.begun();
+        noted.fetch_add(1, Ordering::Relaxed);
+        false
+    }));
+    Ok(Pooled {
+        conn,
+        session_changed,
+        committed,
+    })
 }
 
 /// How often the checkpointer looks at the WAL.
@@ -190,8 +230,8 @@ static POOLS: Mutex<Vec<std::sync::Weak<DbPool>>> = Mutex::new(Vec::new());
 
 /// Starts the pool's checkpointer: a thread with a connection of its own that copies committed
 /// WAL frames into the database file (`PASSIVE`: it never blocks readers or writers) and cuts
-/// the log back when it passes the policy's size, until the pool is dropped. What a commit
-/// wrote is durable in the WAL already; this only keeps the WAL short.
+/// the log back when it passes the policy's size, until the pool is dropped. A checkpoint syncs
+/// the log before it copies (see `group_sync.rs`); it only keeps the log short.
 fn spawn_checkpointer(pool: &Arc<DbPool>) -> Result<()> {
     let conn = pool.connect()?;
     let weak = Arc::downgrade(pool);
@@ -287,16 +327,30 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// A pooled connection and whether its session was changed since it was opened.
+/// A pooled connection, whether its session was changed since it was opened, and how many of
+/// its commits have begun that are not yet counted as written ([`PooledConnection::written`]).
 struct Pooled {
     conn: Connection,
     session_changed: Arc<AtomicBool>,
+    committed: Arc<AtomicU64>,
 }
 
 /// A connection on loan from a [`DbPool`]; returned to it on drop.
 pub struct PooledConnection {
     pooled: ManuallyDrop<Pooled>,
     pool: Arc<DbPool>,
+}
+
+impl PooledConnection {
+    /// Counts the commits of this connection begun since the last call as written: called
+    /// after every statement (and when the connection goes back to the pool), so that the
+    /// group commit can sync them.
+    pub fn written(&self) {
+        let commits = self.pooled.committed.swap(0, Ordering::Relaxed);
+        if commits > 0 {
+            self.pool.sync.written(commits);
+        }
+    }
 }
 
 impl std::ops::Deref for PooledConnection {
@@ -308,6 +362,7 @@ impl std::ops::Deref for PooledConnection {
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
+        self.written();
         // SAFETY: `drop` runs once and `self.pooled` is not touched after this line.
         let pooled = unsafe { ManuallyDrop::take(&mut self.pooled) };
         if !pooled.conn.is_autocommit() {
@@ -543,10 +598,18 @@ impl GuestConnection {
                 Err(_) => return Err(Error::Io("database is locked".into())),
             }
         }
+        let sync = self.conn.pool.sync.clone();
+        sync.check().map_err(Error::Io)?;
         let result = execute(&self.conn, statement, parameters);
+        self.conn.written();
         if self.conn.is_autocommit() && self.write_turn.take().is_some() {
             // COMMIT, ROLLBACK, or a BEGIN that failed: the turn has passed on.
             self.conn.pool.committed();
+        }
+        if self.write_turn.is_none() {
+            // The guest hears of its commit, or of what it read, once no power loss can take
+            // it back; the next writer is already at work meanwhile.
+            sync.settled().await.map_err(Error::Io)?;
         }
         result
     }
@@ -701,6 +764,62 @@ mod tests {
     }
 
     #[test]
+    fn a_guest_hears_of_a_commit_only_once_a_sync_has_covered_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = DbPool::open(&dir.path().join("t.db")).unwrap();
+        let mut guest = GuestConnection::open(&pool).unwrap();
+        let mut run = |sql: &str| {
+            block_on(guest.execute(sql, vec![])).unwrap();
+            pool.sync.counts()
+        };
+        // (commits begun, written, on disk) when each statement's result reaches the guest.
+        assert_eq!(run("CREATE TABLE t (x)"), (1, 1, 1));
+        assert_eq!(run("INSERT INTO t VALUES (1)"), (2, 2, 2));
+        assert_eq!(run("BEGIN IMMEDIATE"), (2, 2, 2));
+        assert_eq!(run("INSERT INTO t VALUES (2)"), (2, 2, 2));
+        assert_eq!(run("COMMIT"), (3, 3, 3));
+        // Nothing to make durable: a read, a rolled-back transaction.
+        assert_eq!(run("SELECT count(*) FROM t"), (3, 3, 3));
+        assert_eq!(run("BEGIN IMMEDIATE"), (3, 3, 3));
+        assert_eq!(run("INSERT INTO t VALUES (3)"), (3, 3, 3));
+        assert_eq!(run("ROLLBACK"), (3, 3, 3));
+    }
+
+    #[test]
+    fn a_read_waits_for_the_commits_begun_before_it_to_be_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = DbPool::open(&dir.path().join("t.db")).unwrap();
+        pool.checkout()
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1)")
+            .unwrap();
+        // Written by a connection of the host, not yet synced: a guest's read of it waits.
+        let (begun, written, durable) = pool.sync.counts();
+        assert!(
+            begun == written && durable < begun,
+            "{:?}",
+            pool.sync.counts()
+        );
+        let mut guest = GuestConnection::open(&pool).unwrap();
+        block_on(guest.execute("SELECT x FROM t", vec![])).unwrap();
+        assert_eq!(pool.sync.counts().2, begun);
+    }
+
+    #[test]
+    fn the_log_the_group_commit_syncs_is_the_one_sqlite_writes() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let pool = DbPool::open(&path).unwrap();
+        let mut guest = GuestConnection::open(&pool).unwrap();
+        block_on(guest.execute("CREATE TABLE t (x)", vec![])).unwrap();
+        block_on(guest.execute("INSERT INTO t VALUES (randomblob(100000))", vec![])).unwrap();
+        let on_disk = std::fs::metadata(dir.path().join("new.db-wal")).unwrap();
+        assert!(on_disk.len() > 100_000, "the commits are in the log");
+        assert_eq!(on_disk.ino(), pool.sync.wal_inode());
+    }
+
+    #[test]
     fn only_immediate_and_exclusive_transactions_take_the_write_turn() {
         assert!(begins_write_transaction("BEGIN IMMEDIATE"));
         assert!(begins_write_transaction("  begin\n exclusive;"));
@@ -815,6 +934,7 @@ mod tests {
     /// Runs a guest statement's future to completion on a runtime of its own.
     fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
         tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
             .unwrap()
             .block_on(future)
