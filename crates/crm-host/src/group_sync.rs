@@ -22,10 +22,10 @@
 //! writes to another store, what a power loss could take back.
 //!
 //! Inside a write transaction (the write turn held), statements are not held up: they may see
-//! the previous commits before they are synced, but the transaction's own COMMIT is synced after
-//! them (the log is sequential), and its guest hears of nothing before that. Only a key-value
-//! write made from inside a write transaction, based on what it read, could get ahead of them;
-//! records makes none.
+//! the previous commits before they are synced, but the transaction's own COMMIT or ROLLBACK
+//! waits for them, and a connection given up inside its transaction syncs the log before the
+//! guest goes on ([`GroupSync::sync_now`]). Only a key-value write made from inside a write
+//! transaction, based on what it read, could get ahead of them; records makes none.
 //!
 //! Why NORMAL plus this sync is as safe as FULL: between checkpoints SQLite only appends to the
 //! log, and `fdatasync` flushes everything written to it before the call. Under NORMAL a
@@ -70,13 +70,15 @@ struct SyncState {
 
 impl GroupSync {
     /// Opens the log at `wal`, creating it if SQLite has not yet (an empty log is a valid one;
-    /// SQLite uses the file it finds), and syncs its directory, so that the log's own name
-    /// survives a power loss. Nothing is ever written through this handle.
+    /// SQLite uses the file it finds), and syncs it and its directory: what an earlier
+    /// process wrote and did not sync before it ended is on disk before anyone reads it, and
+    /// the log's own name survives a power loss. Nothing is ever written through this handle.
     pub fn open(wal: &Path) -> std::io::Result<Arc<GroupSync>> {
         let file = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
             .open(wal)?;
+        file.sync_data()?;
         let dir = match wal.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
@@ -135,17 +137,22 @@ impl GroupSync {
         self.settled_to(target).await
     }
 
-    /// Waits until the commits numbered up to `target` are on disk.
+    /// Waits until the commits numbered up to `target` are on disk; a number not yet begun
+    /// stands for the last commit begun.
     pub async fn settled_to(self: &Arc<Self>, target: u64) -> Result<(), String> {
-        if self.lock().durable >= target {
-            return Ok(());
-        }
+        let target = {
+            let state = self.lock();
+            if state.durable >= target {
+                return Ok(());
+            }
+            target.min(state.begun)
+        };
         loop {
             // Registered before the state is read, so that a change in between still wakes it.
             let changed = self.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            {
+            let leader = {
                 let mut state = self.lock();
                 if state.durable >= target {
                     return Ok(());
@@ -153,15 +160,18 @@ impl GroupSync {
                 if let Some(why) = &state.failed {
                     return Err(self.failure(why));
                 }
-                if !state.syncing && state.written > state.durable {
+                (!state.syncing && state.written > state.durable).then(|| {
                     state.syncing = true;
-                    let leader = Leader {
+                    Leader {
                         sync: self.clone(),
                         upto: state.written,
                         done: false,
-                    };
-                    tokio::task::spawn_blocking(move || leader.sync());
-                }
+                    }
+                })
+            };
+            // Spawned with the state unlocked: a sync dropped unrun ends itself under the lock.
+            if let Some(leader) = leader {
+                tokio::task::spawn_blocking(move || leader.sync());
             }
             changed.await;
         }
@@ -174,23 +184,40 @@ impl GroupSync {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Syncs the log now, on the calling thread, outside the group: for a connection given up
+    /// inside its write transaction, whose reads may have seen commits not yet on disk (see
+    /// `GuestConnection`'s `Drop`). A failure poisons the file as any failed sync does.
+    pub fn sync_now(&self) {
+        if let Err(e) = self.wal.sync_data() {
+            self.poison(e.to_string());
+        }
+    }
+
+    fn poison(&self, why: String) {
+        eprintln!(
+            "crm: fdatasync of {} failed; every later statement on it fails until crm is \
+             restarted: {why}",
+            self.wal_path.display()
+        );
+        self.lock().failed.get_or_insert(why);
+        self.changed.notify_waiters();
+    }
+
     /// Ends a sync: `result` of syncing everything written up to `upto`.
     fn synced(&self, upto: u64, result: Result<(), String>) {
         let mut state = self.lock();
         state.syncing = false;
         match result {
-            Ok(()) => state.durable = state.durable.max(upto),
+            Ok(()) => {
+                state.durable = state.durable.max(upto);
+                drop(state);
+                self.changed.notify_waiters();
+            }
             Err(e) => {
-                eprintln!(
-                    "crm: fdatasync of {} failed; every later statement on it fails until crm \
-                     is restarted: {e}",
-                    self.wal_path.display()
-                );
-                state.failed.get_or_insert(e);
+                drop(state);
+                self.poison(e);
             }
         }
-        drop(state);
-        self.changed.notify_waiters();
     }
 
     /// The inode of the log this syncs, for tests.
@@ -289,6 +316,15 @@ mod tests {
         assert_eq!(sync.counts(), (1, 0, 0));
         sync.written(1);
         waiting.await.unwrap().unwrap();
+        assert_eq!(sync.counts(), (1, 1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_wait_for_a_commit_that_never_began_ends_with_the_last_one_begun() {
+        let (_dir, sync) = log();
+        commit(&sync);
+        // A key-value write noted as the next commit, which then failed before committing.
+        sync.settled_to(2).await.unwrap();
         assert_eq!(sync.counts(), (1, 1, 1));
     }
 

@@ -88,18 +88,19 @@ impl SqliteKv {
         let _turn = KV_WRITES
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let written = self.with_conn(|c| c.prepare_cached(sql)?.execute(parameters).map(drop));
-        // Key-value writes to the file take turns, so the last commit begun is this one's (or
-        // one before it, if the write failed before committing).
+        // Key-value writes to the file take turns, so this write's commit is the next one
+        // begun. Noted before it runs, so that a read of the key that sees it can only find
+        // its number: a read waits for no commit that has not begun (`settled_to`), should
+        // the write fail before committing.
         let sync = self.pool.sync();
-        let number = sync.begun_so_far();
         let mut last_writes = lock(&self.last_writes);
         if last_writes.len() >= LAST_WRITES_KEPT {
             let durable = sync.durable_so_far();
             last_writes.retain(|_, n| *n > durable);
         }
-        last_writes.insert(key.to_owned(), number);
-        written
+        last_writes.insert(key.to_owned(), sync.begun_so_far() + 1);
+        drop(last_writes);
+        self.with_conn(|c| c.prepare_cached(sql)?.execute(parameters).map(drop))
     }
 }
 
@@ -145,6 +146,10 @@ impl KvBackend for SqliteKv {
     fn settles_at(&self, key: Option<&str>) -> Option<(&Arc<GroupSync>, u64)> {
         let sync = self.pool.sync();
         let number = match key {
+            // A file guests also write with statements of their own: their commits come
+            // between key-value writes, and the numbers noted by `write` would not be the
+            // writes' own. Every commit begun is waited for instead.
+            Some(_) if self.pool.has_guest_statements() => sync.begun_so_far(),
             Some(key) => lock(&self.last_writes).get(key).copied().unwrap_or(0),
             None => sync.begun_so_far(),
         };

@@ -106,7 +106,8 @@ impl RuntimeConfig {
         sqlite_labels: &[String],
     ) -> Result<Stores> {
         let mut kv: HashMap<String, Arc<dyn KvBackend>> = HashMap::new();
-        let mut kv_files: HashMap<PathBuf, Arc<DbPool>> = HashMap::new();
+        // One pool per file, whichever stores and databases name it.
+        let mut files: HashMap<PathBuf, Arc<DbPool>> = HashMap::new();
         for label in kv_labels {
             let backend: Arc<dyn KvBackend> =
                 match (self.key_value_store.get(label), label.as_str()) {
@@ -119,11 +120,11 @@ impl RuntimeConfig {
                             || state_dir.join("sqlite_key_value.db"),
                             |p| base.join(p),
                         );
-                        Arc::new(SqliteKv::open(label, pool_for(&mut kv_files, &file)?)?)
+                        Arc::new(SqliteKv::open(label, pool_for(&mut files, &file)?)?)
                     }
                     (None, "default") => Arc::new(SqliteKv::open(
                         label,
-                        pool_for(&mut kv_files, &state_dir.join("sqlite_key_value.db"))?,
+                        pool_for(&mut files, &state_dir.join("sqlite_key_value.db"))?,
                     )?),
                     (None, _) => bail!(
                         "key-value store `{label}` is used but not defined in the runtime config"
@@ -150,22 +151,46 @@ impl RuntimeConfig {
                     bail!("SQLite database `{label}` is used but not defined in the runtime config")
                 }
             };
-            sqlite.insert(
-                label.clone(),
-                DbPool::open(&file).with_context(|| format!("SQLite database `{label}`"))?,
-            );
+            let pool = pool_for(&mut files, &file)
+                .with_context(|| format!("SQLite database `{label}`"))?;
+            pool.open_to_guest_statements();
+            sqlite.insert(label.clone(), pool);
         }
         Ok(Stores { kv, sqlite })
     }
 }
 
+/// The pool of `file`, opened once however its path is spelled: two pools of one file would
+/// each count its commits, and a read through one would not wait for the other's (see
+/// `group_sync.rs`).
 fn pool_for(pools: &mut HashMap<PathBuf, Arc<DbPool>>, file: &Path) -> Result<Arc<DbPool>> {
-    if let Some(pool) = pools.get(file) {
+    let key = canonical(file)?;
+    if let Some(pool) = pools.get(&key) {
         return Ok(pool.clone());
     }
     let pool = DbPool::open(file)?;
-    pools.insert(file.to_owned(), pool.clone());
+    pools.insert(key, pool.clone());
     Ok(pool)
+}
+
+/// `file` with its directory's path resolved (created if missing), so that `./a.db`, `a.db`
+/// and a path through a symbolic link name one file.
+fn canonical(file: &Path) -> Result<PathBuf> {
+    if let Ok(path) = file.canonicalize() {
+        return Ok(path);
+    }
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = file
+        .file_name()
+        .with_context(|| format!("{} is not a file name", file.display()))?;
+    Ok(dir
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))?
+        .join(name))
 }
 
 #[cfg(test)]
@@ -191,6 +216,39 @@ mod tests {
             .unwrap();
         assert!(dir.path().join("sqlite_key_value.db").exists());
         assert!(dir.path().join("sqlite_db.db").exists());
+    }
+
+    #[test]
+    fn labels_naming_one_file_share_its_pool_however_the_path_is_spelled() {
+        let dir = tempfile::tempdir().unwrap();
+        let config: RuntimeConfig = toml::from_str(
+            "[sqlite_database.a]\ntype = \"spin\"\npath = \"data/x.db\"\n\
+             [sqlite_database.b]\ntype = \"spin\"\npath = \"./data/../data/x.db\"\n\
+             [sqlite_database.c]\ntype = \"spin\"\npath = \"data/y.db\"\n\
+             [key_value_store.kv]\ntype = \"spin\"\npath = \"data/./x.db\"\n",
+        )
+        .unwrap();
+        let labels = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let stores = config
+            .open_stores(
+                dir.path(),
+                dir.path(),
+                &labels(&["kv"]),
+                &labels(&["a", "b", "c"]),
+            )
+            .unwrap();
+        let (a, b, c) = (
+            &stores.sqlite["a"],
+            &stores.sqlite["b"],
+            &stores.sqlite["c"],
+        );
+        assert!(Arc::ptr_eq(a, b), "one file, one pool");
+        assert!(!Arc::ptr_eq(a, c));
+        // The key-value store's file is also a database guests write, so a read of a key no
+        // one wrote waits for every commit begun (the store's table, here), not for none.
+        let (_, number) = stores.kv["kv"].settles_at(Some("unwritten")).unwrap();
+        assert_eq!(number, a.sync().begun_so_far());
+        assert!(number > 0);
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub struct DbPool {
     writer: Arc<tokio::sync::Mutex<()>>,
     /// The group commit that makes commits durable.
     sync: Arc<GroupSync>,
+    /// Whether guests run statements of their own on the file (a SQLite label names it), not
+    /// only key-value writes.
+    guest_statements: AtomicBool,
     wal: WalPolicy,
     /// `<path>-wal`, looked at after every committed write.
     wal_path: PathBuf,
@@ -90,6 +93,7 @@ impl DbPool {
             idle: Mutex::new(Vec::new()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
             sync,
+            guest_statements: AtomicBool::new(false),
             wal,
             wal_path,
             wal_full: (Mutex::new(false), std::sync::Condvar::new()),
@@ -136,6 +140,15 @@ impl DbPool {
     /// The group commit of the database's log.
     pub fn sync(&self) -> &Arc<GroupSync> {
         &self.sync
+    }
+
+    /// Notes that a SQLite label names this file, so guests' statements may commit on it.
+    pub fn open_to_guest_statements(&self) {
+        self.guest_statements.store(true, Ordering::Relaxed);
+    }
+
+    pub fn has_guest_statements(&self) -> bool {
+        self.guest_statements.load(Ordering::Relaxed)
     }
 }
 
@@ -612,6 +625,17 @@ impl GuestConnection {
             sync.settled().await.map_err(Error::Io)?;
         }
         result
+    }
+}
+
+impl Drop for GuestConnection {
+    fn drop(&mut self) {
+        // Given up inside its write transaction (which the pooled connection now rolls back):
+        // its reads were not held back (see `execute`) and may have seen commits not yet on
+        // disk, and nothing will wait for a COMMIT of it. Sync them before the guest goes on.
+        if self.write_turn.is_some() {
+            self.conn.pool.sync.sync_now();
+        }
     }
 }
 
