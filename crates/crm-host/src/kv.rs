@@ -339,13 +339,19 @@ mod tests {
         assert!(!a.exists("k").unwrap());
     }
 
-    #[tokio::test]
-    async fn a_guest_hears_of_a_write_once_it_is_on_disk() {
+    /// A guest's store in a SQLite file of its own, and the file's pool.
+    fn guest_store() -> (tempfile::TempDir, Arc<DbPool>, GuestStore) {
         let dir = tempfile::tempdir().unwrap();
         let pool = DbPool::open(&dir.path().join("kv.db")).unwrap();
         let store = GuestStore {
             backend: Arc::new(SqliteKv::open("default", pool.clone()).unwrap()),
         };
+        (dir, pool, store)
+    }
+
+    #[tokio::test]
+    async fn a_guest_hears_of_a_write_once_it_is_on_disk() {
+        let (_dir, pool, store) = guest_store();
         for (key, value) in [("a", "1"), ("b", "2"), ("a", "3")] {
             store
                 .run(Some(key), |kv| kv.set(key, value.as_bytes()))
@@ -364,11 +370,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_waits_for_the_last_write_of_its_key_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = DbPool::open(&dir.path().join("kv.db")).unwrap();
-        let store = GuestStore {
-            backend: Arc::new(SqliteKv::open("default", pool.clone()).unwrap()),
-        };
+        let (_dir, pool, store) = guest_store();
         store
             .run(Some("old"), |kv| kv.set("old", b"1"))
             .await
