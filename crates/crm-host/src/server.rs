@@ -38,6 +38,7 @@ use crate::outbound::{AllowedHosts, OutboundHooks};
 use crate::routes::{RouteMatch, Router};
 use crate::runtime_config::RuntimeConfig;
 use crate::spin_api::SpinPlatform;
+use crate::sqlite::Reads;
 use crate::state::{Capabilities, MemoryLimit, RequestState};
 use crate::variables::AppVariables;
 
@@ -572,11 +573,12 @@ impl Host {
         set_spin_headers(req.headers_mut(), matched, client, full_url);
 
         let deadline = Instant::now() + self.options.request_timeout;
-        let mut store = self.new_store(id, &component.caps, deadline);
+        let reads = Reads::for_method(req.method());
+        let mut store = self.new_store(id, &component.caps, deadline, reads);
         let dependency_stores: Vec<_> = component
             .isolated
             .iter()
-            .map(|dependency| self.new_store(id, &dependency.caps, deadline))
+            .map(|dependency| self.new_store(id, &dependency.caps, deadline, reads))
             .collect();
 
         let (sender, receiver) = tokio::sync::oneshot::channel();
@@ -629,13 +631,14 @@ impl Host {
         }
     }
 
-    /// A fresh store for one instance of request `id`, with `caps`, the memory limit and the
-    /// request's deadline.
+    /// A fresh store for one instance of request `id`, with `caps`, the memory limit, the
+    /// request's deadline and how its SQLite connections read.
     fn new_store(
         &self,
         id: u64,
         caps: &Arc<Capabilities>,
         deadline: Instant,
+        reads: Reads,
     ) -> Store<RequestState> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.stdout(GuestOutput::new(id, Target::Stdout))
@@ -655,6 +658,7 @@ impl Host {
             caps: caps.clone(),
             limits: MemoryLimit::new(self.options.limits.max_instance_memory, id),
             dependencies: Vec::new(),
+            reads,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);

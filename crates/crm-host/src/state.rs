@@ -36,6 +36,8 @@ pub struct RequestState {
     /// This request's instances of the component's dependencies that do not inherit its
     /// configuration (see `isolate.rs`); empty for composed dependencies.
     pub dependencies: Vec<crate::isolate::RunningDependency>,
+    /// How the request's SQLite connections read pages: mapped for a safe method.
+    pub reads: crate::sqlite::Reads,
 }
 
 /// `--max-instance-memory`: how large any one linear memory of the instance may grow. A
