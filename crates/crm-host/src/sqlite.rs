@@ -38,8 +38,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections kept open per database when idle.
 const MAX_IDLE: usize = 64;
 /// The most of a database file a connection reading through a map maps (address space, not
-/// RAM); see [`Reads`].
-const MMAP_SIZE: i64 = 1 << 32;
+/// RAM; see [`Reads`]): SQLite's own ceiling on Linux (`SQLITE_MAX_MMAP_SIZE`), about 2 GiB.
+const MMAP_SIZE: i64 = 0x7fff_0000;
 /// Prepared statements cached per connection.
 const STATEMENT_CACHE: usize = 128;
 
@@ -122,10 +122,9 @@ impl DbPool {
     }
 
     /// A connection for the caller's exclusive use until the returned guard is dropped, reading
-    /// as it last did (through its page cache, unless a guest's request mapped it).
+    /// through its page cache (as key-value operations do: each reads or writes one row).
     pub fn checkout(self: &Arc<Self>) -> rusqlite::Result<PooledConnection> {
-        let idle = self.lock_idle().pop();
-        self.lend(idle)
+        self.checkout_reading(Reads::Cached)
     }
 
     /// A connection that reads the file's pages as `reads` says, one that already does if one
@@ -187,7 +186,7 @@ fn connect(path: &Path, wal: WalPolicy) -> rusqlite::Result<Connection> {
     // When SQLite resets the log, it truncates a larger file to this size.
     conn.pragma_update(None, "journal_size_limit", wal.restart_bytes as i64)?;
     // Pages are read through the connection's page cache until a request maps them (`Reads`).
-    conn.pragma_update(None, "mmap_size", 0)?;
+    conn.pragma_update(None, "mmap_size", Reads::Cached.mmap_size())?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
@@ -218,6 +217,7 @@ fn connect_pooled(path: &Path, wal: WalPolicy, sync: &Arc<GroupSync>) -> rusqlit
         conn,
         session_changed,
         committed,
+        // As `connect` set it.
         reads: Reads::Cached,
     })
 }
@@ -229,10 +229,11 @@ fn connect_pooled(path: &Path, wal: WalPolicy, sync: &Arc<GroupSync>) -> rusqlit
 /// connection that starts reading after another connection's commit unmaps the whole file
 /// (SQLite's `pagerBeginReadTransaction`), and under a steady stream of commits those `munmap`
 /// calls, with their TLB shootdowns and the page faults after them, cost writing requests more
-/// than the map saves them. So a request that may change something (any method but `GET`,
-/// `HEAD`, `OPTIONS` and `TRACE`) reads through the connection's own page cache, and a safe one
-/// through the map; docs/PERFORMANCE.md has the figures. What a guest sees is the same either
-/// way.
+/// than the map saves them. So a request with a safe method (`GET`, `HEAD`, `OPTIONS`, `TRACE`
+/// and `QUERY`, as [`http::Method::is_safe`] has them) reads through the map, and any other
+/// through the connection's own page cache, as key-value operations always do;
+/// docs/PERFORMANCE.md has the figures. Statements return the same either way; only a guest
+/// reading `PRAGMA mmap_size` itself could tell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reads {
     Mapped,
@@ -240,6 +241,14 @@ pub enum Reads {
 }
 
 impl Reads {
+    /// The `mmap_size` a connection reading this way has.
+    fn mmap_size(self) -> i64 {
+        match self {
+            Reads::Mapped => MMAP_SIZE,
+            Reads::Cached => 0,
+        }
+    }
+
     /// How a request with `method` reads.
     pub fn for_method(method: &http::Method) -> Reads {
         if method.is_safe() {
@@ -418,13 +427,18 @@ impl PooledConnection {
     /// Reads pages as `reads` says from the next statement on.
     fn read(&mut self, reads: Reads) -> rusqlite::Result<()> {
         if self.pooled.reads != reads {
-            let size = match reads {
-                Reads::Mapped => MMAP_SIZE,
-                Reads::Cached => 0,
-            };
-            self.pooled.conn.pragma_update(None, "mmap_size", size)?;
-            // The pool's own setting, not a guest's: the connection stays reusable.
-            self.pooled.session_changed.store(false, Ordering::Relaxed);
+            // Only on a connection just lent: no guest statement has run on it yet, and one
+            // whose session a guest changed never goes back to the pool.
+            let guest_changed = self.pooled.session_changed.load(Ordering::Relaxed);
+            debug_assert!(!guest_changed);
+            self.pooled
+                .conn
+                .pragma_update(None, "mmap_size", reads.mmap_size())?;
+            // The pool's own setting, not a guest's: the flag stays as it was, and the
+            // connection reusable.
+            self.pooled
+                .session_changed
+                .store(guest_changed, Ordering::Relaxed);
             self.pooled.reads = reads;
         }
         Ok(())
@@ -792,6 +806,7 @@ mod tests {
         };
         assert_eq!(Reads::for_method(&http::Method::GET), Reads::Mapped);
         assert_eq!(Reads::for_method(&http::Method::HEAD), Reads::Mapped);
+        assert_eq!(Reads::for_method(&http::Method::OPTIONS), Reads::Mapped);
         assert_eq!(Reads::for_method(&http::Method::POST), Reads::Cached);
         assert_eq!(Reads::for_method(&http::Method::PUT), Reads::Cached);
         assert_eq!(Reads::for_method(&http::Method::DELETE), Reads::Cached);
