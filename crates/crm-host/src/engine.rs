@@ -60,6 +60,10 @@ fn base_config() -> Config {
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     config.memory_init_cow(true);
+    // The guests are WASI 0.2 components, as Spin 4.0.2 runs them: nothing uses the component
+    // model's async. With it on, every core instance of every instantiation also made a task
+    // for it (instantiation about 12 % slower; docs/PERFORMANCE.md).
+    config.concurrency_support(false);
     config
 }
 
