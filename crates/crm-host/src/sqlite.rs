@@ -42,6 +42,9 @@ const MAX_IDLE: usize = 64;
 const MMAP_SIZE: i64 = 0x7fff_0000;
 /// Prepared statements cached per connection.
 const STATEMENT_CACHE: usize = 128;
+/// The page cache of the connection write transactions run on ([`DbPool::checkout_writer`]),
+/// in KiB: the pages the writes of a busy store touch again and again stay in it.
+const WRITER_CACHE_KIB: i64 = 64 << 10;
 
 /// A pool of connections to one database file.
 pub struct DbPool {
@@ -52,6 +55,8 @@ pub struct DbPool {
     /// busy handler (which sleeps 1, 2, 5, 10… ms between tries) hands the lock on the moment it
     /// is released, and suspends the waiting request instead of blocking a worker thread.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// The connection guests' write transactions run on while it is not lent out.
+    warm_writer: Mutex<Option<Pooled>>,
     /// The group commit that makes commits durable.
     sync: Arc<GroupSync>,
     /// Whether guests run statements of their own on the file (a SQLite label names it), not
@@ -93,6 +98,7 @@ impl DbPool {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            warm_writer: Mutex::new(None),
             sync,
             guest_statements: AtomicBool::new(false),
             wal,
@@ -150,6 +156,37 @@ impl DbPool {
         Ok(PooledConnection {
             pooled: ManuallyDrop::new(pooled),
             pool: self.clone(),
+            writer: false,
+        })
+    }
+
+    /// The connection for a write transaction, for the holder of the write turn; it goes back
+    /// to its own place, not among the idle ones.
+    ///
+    /// In WAL mode a connection that begins to read after another connection's commit empties
+    /// its page cache (SQLite's `pagerBeginReadTransaction`), so with every write transaction
+    /// on whichever pooled connection its request had, each began with an empty cache and read
+    /// every page it touched, the B-trees' upper levels included, from the file again. Run one
+    /// after another on this one connection, each finds the pages of the ones before it still
+    /// cached, as no other connection commits in between.
+    fn checkout_writer(self: &Arc<Self>) -> rusqlite::Result<PooledConnection> {
+        let warm = lock(&self.warm_writer).take();
+        let pooled = match warm {
+            Some(pooled) => pooled,
+            None => {
+                let pooled = connect_pooled(&self.path, self.wal, &self.sync)?;
+                pooled
+                    .conn
+                    .pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+                // The pool's own setting, not a guest's (as in `PooledConnection::read`).
+                pooled.session_changed.store(false, Ordering::Relaxed);
+                pooled
+            }
+        };
+        Ok(PooledConnection {
+            pooled: ManuallyDrop::new(pooled),
+            pool: self.clone(),
+            writer: true,
         })
     }
 
@@ -411,6 +448,8 @@ struct Pooled {
 pub struct PooledConnection {
     pooled: ManuallyDrop<Pooled>,
     pool: Arc<DbPool>,
+    /// Whether it is the pool's writer ([`DbPool::checkout_writer`]).
+    writer: bool,
 }
 
 impl PooledConnection {
@@ -465,6 +504,10 @@ impl Drop for PooledConnection {
         }
         if pooled.session_changed.load(Ordering::Relaxed) {
             // Its TEMP objects, attached databases or settings end with it, as on Spin.
+            return;
+        }
+        if self.writer {
+            *lock(&self.pool.warm_writer) = Some(pooled);
             return;
         }
         let mut idle = self.pool.lock_idle();
@@ -641,9 +684,15 @@ pub struct GuestConnection {
     // write turn is handed on.
     conn: PooledConnection,
     write_turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-    /// The connection's `total_changes` when the guest got it: until its own statements
-    /// change a row, `last_insert_rowid` and `changes` read 0, as on a new connection.
+    /// The guest's own connection, set aside while its write transaction runs on the pool's
+    /// writer ([`DbPool::checkout_writer`]).
+    parked: Option<PooledConnection>,
+    /// `conn`'s `total_changes` when the guest's statements went to it: until they change a
+    /// row there, `last_insert_rowid` and `changes` are those of `carried`.
     changes_before: u64,
+    /// `last_insert_rowid` and `changes` of the last connection the guest changed a row on
+    /// before `conn` (0 and 0 if none, as on a new connection).
+    carried: (i64, u64),
 }
 
 impl GuestConnection {
@@ -653,6 +702,8 @@ impl GuestConnection {
             changes_before: conn.total_changes(),
             conn,
             write_turn: None,
+            parked: None,
+            carried: (0, 0),
         })
     }
 
@@ -664,7 +715,7 @@ impl GuestConnection {
         if self.changed_a_row() {
             self.conn.last_insert_rowid()
         } else {
-            0
+            self.carried.0
         }
     }
 
@@ -672,7 +723,42 @@ impl GuestConnection {
         if self.changed_a_row() {
             self.conn.changes()
         } else {
-            0
+            self.carried.1
+        }
+    }
+
+    /// Makes `next` the connection the guest's statements go to, and returns the one they
+    /// went to, whose row counts are carried over.
+    fn switch_to(&mut self, next: PooledConnection) -> PooledConnection {
+        if self.changed_a_row() {
+            self.carried = (self.conn.last_insert_rowid(), self.conn.changes());
+        }
+        self.changes_before = next.total_changes();
+        std::mem::replace(&mut self.conn, next)
+    }
+
+    /// At the start of a write transaction: its statements go to the pool's writer, unless
+    /// the guest's connection holds state of its own (TEMP objects, settings, an open
+    /// transaction) that they may need. Without a writer to be had, they stay where they are.
+    fn take_the_writer(&mut self) {
+        if self.conn.pooled.session_changed.load(Ordering::Relaxed) || !self.conn.is_autocommit() {
+            return;
+        }
+        if let Ok(writer) = self.conn.pool.checkout_writer() {
+            self.parked = Some(self.switch_to(writer));
+        }
+    }
+
+    /// At the end of the write transaction: the guest's own connection again, and the writer
+    /// back to the pool — unless the transaction changed the writer's session (a TEMP table,
+    /// a setting), which then stays the guest's, as it would have on its own connection.
+    fn give_back_the_writer(&mut self) {
+        if self.conn.pooled.session_changed.load(Ordering::Relaxed) {
+            self.parked = None;
+            return;
+        }
+        if let Some(own) = self.parked.take() {
+            drop(self.switch_to(own));
         }
     }
 
@@ -689,13 +775,17 @@ impl GuestConnection {
                 Ok(turn) => self.write_turn = Some(turn),
                 Err(_) => return Err(Error::Io("database is locked".into())),
             }
+            self.take_the_writer();
         }
         let sync = self.conn.pool.sync.clone();
         sync.check().map_err(Error::Io)?;
         let result = execute(&self.conn, statement, parameters);
         self.conn.written();
-        if self.conn.is_autocommit() && self.write_turn.take().is_some() {
-            // COMMIT, ROLLBACK, or a BEGIN that failed: the turn has passed on.
+        if self.conn.is_autocommit() && self.write_turn.is_some() {
+            // COMMIT, ROLLBACK, or a BEGIN that failed: the writer goes back before the turn
+            // passes on to the next transaction, which will want it.
+            self.give_back_the_writer();
+            self.write_turn = None;
             self.conn.pool.committed();
         }
         if self.write_turn.is_none() {
@@ -963,6 +1053,69 @@ mod tests {
         let on_disk = std::fs::metadata(dir.path().join("new.db-wal")).unwrap();
         assert!(on_disk.len() > 100_000, "the commits are in the log");
         assert_eq!(on_disk.ino(), pool.sync.wal_inode());
+    }
+
+    #[test]
+    fn write_transactions_run_on_the_pools_writer_and_row_counts_follow_the_guest() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = DbPool::open(&dir.path().join("t.db")).unwrap();
+        let cache = |conn: &Connection| count(conn, "PRAGMA cache_size");
+        let mut guest = GuestConnection::open(&pool, Reads::Cached).unwrap();
+        block_on(guest.execute("CREATE TABLE t (x)", vec![])).unwrap();
+        block_on(guest.execute("INSERT INTO t VALUES (1)", vec![])).unwrap();
+        let own_cache = cache(&guest.conn);
+        assert_ne!(own_cache, -WRITER_CACHE_KIB);
+
+        block_on(guest.execute("BEGIN IMMEDIATE", vec![])).unwrap();
+        assert!(guest.conn.writer, "the transaction runs on the writer");
+        assert_eq!(cache(&guest.conn), -WRITER_CACHE_KIB);
+        // Nothing changed on the writer yet: the counts are those of the guest's last change.
+        assert_eq!((guest.last_insert_rowid(), guest.changes()), (1, 1));
+        block_on(guest.execute("INSERT INTO t VALUES (2), (3)", vec![])).unwrap();
+        assert_eq!((guest.last_insert_rowid(), guest.changes()), (3, 2));
+        block_on(guest.execute("COMMIT", vec![])).unwrap();
+        assert!(!guest.conn.writer, "the guest has its own connection back");
+        assert_eq!(cache(&guest.conn), own_cache);
+        assert_eq!((guest.last_insert_rowid(), guest.changes()), (3, 2));
+        assert!(
+            lock(&pool.warm_writer).is_some(),
+            "the writer is back in its place"
+        );
+        let rows = block_on(guest.execute("SELECT count(*) FROM t", vec![])).unwrap();
+        assert!(matches!(rows.rows[0].values[0], Value::Integer(3)));
+
+        // A transaction given up is rolled back, and the writer still goes back.
+        block_on(guest.execute("BEGIN IMMEDIATE", vec![])).unwrap();
+        block_on(guest.execute("INSERT INTO t VALUES (4)", vec![])).unwrap();
+        drop(guest);
+        let writer = lock(&pool.warm_writer).take().expect("the writer is back");
+        assert!(writer.conn.is_autocommit());
+        assert_eq!(count(&writer.conn, "SELECT count(*) FROM t"), 3);
+        *lock(&pool.warm_writer) = Some(writer);
+
+        // A TEMP table made in the transaction stays with the guest, on the writer, which is
+        // then not handed on.
+        let mut guest = GuestConnection::open(&pool, Reads::Cached).unwrap();
+        block_on(guest.execute("BEGIN IMMEDIATE", vec![])).unwrap();
+        block_on(guest.execute("CREATE TEMP TABLE scratch (x)", vec![])).unwrap();
+        block_on(guest.execute("COMMIT", vec![])).unwrap();
+        block_on(guest.execute("INSERT INTO scratch VALUES (1)", vec![])).unwrap();
+        assert!(lock(&pool.warm_writer).is_none());
+        drop(guest);
+        assert!(
+            lock(&pool.warm_writer).is_none(),
+            "its session ended with it"
+        );
+        // The next transaction gets a writer of its own.
+        let mut guest = GuestConnection::open(&pool, Reads::Cached).unwrap();
+        block_on(guest.execute("BEGIN IMMEDIATE", vec![])).unwrap();
+        assert!(guest.conn.writer);
+        assert_eq!(
+            count(&guest.conn, "SELECT count(*) FROM sqlite_temp_master"),
+            0
+        );
+        block_on(guest.execute("ROLLBACK", vec![])).unwrap();
+        assert!(!guest.conn.writer);
     }
 
     #[test]
