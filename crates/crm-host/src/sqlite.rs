@@ -596,11 +596,25 @@ pub fn execute(
     statement: &str,
     parameters: Vec<Value>,
 ) -> Result<QueryResult, Error> {
+    run(conn, statement, parameters, &mut false)
+}
+
+/// [`execute`], setting `counted` once an `INSERT`, `UPDATE` or `DELETE` has begun to run:
+/// the statements after which `sqlite3_changes` is theirs.
+fn run(
+    conn: &Connection,
+    statement: &str,
+    parameters: Vec<Value>,
+    counted: &mut bool,
+) -> Result<QueryResult, Error> {
     let io = |e: rusqlite::Error| Error::Io(e.to_string());
     let mut stmt = prepare_first(conn, statement).map_err(io)?;
+    let counts_rows = !stmt.readonly() && is_insert_update_or_delete(statement);
     let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
     let params = rusqlite::params_from_iter(parameters.into_iter().map(to_sql));
     let mut rows = stmt.query(params).map_err(io)?;
+    // From its first step on, SQLite sets the count when the statement ends, failed or not.
+    *counted = counts_rows;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(io)? {
         let values = (0..columns.len())
@@ -610,6 +624,40 @@ pub fn execute(
         out.push(RowResult { values });
     }
     Ok(QueryResult { columns, rows: out })
+}
+
+/// Whether a statement that writes (`sqlite3_stmt_readonly` false) is one whose row count
+/// `sqlite3_changes` reports: its first keyword, after blanks and comments, is `INSERT`,
+/// `REPLACE`, `UPDATE`, `DELETE`, or `WITH` (which only these and `SELECT` follow, and a
+/// `SELECT` does not write). `CREATE`, `DROP`, `ALTER`, `PRAGMA` and the like leave it alone.
+fn is_insert_update_or_delete(statement: &str) -> bool {
+    let mut rest = statement;
+    loop {
+        rest = rest.trim_start();
+        if let Some(after) = rest.strip_prefix("--") {
+            rest = after.split_once('\n').map_or("", |(_, tail)| tail);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.split_once("*/").map_or("", |(_, tail)| tail);
+        } else {
+            break;
+        }
+    }
+    let keyword: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    matches!(
+        keyword.as_str(),
+        "INSERT" | "REPLACE" | "UPDATE" | "DELETE" | "WITH"
+    )
+}
+
+/// Sets what `sqlite3_last_insert_rowid` answers on `conn`.
+fn set_last_insert_rowid(conn: &Connection, rowid: i64) {
+    // SAFETY: the handle is a live connection's, used on this thread only for this call;
+    // SQLite documents the function as safe on any open connection.
+    unsafe { rusqlite::ffi::sqlite3_set_last_insert_rowid(conn.handle(), rowid) }
 }
 
 /// A statement from the connection's cache, or prepared for one use.
@@ -687,53 +735,37 @@ pub struct GuestConnection {
     /// The guest's own connection, set aside while its write transaction runs on the pool's
     /// writer ([`DbPool::checkout_writer`]).
     parked: Option<PooledConnection>,
-    /// `conn`'s `total_changes` when the guest's statements went to it: until they change a
-    /// row there, `last_insert_rowid` and `changes` are those of `carried`.
-    changes_before: u64,
-    /// `last_insert_rowid` and `changes` of the last connection the guest changed a row on
-    /// before `conn` (0 and 0 if none, as on a new connection).
-    carried: (i64, u64),
+    /// `changes` as the guest sees it: the rows its last `INSERT`, `UPDATE` or `DELETE` changed,
+    /// on whichever connection it ran (0 before any, as on a new connection). SQLite cannot be
+    /// told a connection's count, as it can its `last_insert_rowid`, so it is kept here.
+    changes: u64,
 }
 
 impl GuestConnection {
     pub fn open(pool: &Arc<DbPool>, reads: Reads) -> rusqlite::Result<Self> {
         let conn = pool.checkout_reading(reads)?;
+        // Not the row id of whoever used the pooled connection before.
+        set_last_insert_rowid(&conn, 0);
         Ok(GuestConnection {
-            changes_before: conn.total_changes(),
             conn,
             write_turn: None,
             parked: None,
-            carried: (0, 0),
+            changes: 0,
         })
     }
 
-    fn changed_a_row(&self) -> bool {
-        self.conn.total_changes() != self.changes_before
-    }
-
     pub fn last_insert_rowid(&self) -> i64 {
-        if self.changed_a_row() {
-            self.conn.last_insert_rowid()
-        } else {
-            self.carried.0
-        }
+        self.conn.last_insert_rowid()
     }
 
     pub fn changes(&self) -> u64 {
-        if self.changed_a_row() {
-            self.conn.changes()
-        } else {
-            self.carried.1
-        }
+        self.changes
     }
 
-    /// Makes `next` the connection the guest's statements go to, and returns the one they
-    /// went to, whose row counts are carried over.
+    /// Makes `next` the connection the guest's statements go to, with the guest's
+    /// `last_insert_rowid`, and returns the one they went to.
     fn switch_to(&mut self, next: PooledConnection) -> PooledConnection {
-        if self.changed_a_row() {
-            self.carried = (self.conn.last_insert_rowid(), self.conn.changes());
-        }
-        self.changes_before = next.total_changes();
+        set_last_insert_rowid(&next, self.conn.last_insert_rowid());
         std::mem::replace(&mut self.conn, next)
     }
 
@@ -779,7 +811,11 @@ impl GuestConnection {
         }
         let sync = self.conn.pool.sync.clone();
         sync.check().map_err(Error::Io)?;
-        let result = execute(&self.conn, statement, parameters);
+        let mut counted = false;
+        let result = run(&self.conn, statement, parameters, &mut counted);
+        if counted {
+            self.changes = self.conn.changes();
+        }
         self.conn.written();
         if self.conn.is_autocommit() && self.write_turn.is_some() {
             // COMMIT, ROLLBACK, or a BEGIN that failed: the writer goes back before the turn
@@ -1060,62 +1096,96 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = DbPool::open(&dir.path().join("t.db")).unwrap();
         let cache = |conn: &Connection| count(conn, "PRAGMA cache_size");
+        let counts = |guest: &GuestConnection| (guest.last_insert_rowid(), guest.changes());
+        let run = |guest: &mut GuestConnection, sql: &str| {
+            block_on(guest.execute(sql, vec![])).unwrap();
+        };
         let mut guest = GuestConnection::open(&pool, Reads::Cached).unwrap();
-        block_on(guest.execute("CREATE TABLE t (x)", vec![])).unwrap();
-        block_on(guest.execute("INSERT INTO t VALUES (1)", vec![])).unwrap();
+        run(&mut guest, "CREATE TABLE t (x UNIQUE)");
+        run(&mut guest, "INSERT INTO t VALUES (1)");
         let own_cache = cache(&guest.conn);
         assert_ne!(own_cache, -WRITER_CACHE_KIB);
 
-        block_on(guest.execute("BEGIN IMMEDIATE", vec![])).unwrap();
+        run(&mut guest, "BEGIN IMMEDIATE");
         assert!(guest.conn.writer, "the transaction runs on the writer");
         assert_eq!(cache(&guest.conn), -WRITER_CACHE_KIB);
         // Nothing changed on the writer yet: the counts are those of the guest's last change.
-        assert_eq!((guest.last_insert_rowid(), guest.changes()), (1, 1));
-        block_on(guest.execute("INSERT INTO t VALUES (2), (3)", vec![])).unwrap();
-        assert_eq!((guest.last_insert_rowid(), guest.changes()), (3, 2));
-        block_on(guest.execute("COMMIT", vec![])).unwrap();
+        assert_eq!(counts(&guest), (1, 1));
+        run(&mut guest, "INSERT INTO t VALUES (2), (3)");
+        assert_eq!(counts(&guest), (3, 2));
+        run(&mut guest, "COMMIT");
         assert!(!guest.conn.writer, "the guest has its own connection back");
         assert_eq!(cache(&guest.conn), own_cache);
-        assert_eq!((guest.last_insert_rowid(), guest.changes()), (3, 2));
-        assert!(
-            lock(&pool.warm_writer).is_some(),
-            "the writer is back in its place"
-        );
+        assert_eq!(counts(&guest), (3, 2));
+        assert!(lock(&pool.warm_writer).is_some(), "the writer is back");
         let rows = block_on(guest.execute("SELECT count(*) FROM t", vec![])).unwrap();
         assert!(matches!(rows.rows[0].values[0], Value::Integer(3)));
 
-        // A transaction given up is rolled back, and the writer still goes back.
-        block_on(guest.execute("BEGIN IMMEDIATE", vec![])).unwrap();
-        block_on(guest.execute("INSERT INTO t VALUES (4)", vec![])).unwrap();
+        // Another guest's transactions on the writer show it neither their row ids nor counts.
+        let mut other = GuestConnection::open(&pool, Reads::Cached).unwrap();
+        run(&mut other, "BEGIN IMMEDIATE");
+        run(&mut other, "INSERT INTO t VALUES (100)");
+        assert_eq!(counts(&other), (4, 1));
+        run(&mut other, "COMMIT");
+        drop(other);
+        run(&mut guest, "BEGIN IMMEDIATE");
+        assert!(guest.conn.writer);
+        assert_eq!(counts(&guest), (3, 2), "not the other guest's");
+        // An UPDATE that matches nothing counts 0 rows; none sets a row id.
+        run(&mut guest, "UPDATE t SET x = 0 WHERE x = -1");
+        assert_eq!(counts(&guest), (3, 0));
+        run(&mut guest, "UPDATE t SET x = x + 10 WHERE x = 1");
+        assert_eq!(counts(&guest), (3, 1));
+        run(&mut guest, "COMMIT");
+        assert_eq!(counts(&guest), (3, 1));
+        // Statements that are not INSERT, UPDATE or DELETE leave the count alone; those that
+        // are count, after a comment or a WITH, and even when nothing was inserted.
+        run(
+            &mut guest,
+            "/* c */ WITH n(v) AS (VALUES (5), (6)) INSERT INTO t SELECT v FROM n",
+        );
+        assert_eq!(counts(&guest), (6, 2));
+        run(&mut guest, "CREATE TABLE u (y)");
+        run(&mut guest, "SELECT * FROM t");
+        assert_eq!(counts(&guest), (6, 2));
+        assert!(block_on(guest.execute("INSERT INTO t VALUES (5)", vec![])).is_err());
+        assert_eq!(counts(&guest), (6, 0), "a failed INSERT changed no row");
+        run(&mut guest, "DELETE FROM t WHERE x IN (5, 6)");
+        assert_eq!(counts(&guest), (6, 2));
+        run(&mut guest, "-- again\nINSERT OR IGNORE INTO t VALUES (100)");
+        assert_eq!(counts(&guest), (6, 0));
+
+        // A transaction given up is rolled back before the turn passes on, and the writer
+        // still goes back.
+        run(&mut guest, "BEGIN IMMEDIATE");
+        run(&mut guest, "INSERT INTO t VALUES (4)");
         drop(guest);
+        assert!(pool.writer.try_lock().is_ok(), "the turn has passed on");
         let writer = lock(&pool.warm_writer).take().expect("the writer is back");
-        assert!(writer.conn.is_autocommit());
-        assert_eq!(count(&writer.conn, "SELECT count(*) FROM t"), 3);
+        assert_eq!(count(&writer.conn, "SELECT count(*) FROM t WHERE x = 4"), 0);
         *lock(&pool.warm_writer) = Some(writer);
 
         // A TEMP table made in the transaction stays with the guest, on the writer, which is
         // then not handed on.
         let mut guest = GuestConnection::open(&pool, Reads::Cached).unwrap();
-        block_on(guest.execute("BEGIN IMMEDIATE", vec![])).unwrap();
-        block_on(guest.execute("CREATE TEMP TABLE scratch (x)", vec![])).unwrap();
-        block_on(guest.execute("COMMIT", vec![])).unwrap();
-        block_on(guest.execute("INSERT INTO scratch VALUES (1)", vec![])).unwrap();
+        run(&mut guest, "BEGIN IMMEDIATE");
+        run(&mut guest, "CREATE TEMP TABLE scratch (x)");
+        run(&mut guest, "COMMIT");
+        assert!(guest.conn.writer, "the writer is the guest's now");
+        run(&mut guest, "INSERT INTO scratch VALUES (1)");
         assert!(lock(&pool.warm_writer).is_none());
         drop(guest);
         assert!(
             lock(&pool.warm_writer).is_none(),
-            "its session ended with it"
+            "it was closed with the guest"
         );
         // The next transaction gets a writer of its own.
         let mut guest = GuestConnection::open(&pool, Reads::Cached).unwrap();
-        block_on(guest.execute("BEGIN IMMEDIATE", vec![])).unwrap();
+        run(&mut guest, "BEGIN IMMEDIATE");
         assert!(guest.conn.writer);
-        assert_eq!(
-            count(&guest.conn, "SELECT count(*) FROM sqlite_temp_master"),
-            0
-        );
-        block_on(guest.execute("ROLLBACK", vec![])).unwrap();
+        run(&mut guest, "ROLLBACK");
         assert!(!guest.conn.writer);
+        assert!(lock(&pool.warm_writer).is_some());
     }
 
     #[test]
