@@ -642,15 +642,13 @@ fn is_insert_update_or_delete(statement: &str) -> bool {
             break;
         }
     }
-    let keyword: String = rest
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect::<String>()
-        .to_ascii_uppercase();
-    matches!(
-        keyword.as_str(),
-        "INSERT" | "REPLACE" | "UPDATE" | "DELETE" | "WITH"
-    )
+    let keyword = rest
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    ["INSERT", "REPLACE", "UPDATE", "DELETE", "WITH"]
+        .iter()
+        .any(|counted| keyword.eq_ignore_ascii_case(counted))
 }
 
 /// Sets what `sqlite3_last_insert_rowid` answers on `conn`.
